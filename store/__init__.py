@@ -1,0 +1,1 @@
+"""pressmark's headless core: files, segmentation, SQLite, export. Never imports textual."""

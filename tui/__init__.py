@@ -1,0 +1,1 @@
+"""pressmark's terminal side: the click CLI and the Textual app."""
