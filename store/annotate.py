@@ -1,0 +1,213 @@
+"""Annotation actions: tag, untag, clear, note, and undo/redo through the event log.
+
+Each public function is one user action: one committed transaction, one row in
+``actions`` and an ``events`` row (JSON before/after image) per annotation row
+it touched. Undo and redo replay those images, so they work across screens,
+processes and restarts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from store.anchor import ANCHOR_CONTEXT
+from store.db import StoreError, now, write
+
+_COLUMNS = ("id", "article_id", "sentence", "start", "end", "exact", "prefix", "suffix",
+            "tag", "note", "annotator", "created_at", "updated_at", "status")
+_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM annotations"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A committed user action, as reported back to the UI."""
+
+    id: int
+    label: str
+    article_id: int | None
+    sentence: int | None
+
+
+def _row(db: Database, where: str, params: Iterable) -> dict | None:
+    row = db.conn.execute(f"{_SELECT} WHERE {where}", tuple(params)).fetchone()
+    return dict(zip(_COLUMNS, row)) if row else None
+
+
+def _anchor(db: Database, article_id: int, n: int) -> dict:
+    """The sentence's offsets, text and surrounding context, read without loading the article."""
+    row = db.conn.execute(
+        """
+        SELECT s.start, s."end", s.text,
+               substr(a.text, max(s.start - ? + 1, 1), min(s.start, ?)),
+               substr(a.text, s."end" + 1, ?)
+        FROM sentences s JOIN articles a ON a.id = s.article_id
+        WHERE s.article_id = ? AND s.n = ?
+        """,
+        (ANCHOR_CONTEXT, ANCHOR_CONTEXT, ANCHOR_CONTEXT, article_id, n),
+    ).fetchone()
+    if row is None:
+        raise StoreError(f"article {article_id} has no sentence {n}")
+    start, end, exact, prefix, suffix = row
+    return {"article_id": article_id, "sentence": n, "start": start, "end": end,
+            "exact": exact, "prefix": prefix, "suffix": suffix}
+
+
+def _known_tag(db: Database, tag: str) -> None:
+    if db.conn.execute("SELECT 1 FROM tags WHERE name = ?", (tag,)).fetchone() is None:
+        names = ", ".join(r[0] for r in db.conn.execute("SELECT name FROM tags ORDER BY position"))
+        raise StoreError(f"unknown tag {tag!r} (the codebook has: {names})")
+
+
+class _Recorder:
+    """Applies row changes inside one transaction and logs them as one action."""
+
+    def __init__(self, db: Database, annotator: str, label: str):
+        self.db, self.annotator, self.label = db, annotator, label
+        self.action_id: int | None = None
+
+    def _log(self, annotation_id: int, before: dict | None, after: dict | None) -> None:
+        conn = self.db.conn
+        if self.action_id is None:
+            self.action_id = conn.execute(
+                "INSERT INTO actions (annotator, label, at) VALUES (?, ?, ?)",
+                (self.annotator, self.label, now()),
+            ).lastrowid
+        conn.execute(
+            "INSERT INTO events (action_id, annotation_id, before, after) VALUES (?, ?, ?, ?)",
+            (self.action_id, annotation_id,
+             json.dumps(before) if before else None, json.dumps(after) if after else None),
+        )
+
+    def insert(self, row: dict) -> None:
+        cols = [c for c in _COLUMNS if c in row]
+        cur = self.db.conn.execute(
+            f"INSERT INTO annotations ({', '.join(repr(c) for c in cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
+        self._log(cur.lastrowid, None, {**row, "id": cur.lastrowid})
+
+    def delete(self, row: dict) -> None:
+        self.db.conn.execute("DELETE FROM annotations WHERE id = ?", (row["id"],))
+        self._log(row["id"], row, None)
+
+    def update(self, row: dict, **changes) -> None:
+        after = {**row, **changes}
+        sets = ", ".join(f'"{c}" = ?' for c in changes)
+        self.db.conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", [*changes.values(), row["id"]])
+        self._log(row["id"], row, after)
+
+
+def _new_row(db: Database, article_id: int, n: int, annotator: str, **fields) -> dict:
+    stamp = now()
+    return {**_anchor(db, article_id, n), "annotator": annotator,
+            "created_at": stamp, "updated_at": stamp, "status": "ok", **fields}
+
+
+def _tag_row(db: Database, article_id: int, n: int, tag: str, annotator: str) -> dict | None:
+    return _row(db, "article_id = ? AND sentence = ? AND tag = ? AND annotator = ? AND status = 'ok'",
+                (article_id, n, tag, annotator))
+
+
+def set_tag(db: Database, article_id: int, n: int, tag: str, annotator: str, on: bool = True) -> Action | None:
+    """Add (``on``) or remove a tag on sentence ``n``; None when nothing changed."""
+    with write(db):
+        _known_tag(db, tag)
+        existing = _tag_row(db, article_id, n, tag, annotator)
+        if bool(existing) == on:
+            return None
+        rec = _Recorder(db, annotator, f"{'tag' if on else 'untag'} {tag}")
+        if on:
+            rec.insert(_new_row(db, article_id, n, annotator, tag=tag))
+        else:
+            rec.delete(existing)
+    return Action(rec.action_id, rec.label, article_id, n)
+
+
+def toggle_tag(db: Database, article_id: int, n: int, tag: str, annotator: str) -> Action:
+    """Flip a tag on sentence ``n`` (the reader's f/r/c keys)."""
+    with write(db):
+        on = _tag_row(db, article_id, n, tag, annotator) is None
+        return set_tag(db, article_id, n, tag, annotator, on)
+
+
+def clear_tags(db: Database, article_id: int, n: int, annotator: str) -> Action | None:
+    """Remove every tag of ``annotator`` on sentence ``n`` as one undoable action."""
+    with write(db):
+        rows = [_row(db, "id = ?", (i,)) for (i,) in db.conn.execute(
+            "SELECT id FROM annotations WHERE article_id = ? AND sentence = ? AND annotator = ?"
+            " AND tag IS NOT NULL AND status = 'ok'", (article_id, n, annotator))]
+        if not rows:
+            return None
+        rec = _Recorder(db, annotator, "clear tags")
+        for row in rows:
+            rec.delete(row)
+    return Action(rec.action_id, rec.label, article_id, n)
+
+
+def set_note(db: Database, article_id: int, n: int, note: str | None, annotator: str) -> Action | None:
+    """Set, change or (with an empty/None note) remove the note on sentence ``n``."""
+    note = (note or "").strip() or None
+    with write(db):
+        existing = _row(db, "article_id = ? AND sentence = ? AND annotator = ? AND tag IS NULL AND status = 'ok'",
+                        (article_id, n, annotator))
+        if (existing["note"] if existing else None) == note:
+            return None
+        rec = _Recorder(db, annotator, "note" if note else "remove note")
+        if existing is None:
+            rec.insert(_new_row(db, article_id, n, annotator, note=note))
+        elif note is None:
+            rec.delete(existing)
+        else:
+            rec.update(existing, note=note, updated_at=now())
+    return Action(rec.action_id, rec.label, article_id, n)
+
+
+def _restore(db: Database, annotation_id: int, image: str | None) -> None:
+    db.conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
+    if image is not None:
+        row = json.loads(image)
+        db.conn.execute(
+            f"INSERT INTO annotations ({', '.join(repr(c) for c in _COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+            [row.get(c) for c in _COLUMNS],
+        )
+
+
+def _replay(db: Database, action_id: int, forward: bool) -> Action:
+    events = db.conn.execute(
+        f"SELECT annotation_id, before, after FROM events WHERE action_id = ? ORDER BY id {'' if forward else 'DESC'}",
+        (action_id,),
+    ).fetchall()
+    first = None
+    for annotation_id, before, after in events:
+        image = after if forward else before
+        _restore(db, annotation_id, image)
+        first = first or json.loads(before or after)
+    db.conn.execute("UPDATE actions SET undone_at = ? WHERE id = ?", (None if forward else now(), action_id))
+    label = db.conn.execute("SELECT label FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
+    return Action(action_id, label, first and first["article_id"], first and first["sentence"])
+
+
+def undo(db: Database, annotator: str) -> Action | None:
+    """Undo ``annotator``'s most recent action that is still done."""
+    with write(db):
+        row = db.conn.execute(
+            "SELECT max(id) FROM actions WHERE annotator = ? AND undone_at IS NULL", (annotator,)
+        ).fetchone()
+        return _replay(db, row[0], forward=False) if row[0] else None
+
+
+def redo(db: Database, annotator: str) -> Action | None:
+    """Redo the oldest undone action newer than every done one (a new action ends the redo chain)."""
+    with write(db):
+        row = db.conn.execute(
+            """
+            SELECT min(id) FROM actions WHERE annotator = :a AND undone_at IS NOT NULL
+              AND id > ifnull((SELECT max(id) FROM actions WHERE annotator = :a AND undone_at IS NULL), 0)
+            """,
+            {"a": annotator},
+        ).fetchone()
+        return _replay(db, row[0], forward=True) if row[0] else None

@@ -1,0 +1,222 @@
+"""Opening pressmark databases: connection settings, schema and forward migrations.
+
+Durability: WAL journal with ``synchronous=FULL``. Every user action is its own
+``BEGIN IMMEDIATE`` transaction, so once a tag is shown as saved it survives a
+process crash *and* a power cut (NORMAL would only promise the former).
+``BEGIN IMMEDIATE`` takes the write lock up front, so two pressmark processes
+queue behind the busy timeout instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+
+BUSY_TIMEOUT_S = 30.0
+
+DEFAULT_TAGS = (
+    # name, key, colour, description
+    ("finding", "f", "#e5a50a", "What an inspection, report or study found."),
+    ("response", "r", "#3584e4", "What the organisation or a named person said back."),
+    ("commitment", "c", "#2ec27e", "What someone promised to do."),
+)
+
+
+class StoreError(Exception):
+    """A problem the user can act on; ``str(exc)`` is one line for the terminal."""
+
+
+def now() -> str:
+    """UTC timestamp with milliseconds, sortable as text."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@contextlib.contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """One committed write transaction, taking the write lock before reading.
+
+    Nested use joins the outer transaction, so a compound action commits once.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def _v1_core(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            root TEXT NOT NULL,
+            file TEXT NOT NULL,
+            title TEXT NOT NULL,
+            source TEXT,
+            date TEXT,
+            encoding TEXT NOT NULL,
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER,
+            mtime_ns INTEGER,
+            n_sentences INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'missing')),
+            synced_at TEXT NOT NULL,
+            UNIQUE (root, file)
+        );
+        CREATE INDEX articles_sha256 ON articles (sha256);
+
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            para INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            UNIQUE (article_id, n)
+        );
+
+        CREATE TABLE tags (
+            name TEXT PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            colour TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- A row is either a tag (tag set, note NULL) or the sentence's note
+        -- (tag NULL). Each row carries its own anchor so it can be re-placed
+        -- when the article text changes.
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            sentence INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            exact TEXT NOT NULL,
+            prefix TEXT NOT NULL DEFAULT '',
+            suffix TEXT NOT NULL DEFAULT '',
+            tag TEXT,
+            note TEXT,
+            annotator TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'orphan')),
+            CHECK ((tag IS NULL) <> (note IS NULL))
+        );
+        CREATE UNIQUE INDEX annotations_unique ON annotations
+            (article_id, sentence, annotator, ifnull(tag, '')) WHERE status = 'ok';
+        CREATE INDEX annotations_tag ON annotations (tag);
+
+        -- The event log: one action per user command (the undo unit), one
+        -- event per annotation row it changed, with JSON before/after images.
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            label TEXT NOT NULL,
+            at TEXT NOT NULL,
+            undone_at TEXT
+        );
+        CREATE INDEX actions_annotator ON actions (annotator, id);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions (id),
+            annotation_id INTEGER NOT NULL,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX events_action ON events (action_id);
+        """
+    )
+    db["sentences"].enable_fts(["text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+    db["tags"].insert_all(
+        {"name": n, "key": k, "colour": c, "description": d, "position": i}
+        for i, (n, k, c, d) in enumerate(DEFAULT_TAGS)
+    )
+
+
+def _v2_positions(db: Database) -> None:
+    # Where each annotator last left each article, so reopening returns there.
+    db.execute(
+        """
+        CREATE TABLE positions (
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            sentence INTEGER NOT NULL,
+            PRIMARY KEY (article_id, annotator)
+        ) WITHOUT ROWID
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: Database) -> int:
+    return db.conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: Database, target: int = SCHEMA_VERSION) -> None:
+    """Apply forward migrations up to ``target``, each in its own transaction."""
+    while (version := schema_version(db)) < target:
+        with write(db):
+            MIGRATIONS[version](db)
+            db.conn.execute(f"PRAGMA user_version = {version + 1}")
+
+
+def connect(path: str | Path, *, readonly: bool = False, target: int = SCHEMA_VERSION) -> Database:
+    """Open (creating if needed) a pressmark database, migrated to ``target``.
+
+    Raises ``StoreError`` with a one-line message for a file that is not a
+    pressmark database, is corrupt, or was written by a newer pressmark; the
+    file is not modified in those cases.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a database file")
+    if readonly:
+        if not path.exists():
+            raise StoreError(f"{path}: no such database")
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
+                               isolation_level=None, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    try:
+        db = Database(conn, execute_plugins=False)
+        version = schema_version(db)  # the first read: fails here on a non-database
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{path}: made by a newer pressmark (schema {version}, this one knows {SCHEMA_VERSION}); "
+                "upgrade pressmark to open it"
+            )
+        if version == 0 and db.table_names():
+            raise StoreError(f"{path}: not a pressmark database (it has other tables)")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if version < target:
+            if readonly:
+                raise StoreError(f"{path}: needs an upgrade but is opened read-only")
+            migrate(db, target)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a usable database ({exc})") from None
+    except BaseException:
+        conn.close()
+        raise
+    return db

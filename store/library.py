@@ -1,0 +1,169 @@
+"""Read-side queries: the codebook, the article list, finding an article, one article's view."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlite_utils import Database
+
+from store.db import StoreError
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    name: str
+    key: str
+    colour: str
+    description: str
+
+    @property
+    def letter(self) -> str:
+        """The gutter letter: the key in capitals, so tags never rely on colour alone."""
+        return self.key.upper()
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    id: int
+    file: str
+    title: str
+    n_sentences: int
+    status: str
+    counts: dict[str, int]  # tag -> tagged sentences
+    annotated: int  # sentences with at least one tag
+
+    @property
+    def progress(self) -> float:
+        return self.annotated / self.n_sentences if self.n_sentences else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceView:
+    n: int
+    para: int
+    start: int
+    end: int
+
+
+@dataclass
+class ArticleView:
+    """One article as the reader and ``show`` need it, for one annotator."""
+
+    id: int
+    file: str
+    title: str
+    text: str
+    sentences: list[SentenceView]
+    tags: dict[int, set[str]] = field(default_factory=dict)  # sentence n -> tag names
+    notes: dict[int, str] = field(default_factory=dict)  # sentence n -> note
+    orphans: int = 0
+
+    def sentence_text(self, n: int) -> str:
+        s = self.sentences[n - 1]
+        return self.text[s.start:s.end]
+
+
+def tags(db: Database) -> list[Tag]:
+    return [Tag(*row) for row in db.conn.execute(
+        "SELECT name, key, colour, description FROM tags ORDER BY position, name")]
+
+
+def _annotator_filter(annotator: str | None) -> tuple[str, tuple]:
+    return (" AND annotator = ?", (annotator,)) if annotator else ("", ())
+
+
+def list_articles(db: Database, annotator: str | None = None, query: str | None = None) -> list[ArticleSummary]:
+    """Every article (optionally only those matching ``query`` in title or text), with tag counts."""
+    where, params = "", ()
+    if query:
+        ids = search_articles(db, query)
+        where = f"WHERE a.id IN ({', '.join(map(str, ids)) or 'NULL'})"
+    ann_sql, ann_params = _annotator_filter(annotator)
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    annotated: dict[int, int] = {}
+    for article_id, tag, count in db.conn.execute(
+        f"""SELECT article_id, tag, count(DISTINCT sentence) FROM annotations
+            WHERE tag IS NOT NULL AND status = 'ok'{ann_sql} GROUP BY article_id, tag""", ann_params):
+        counts[article_id][tag] = count
+    for article_id, count in db.conn.execute(
+        f"""SELECT article_id, count(DISTINCT sentence) FROM annotations
+            WHERE tag IS NOT NULL AND status = 'ok'{ann_sql} GROUP BY article_id""", ann_params):
+        annotated[article_id] = count
+    return [
+        ArticleSummary(aid, file, title, n, status, counts.get(aid, {}), annotated.get(aid, 0))
+        for aid, file, title, n, status in db.conn.execute(
+            f"SELECT a.id, a.file, a.title, a.n_sentences, a.status FROM articles a {where} ORDER BY a.file, a.id",
+            params)
+    ]
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query: every word must match, as a prefix."""
+    words = [w.replace('"', '""') for w in text.split()]
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def search_articles(db: Database, text: str) -> list[int]:
+    """Ids of articles whose title contains ``text`` or whose sentences match it (FTS)."""
+    ids = {r[0] for r in db.conn.execute("SELECT id FROM articles WHERE title LIKE ?", (f"%{text}%",))}
+    if match := fts_query(text):
+        ids.update(r[0] for r in db.conn.execute(
+            "SELECT DISTINCT s.article_id FROM sentences_fts JOIN sentences s ON s.id = sentences_fts.rowid"
+            " WHERE sentences_fts MATCH ?", (match,)))
+    return sorted(ids)
+
+
+def resolve_article(db: Database, ref: str) -> int:
+    """The id of the article ``ref`` names: an id, a file name, or an unambiguous prefix of either."""
+    ref = ref.strip()
+    rows = db.conn.execute("SELECT id, file FROM articles ORDER BY file").fetchall()
+    basename = {aid: file.rsplit("/", 1)[-1] for aid, file in rows}
+    for exact in (
+        [aid for aid, _ in rows if str(aid) == ref],
+        [aid for aid, file in rows if file == ref or ref.endswith("/" + file)],
+        [aid for aid, _ in rows if basename[aid] == ref],
+    ):
+        if len(exact) == 1:
+            return exact[0]
+    matches = [(aid, file) for aid, file in rows
+               if str(aid).startswith(ref) or file.startswith(ref) or basename[aid].startswith(ref)]
+    if len(matches) == 1:
+        return matches[0][0]
+    if not matches:
+        hint = f"; try one of: {', '.join(f for _, f in rows[:5])}" if rows else "; run `pressmark sync` first"
+        raise StoreError(f"no article matches {ref!r}{hint}")
+    shown = ", ".join(f"{aid}: {file}" for aid, file in matches[:10])
+    more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+    raise StoreError(f"{ref!r} matches {len(matches)} articles: {shown}{more}")
+
+
+def article_view(db: Database, article_id: int, annotator: str | None) -> ArticleView:
+    """The article's text, sentences, and ``annotator``'s tags and notes (everyone's if None)."""
+    row = db.conn.execute("SELECT id, file, title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is None:
+        raise StoreError(f"no article with id {article_id}")
+    view = ArticleView(*row, sentences=[SentenceView(*r) for r in db.conn.execute(
+        'SELECT n, para, start, "end" FROM sentences WHERE article_id = ? ORDER BY n', (article_id,))])
+    ann_sql, ann_params = _annotator_filter(annotator)
+    for n, tag, note, status in db.conn.execute(
+        f"SELECT sentence, tag, note, status FROM annotations WHERE article_id = ?{ann_sql}",
+        (article_id, *ann_params)):
+        if status != "ok":
+            view.orphans += 1
+        elif tag is not None:
+            view.tags.setdefault(n, set()).add(tag)
+        else:
+            view.notes[n] = note if n not in view.notes else f"{view.notes[n]}\n{note}"
+    return view
+
+
+def last_position(db: Database, article_id: int, annotator: str) -> int:
+    row = db.conn.execute("SELECT sentence FROM positions WHERE article_id = ? AND annotator = ?",
+                          (article_id, annotator)).fetchone()
+    return row[0] if row else 1
+
+
+def save_position(db: Database, article_id: int, annotator: str, sentence: int) -> None:
+    db.conn.execute("INSERT OR REPLACE INTO positions (article_id, annotator, sentence) VALUES (?, ?, ?)",
+                    (article_id, annotator, sentence))

@@ -1,0 +1,322 @@
+"""The ``pressmark`` command line.
+
+Only ``open`` imports textual, and only when it runs, so every other command
+starts as fast as Python and sqlite-utils allow.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from store.db import StoreError
+
+DEFAULT_DB = "pressmark.db"
+DEFAULT_DIR = "articles"
+
+
+def default_annotator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (e.g. some containers)
+        return "anonymous"
+
+
+class Context:
+    """What every command shares: where the database is and who is annotating."""
+
+    def __init__(self, db_path: str, annotator: str):
+        self.db_path = db_path
+        self.annotator = annotator
+        self._db = None
+
+    @property
+    def db(self):
+        from store.db import connect
+
+        if self._db is None:
+            self._db = connect(self.db_path)
+        return self._db
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+class DefaultToOpen(click.Group):
+    """``pressmark DIR`` means ``pressmark open DIR``, and bare ``pressmark`` opens ./articles."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["open", *args]
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=DefaultToOpen, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", "db_path", envvar="PRESSMARK_DB", default=DEFAULT_DB, show_default=True,
+              type=click.Path(dir_okay=False), help="The database file (env PRESSMARK_DB).")
+@click.option("--annotator", envvar="PRESSMARK_ANNOTATOR", default=default_annotator,
+              show_default="your user name", help="Who is annotating (env PRESSMARK_ANNOTATOR).")
+@click.version_option(package_name="pressmark", prog_name="pressmark")
+@click.pass_context
+def cli(ctx: click.Context, db_path: str, annotator: str) -> None:
+    """Read press releases and the news written from them; tag findings, responses and commitments.
+
+    Run with no command to sync ./articles and open the full-screen reader.
+    """
+    ctx.obj = Context(db_path, annotator.strip() or default_annotator())
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(open_cmd)
+
+
+def _print_sync(report, err: bool = False) -> None:
+    echo = lambda msg: click.echo(msg, err=err)  # noqa: E731
+    for file, reason in report.skipped:
+        echo(f"skipped {safe(file)}: {reason}")
+    for file, lost in report.orphaned:
+        echo(f"{safe(file)}: {lost} annotation(s) could not be re-anchored and are kept as orphans")
+    for file in report.missing:
+        echo(f"missing {safe(file)}: file has gone; its annotations are kept")
+    echo(f"{len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged, "
+         f"{len(report.skipped)} skipped" + (f", {len(report.missing)} missing" if report.missing else ""))
+
+
+def safe(text: str) -> str:
+    """Make untrusted text safe for one terminal line: control characters become visible escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _sync(obj: Context, folder: str, max_size: int, err: bool = False):
+    from store.sync import sync
+
+    show = sys.stderr.isatty() if err else sys.stdout.isatty()
+
+    def progress(i: int, file: str) -> None:
+        if show and i % 200 == 0 and i:
+            click.echo(f"\r{i} files…", nl=False, err=err)
+
+    report = sync(obj.db, folder, max_size=max_size, progress=progress)
+    if show and report.seen >= 200:
+        click.echo("\r", nl=False, err=err)
+    return report
+
+
+max_size_option = click.option(
+    "--max-size", type=click.IntRange(min=1), default=20, show_default=True, metavar="MB",
+    help="Skip files larger than this many megabytes.")
+folder_argument = click.argument("folder", default=DEFAULT_DIR, type=click.Path(file_okay=False))
+
+
+@cli.command("open")
+@folder_argument
+@max_size_option
+@pass_ctx
+def open_cmd(obj: Context, folder: str = DEFAULT_DIR, max_size: int = 20) -> None:
+    """Sync FOLDER (default ./articles) and open the full-screen reader."""
+    if Path(folder).is_dir():
+        _print_sync(_sync(obj, folder, max_size * 1024 * 1024, err=True), err=True)
+    elif folder != DEFAULT_DIR:
+        raise click.BadParameter(f"{folder}: no such folder", param_hint="FOLDER")
+    from tui.app import PressmarkApp
+
+    PressmarkApp(obj.db, annotator=obj.annotator, db_path=obj.db_path).run()
+
+
+@cli.command()
+@folder_argument
+@max_size_option
+@pass_ctx
+def sync(obj: Context, folder: str, max_size: int) -> None:
+    """Bring the article files under FOLDER into the database.
+
+    Reads .txt, .md (with optional title:/source:/date: front matter) and .html files,
+    recursively. Unchanged files are not read again; changed ones have their
+    annotations re-anchored.
+    """
+    if not Path(folder).is_dir():
+        raise click.BadParameter(f"{folder}: no such folder", param_hint="FOLDER")
+    _print_sync(_sync(obj, folder, max_size * 1024 * 1024))
+
+
+format_option = lambda *choices: click.option(  # noqa: E731
+    "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format.")
+
+
+@cli.command("list")
+@format_option("table", "csv", "json")
+@pass_ctx
+def list_cmd(obj: Context, fmt: str) -> None:
+    """List articles with their sentence and tag counts (all annotators)."""
+    from store.library import list_articles, tags
+
+    names = [t.name for t in tags(obj.db)]
+    rows = [{"id": a.id, "file": a.file, "title": a.title, "sentences": a.n_sentences,
+             **{n: a.counts.get(n, 0) for n in names}, "annotated": a.annotated, "status": a.status}
+            for a in list_articles(obj.db)]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        from store.export import neutralise
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["id", "file", "title", "sentences", *names, "annotated", "status"])
+        writer.writerows([neutralise(v) for v in r.values()] for r in rows)
+    elif not rows:
+        click.echo("No articles yet: run `pressmark sync FOLDER`.", err=True)
+    else:
+        _table(["id", "file", "title", "sentences", *names, "status"],
+               [[r["id"], safe(r["file"]), safe(r["title"]), r["sentences"], *(r[n] for n in names), r["status"]]
+                for r in rows])
+
+
+def _table(headers: list[str], rows: list[list]) -> None:
+    """A plain aligned table (rich would cost start-up time for no gain here)."""
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [min(max(len(h), *(len(r[i]) for r in cells)), 60) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], int) for row in rows) for i in range(len(headers))]
+
+    def line(values):
+        return "  ".join((v[: w - 1] + "…" if len(v) > w else v).rjust(w) if num else
+                         (v[: w - 1] + "…" if len(v) > w else v).ljust(w)
+                         for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    click.echo(line(headers))
+    for row in cells:
+        click.echo(line(row))
+
+
+article_argument = click.argument("article")
+
+
+@cli.command()
+@article_argument
+@format_option("text", "json")
+@pass_ctx
+def show(obj: Context, article: str, fmt: str) -> None:
+    """Print ARTICLE's numbered sentences with your tags and notes.
+
+    ARTICLE is an id, a file name, or an unambiguous prefix of either.
+    """
+    from store.library import article_view, resolve_article, tags
+
+    view = article_view(obj.db, resolve_article(obj.db, article), obj.annotator)
+    order = {t.name: i for i, t in enumerate(tags(obj.db))}
+    sentences = [{"n": s.n, "para": s.para, "start": s.start, "end": s.end, "text": view.sentence_text(s.n),
+                  "tags": sorted(view.tags.get(s.n, ()), key=lambda t: (order.get(t, 99), t)),
+                  "note": view.notes.get(s.n)} for s in view.sentences]
+    if fmt == "json":
+        click.echo(json.dumps({"article": view.file, "title": view.title, "sentences": sentences},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{safe(view.title)}  ({safe(view.file)}, {len(sentences)} sentences)")
+    para = None
+    for s in sentences:
+        if para is not None and s["para"] != para:
+            click.echo("")
+        para = s["para"]
+        tags_text = f" [{', '.join(s['tags'])}]" if s["tags"] else ""
+        click.echo(f"{s['n']:>4}{tags_text} {safe(s['text'])}")
+        if s["note"]:
+            click.echo(f"      note: {safe(s['note'])}")
+
+
+def _sentence(obj: Context, article: str, n: int) -> int:
+    from store.library import resolve_article
+
+    article_id = resolve_article(obj.db, article)
+    count = obj.db.conn.execute("SELECT n_sentences FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+    if not 1 <= n <= count:
+        raise click.BadParameter(f"{n}: the article has sentences 1 to {count}", param_hint="N")
+    return article_id
+
+
+@cli.command()
+@article_argument
+@click.argument("n", type=int)
+@click.argument("tag")
+@click.option("--note", help="Also set the sentence's note.")
+@pass_ctx
+def tag(obj: Context, article: str, n: int, tag: str, note: str | None) -> None:
+    """Tag sentence N (1-based, as in `show`) of ARTICLE with TAG."""
+    from store.annotate import set_note, set_tag
+
+    article_id = _sentence(obj, article, n)
+    done = set_tag(obj.db, article_id, n, tag, obj.annotator, on=True)
+    if note is not None:
+        set_note(obj.db, article_id, n, note, obj.annotator)
+    click.echo(f"sentence {n}: {'tagged' if done else 'already tagged'} {tag}"
+               + (" (note saved)" if note is not None else ""))
+
+
+@cli.command()
+@article_argument
+@click.argument("n", type=int)
+@click.argument("tag", required=False)
+@pass_ctx
+def untag(obj: Context, article: str, n: int, tag: str | None) -> None:
+    """Remove TAG (or every tag of yours) from sentence N of ARTICLE."""
+    from store.annotate import clear_tags, set_tag
+
+    article_id = _sentence(obj, article, n)
+    done = set_tag(obj.db, article_id, n, tag, obj.annotator, on=False) if tag else \
+        clear_tags(obj.db, article_id, n, obj.annotator)
+    click.echo(f"sentence {n}: " + ("untagged" if done else "had no such tag"))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", default="annotations.csv", show_default=True,
+              help="File to write, or - for standard output.")
+@click.option("--article", help="Only this article (id, file name or prefix).")
+@click.option("--tag", help="Only this tag.")
+@click.option("--annotator", "only_annotator", help="Only this annotator's rows.")
+@click.option("--raw", is_flag=True, help="Do not neutralise fields that spreadsheets would run as formulas.")
+@pass_ctx
+def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | None,
+           only_annotator: str | None, raw: bool) -> None:
+    """Export annotations: one row per sentence, tag and annotator.
+
+    Columns: article, title, sentence, start, end, tag, text, note, annotator,
+    created_at, updated_at, status.
+    """
+    from store.export import ExportFilter, export_csv, write_csv
+    from store.library import resolve_article, tags
+
+    if tag and tag not in {t.name for t in tags(obj.db)}:
+        raise click.BadParameter(f"{tag}: not in the codebook", param_hint="--tag")
+    flt = ExportFilter(resolve_article(obj.db, article) if article else None, tag, only_annotator)
+    if output == "-":
+        write_csv(obj.db, sys.stdout, flt, raw=raw)
+        return
+    count = export_csv(obj.db, output, flt, raw=raw)
+    click.echo(f"{count} rows written to {safe(output)}", err=True)
+
+
+def main() -> None:
+    """Entry point: store errors become one line on stderr and exit status 1, never a traceback."""
+    try:
+        cli.main(standalone_mode=False, prog_name="pressmark")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except StoreError as exc:
+        click.echo(f"pressmark: {safe(str(exc))}", err=True)
+        sys.exit(1)
+    except BrokenPipeError:
+        # Output piped into `head` and friends: stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except KeyboardInterrupt:
+        sys.exit(130)
