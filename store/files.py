@@ -1,0 +1,684 @@
+"""Reading article files from disk and cleaning their text.
+
+This is the single place where untrusted bytes become stored text. Everything
+downstream (sentence offsets, SQLite, the TUI) works on the string returned by
+:func:`clean`, so terminal escape sequences, control characters and invisible
+bidi/zero-width characters are removed here, once, before any offset exists.
+
+Pure standard library: never import textual or rich from this module.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Iterator
+
+from store.segment import segment
+
+__all__ = [
+    "MAX_SIZE",
+    "ARTICLE_SUFFIXES",
+    "Skipped",
+    "ArticleText",
+    "decode",
+    "clean",
+    "html_to_text",
+    "parse_article",
+    "read_article",
+    "find_article_files",
+]
+
+MAX_SIZE = 20 * 1024 * 1024
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+_HTML_SUFFIXES = (".html", ".htm")
+_TITLE_MAX = 200  # hard cap for any title (front matter titles can be anything)
+_HEADLINE_MAX = 120  # a first line longer than this is not a headline
+_SENTENCE_TITLE_MAX = 80  # first-sentence fallback is cut to about this many characters
+_SEGMENT_PREFIX = 4000  # characters given to the segmenter when looking for a title
+
+
+class Skipped(Exception):
+    """A file that cannot be imported.
+
+    ``str(exc)`` and ``exc.reason`` are the same short, single-line reason meant for
+    the user (e.g. ``"binary file (PNG image)"``). The reason never contains the path.
+    """
+
+    reason: str
+
+    def __init__(self, reason: str) -> None:
+        reason = " ".join(str(reason).split()) or "skipped"
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleText:
+    text: str  # cleaned text: offsets of sentences refer to this
+    title: str  # single line, cleaned, non-empty
+    source: str | None  # from front matter `source:` (else None)
+    date: str | None  # from front matter `date:` (else None), kept as written
+    encoding: str  # "utf-8", "utf-8-sig", "utf-16", "utf-32", "cp1252" or "latin-1"
+    sha256: str  # hex sha256 of ``text`` encoded as UTF-8
+
+
+# --------------------------------------------------------------------------- decoding
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"PK\x05\x06", "ZIP archive"),
+    (b"PK\x07\x08", "ZIP archive"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"\x7fELF", "ELF executable"),
+    (b"SQLite format 3\x00", "SQLite database"),
+)
+
+# Longest BOMs first: the UTF-32-LE BOM starts with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode file contents, returning ``(text, encoding)``.
+
+    * A UTF-32 or UTF-16 byte order mark selects that codec (the BOM is dropped).
+    * Otherwise UTF-8 (``"utf-8-sig"`` when it starts with a UTF-8 BOM, which is
+      dropped), then cp1252, then latin-1, which always succeeds.
+
+    Raises :class:`Skipped` for binary data: a known magic header (PNG, PDF, ZIP,
+    GIF, JPEG, ...) or NUL bytes in data that has no UTF-16/32 BOM. The text is
+    *not* cleaned; pass it through :func:`clean`.
+    """
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            raise Skipped(f"binary file ({kind})")
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            # The BOM declares the encoding; damaged code units become U+FFFD.
+            return data.decode(codec, errors="replace"), codec
+    if b"\x00" in data:
+        raise Skipped("binary file (NUL bytes)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+# --------------------------------------------------------------------------- cleaning
+
+# Whole terminal escape sequences, 7-bit (ESC-introduced) and 8-bit (C1) forms.
+# String payloads may not contain a newline, so an unterminated OSC/DCS cannot eat
+# whole paragraphs: its introducer is then removed by the two-character rule and the
+# payload stays as visible, harmless text.
+_ESCAPE_RE = re.compile(
+    r"""
+      (?:\x1b\[|\x9b) [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]          # CSI ... final byte
+    | (?:\x1b\]|\x9d) [^\x07\x1b\x9c\n]* (?:\x07|\x1b\\|\x9c)        # OSC ... BEL or ST
+    | (?:\x1b[PX^_]|[\x90\x98\x9e\x9f]) [^\x1b\x9c\n]* (?:\x1b\\|\x9c)  # DCS SOS PM APC ... ST
+    | \x1b [\x20-\x2f]* [\x30-\x7e]                                   # ESC x, ESC ( B, ...
+    """,
+    re.VERBOSE,
+)
+
+# C0 except \t and \n (\r is gone by then), DEL, C1; bidi controls; zero-width
+# characters (including U+FEFF, a BOM in the middle of the text); lone surrogates are
+# handled separately (replaced, not removed).
+_REMOVE_RE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"
+    "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+    "\u200b\u200c\u200d\u2060\ufeff]+"
+)
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+
+
+def clean(text: str) -> str:
+    """Return the text as it is stored; every offset refers to this result.
+
+    In order:
+
+    1. CRLF and lone CR become LF; U+2028 LINE SEPARATOR becomes LF and U+2029
+       PARAGRAPH SEPARATOR a blank line, so ``"\\n"`` is the only line break.
+    2. Terminal escape sequences are removed as whole sequences: CSI
+       (``ESC [ ... final``), OSC (``ESC ] ... BEL`` or ``... ESC \\``, which covers
+       OSC 8 hyperlinks and OSC 52 clipboard writes), DCS/SOS/PM/APC
+       (``ESC P/X/^/_ ... ESC \\``), two-character ``ESC x`` forms (with
+       intermediate bytes, e.g. ``ESC ( B``) and the 8-bit C1 forms (``\\x9b`` CSI,
+       ``\\x9d`` OSC, ``\\x90`` DCS, ... ended by ``\\x9c`` ST).
+    3. Every remaining C0 control except ``\\n`` and ``\\t``, DEL and C1
+       (U+0080-U+009F) is removed, so nothing can reach the terminal as a control.
+    4. Bidi controls (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C) are
+       removed: they reorder what is displayed without being visible (a "Trojan
+       Source" risk in a tool whose point is to show what a text really says).
+       Zero-width characters (U+200B, U+200C, U+200D, U+2060, U+FEFF) are removed
+       too: they are invisible, break searching and duplicate detection and hide
+       differences. The cost is accepted: emoji ZWJ sequences fall apart into
+       their parts and ZWNJ in e.g. Persian loses its (minor) shaping effect.
+       Lone surrogates become U+FFFD so the text can always be encoded as UTF-8.
+    5. Unicode NFC (after the removals, so that a combining mark separated from
+       its base by a removed sequence still composes).
+    6. Trailing whitespace is stripped from every line, runs of three or more
+       line breaks become exactly one blank line (a blank line and a single line
+       break are both kept: they mean different things), and leading/trailing
+       whitespace of the whole text is stripped. Tabs and indentation are kept.
+
+    Text that looks like markup (``[bold red]x[/]``, ``[@click=app.quit]q[/]``) is
+    ordinary text and is kept literally.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u2028" in text or "\u2029" in text:
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = _ESCAPE_RE.sub("", text)
+    text = _REMOVE_RE.sub("", text)
+    text = _SURROGATE_RE.sub("\ufffd", text)
+    text = unicodedata.normalize("NFC", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = _BLANK_LINES_RE.sub("\n\n", text)
+    return text.strip()
+
+
+def _one_line(text: str) -> str:
+    """Clean ``text`` and fold it to a single line with single spaces."""
+    return " ".join(clean(text).split())
+
+
+# --------------------------------------------------------------------------- HTML
+
+_BLOCK_TAGS = frozenset(
+    """
+    address article aside blockquote body caption center dd details dialog dir div dl dt
+    fieldset figcaption figure footer form frameset h1 h2 h3 h4 h5 h6 header hgroup hr
+    html legend li main menu nav ol p pre section summary table tbody tfoot thead tr ul
+    """.split()
+)
+_CELL_TAGS = frozenset({"td", "th"})
+# Content of these is never text.
+_SKIP_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "canvas"}
+)
+# Elements that may appear inside <head>; any other start tag implicitly ends it.
+_HEAD_TAGS = frozenset(
+    {"head", "title", "meta", "link", "style", "script", "base", "noscript", "template"}
+)
+_PARA = object()
+_BR = object()
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[object] = []  # str, _PARA or _BR
+        self.skipping = 0  # depth inside script/style/... elements
+        self.in_head = False
+        self.in_title = False
+        self.title_done = False
+        self.title_parts: list[str] = []
+        self.h1_depth = 0
+        self.h1_parts: list[str] = []
+        self.h1_done = False
+        self.pre_depth = 0
+
+    # -- tags
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _SKIP_TAGS:
+            self.skipping += 1
+            return
+        if self.skipping:
+            return  # e.g. <title> inside <svg>
+        if self.in_head and tag not in _HEAD_TAGS:
+            self.in_head = False  # a missing </head>: body content starts here
+        if tag == "head":
+            self.in_head = True
+        elif tag == "body":
+            self.in_head = False
+        elif tag == "title":
+            self.in_title = not self.title_done
+        elif tag == "br":
+            self.parts.append(_BR)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(_PARA)
+        elif tag in _CELL_TAGS:
+            self.parts.append(" ")
+        if tag == "pre":
+            self.pre_depth += 1
+        elif tag == "h1" and not self.h1_done:
+            self.h1_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            if self.skipping:
+                self.skipping -= 1
+            return
+        if self.skipping:
+            return
+        if tag == "title":
+            if self.in_title:
+                self.in_title = False
+                self.title_done = bool(" ".join(self.title_parts).strip())
+        elif tag == "head":
+            self.in_head = False
+        elif tag in _BLOCK_TAGS:
+            self.parts.append(_PARA)
+        elif tag in _CELL_TAGS:
+            self.parts.append(" ")
+        if tag == "pre" and self.pre_depth:
+            self.pre_depth -= 1
+        elif tag == "h1" and self.h1_depth:
+            self.h1_depth -= 1
+            if not self.h1_depth and "".join(self.h1_parts).strip():
+                self.h1_done = True
+
+    # -- text
+    def handle_data(self, data: str) -> None:
+        if self.skipping:
+            return
+        if self.in_title:
+            self.title_parts.append(data)
+            return
+        if self.in_head:
+            return
+        if self.h1_depth and not self.h1_done:
+            self.h1_parts.append(data)
+        if self.pre_depth:
+            lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            for i, line in enumerate(lines):
+                if i:
+                    self.parts.append(_BR)
+                self.parts.append(line)
+        else:
+            self.parts.append(data)
+
+    # -- result
+    def text(self) -> str:
+        paragraphs: list[str] = []
+        current: list[str] = []
+
+        def flush() -> None:
+            lines = [" ".join(line.split()) for line in "".join(current).split("\n")]
+            while lines and not lines[0]:
+                lines.pop(0)
+            while lines and not lines[-1]:
+                lines.pop()
+            if lines:
+                paragraphs.append("\n".join(lines))
+            current.clear()
+
+        for part in self.parts:
+            if part is _PARA:
+                flush()
+            elif part is _BR:
+                current.append("\n")
+            else:
+                # Newlines in ordinary HTML text are just whitespace.
+                current.append(part.replace("\n", " ").replace("\r", " "))
+        flush()
+        return "\n\n".join(paragraphs)
+
+    def title(self) -> str:
+        for parts in (self.title_parts, self.h1_parts):
+            title = " ".join("".join(parts).split())
+            if title:
+                return title
+        return ""
+
+
+def _extract_html(html: str) -> tuple[str, str]:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return parser.text(), parser.title()
+
+
+def html_to_text(html: str) -> str:
+    """Reduce an HTML document to plain text with :mod:`html.parser`.
+
+    Script, style (and other non-text elements such as noscript, template, svg)
+    and everything in ``<head>`` are dropped; block elements separate paragraphs
+    with a blank line; ``<br>`` is a line break; entities are decoded; whitespace
+    inside a paragraph is collapsed to single spaces (``<pre>`` keeps its line
+    breaks). The result is not yet :func:`clean`-ed.
+    """
+    return _extract_html(html)[0]
+
+
+# --------------------------------------------------------------------------- front matter
+
+_FRONT_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(.*)")
+_FRONT_KEYS = ("title", "source", "date")
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        inner = value[1:-1]
+        return re.sub(r'\\(["\\])', r"\1", inner)
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")
+    return value
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split YAML-style front matter off ``text`` (line breaks already LF).
+
+    Front matter is only recognised when the text starts with a ``---`` line and a
+    later ``---`` (or ``...``) line closes it; otherwise the text is returned whole.
+    Only ``key: value`` lines are read; values may be single- or double-quoted.
+    """
+    if not text.startswith("---"):
+        return {}, text
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return {}, text
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            break
+    else:
+        return {}, text  # unterminated: not front matter, keep everything
+    meta: dict[str, str] = {}
+    for line in lines[1:end]:
+        m = _FRONT_KEY_RE.fullmatch(line.rstrip())
+        if m:
+            key = m.group(1).lower()
+            if key in _FRONT_KEYS and key not in meta:
+                meta[key] = _unquote(m.group(2))
+    return meta, "\n".join(lines[end + 1 :])
+
+
+# --------------------------------------------------------------------------- titles
+
+_OPENING_QUOTES = "\"'“‘«„‚‹`"
+_CLOSING = "\"'”’»›)]"
+_NOT_HEADLINE_END = ".?!,;:…"
+_MD_HEADING_RE = re.compile(r"#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*")
+
+
+def _cap(title: str, limit: int) -> str:
+    """Cut ``title`` to about ``limit`` characters at a word boundary, adding '…'."""
+    if len(title) <= limit:
+        return title
+    cut = title[:limit]
+    if not title[limit].isspace():
+        space = cut.rfind(" ")
+        if space >= limit // 2:
+            cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def _looks_like_headline(line: str) -> bool:
+    if not line or len(line) > _HEADLINE_MAX:
+        return False
+    if not any(c.isalpha() for c in line):
+        return False  # "|", "***", "2021-05-04"
+    if line[0] in _OPENING_QUOTES:
+        return False  # a quotation opening the article
+    if line.rstrip(_CLOSING)[-1:] in _NOT_HEADLINE_END:
+        return False  # a sentence (also `... said."`)
+    return True
+
+
+def _derive_title(text: str, *, markdown: bool, stem: str | None) -> str:
+    first_line = text.split("\n", 1)[0].strip()
+    if markdown:
+        m = _MD_HEADING_RE.fullmatch(first_line)
+        if m and _one_line(m.group(1)):
+            return _cap(_one_line(m.group(1)), _TITLE_MAX)
+    if _looks_like_headline(first_line):
+        return _one_line(first_line)
+    # Only the start is needed: the title is cut to ~80 characters anyway, and the
+    # segmenter need not run over a multi-megabyte text here.
+    head = text[:_SEGMENT_PREFIX]
+    for sentence in segment(head):
+        first = _one_line(head[sentence.start : sentence.end])
+        if first:
+            return _cap(first, _SENTENCE_TITLE_MAX)
+    if stem and _one_line(stem):
+        return _cap(_one_line(stem), _TITLE_MAX)
+    return _cap(_one_line(first_line), _SENTENCE_TITLE_MAX) or "Untitled"
+
+
+# --------------------------------------------------------------------------- articles
+
+
+def parse_article(data: bytes, suffix: str, *, stem: str | None = None) -> ArticleText:
+    """Decode, clean and title an article given as bytes.
+
+    ``suffix`` is the file suffix (``".html"``/``".htm"`` select HTML, anything else
+    is plain text with optional front matter). ``stem`` (the file name without
+    suffix) is the last-resort title. Raises :class:`Skipped`.
+
+    Title, in order: front matter ``title:``; HTML ``<title>`` or first ``<h1>``; a
+    Markdown ``# heading`` on the first line of a ``.md`` file; the first line when it
+    reads like a headline (at most 120 characters, contains a letter, does not open
+    with a quotation mark, does not end in ``. ? ! , ; : …``); the first sentence cut
+    to about 80 characters at a word boundary with "…"; the file stem.
+    """
+    suffix = suffix.lower()
+    if suffix and not suffix.startswith("."):
+        suffix = "." + suffix
+    raw, encoding = decode(data)
+    meta: dict[str, str] = {}
+    title = ""
+    if suffix in _HTML_SUFFIXES:
+        body, title = _extract_html(raw)
+    else:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+        meta, body = _split_front_matter(raw)
+    text = clean(body)
+    if not text:
+        raise Skipped("empty file")
+    title = _one_line(meta.get("title", "")) or _one_line(title)
+    if title:
+        title = _cap(title, _TITLE_MAX)
+    else:
+        title = _derive_title(text, markdown=suffix == ".md", stem=stem)
+    return ArticleText(
+        text=text,
+        title=title,
+        source=_one_line(meta.get("source", "")) or None,
+        date=_one_line(meta.get("date", "")) or None,
+        encoding=encoding,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def _format_size(size: int) -> str:
+    if size >= 100 * 1024:
+        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    if size >= 1024:
+        return f"{size / 1024:.1f}".removesuffix(".0") + " KB"
+    return f"{size} bytes"
+
+
+_ERRNO_REASONS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOENT: "file not found",
+    errno.EISDIR: "is a directory",
+    errno.ELOOP: "too many levels of symbolic links",
+    errno.ENAMETOOLONG: "file name too long",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    reason = _ERRNO_REASONS.get(exc.errno or 0)
+    if reason is None:
+        reason = (exc.strerror or type(exc).__name__).lower()
+    return reason
+
+
+def read_article(path: Path, max_size: int = MAX_SIZE) -> ArticleText:
+    """Read and parse one article file. Raises :class:`Skipped` with a one-line reason.
+
+    The size is checked with ``fstat`` on the open file before reading, and at most
+    ``max_size + 1`` bytes are ever read. FIFOs, devices and directories are refused
+    without blocking (the file is opened with ``O_NONBLOCK``).
+    """
+    path = Path(path)
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise Skipped(f"cannot read: {_os_reason(exc)}") from None
+    try:
+        with os.fdopen(fd, "rb", buffering=0) as f:
+            st = os.fstat(f.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise Skipped("cannot read: is a directory")
+            if not stat.S_ISREG(st.st_mode):
+                raise Skipped("not a regular file")
+            if st.st_size > max_size:
+                raise Skipped(f"larger than the size limit ({_format_size(max_size)})")
+            chunks: list[bytes] = []
+            remaining = max_size + 1
+            while remaining > 0:
+                chunk = f.read(min(remaining, 1024 * 1024))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+            data = b"".join(chunks)
+    except OSError as exc:
+        raise Skipped(f"cannot read: {_os_reason(exc)}") from None
+    if len(data) > max_size:  # it grew after fstat
+        raise Skipped(f"larger than the size limit ({_format_size(max_size)})")
+    return parse_article(data, path.suffix, stem=path.stem)
+
+
+# --------------------------------------------------------------------------- finding files
+
+
+def _is_article_name(name: str) -> bool:
+    return name.lower().endswith(ARTICLE_SUFFIXES)
+
+
+def find_article_files(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """Walk ``root`` and yield ``(path, None)`` for every candidate article file, or
+    ``(path, reason)`` for an entry that is reported as skipped.
+
+    * Candidates are regular files (or symlinks to them) whose name ends in one of
+      :data:`ARTICLE_SUFFIXES` (case-insensitive). Other files are ignored silently.
+    * Order is deterministic: the entries of each directory are sorted by name and a
+      subdirectory is walked where its name sorts (pre-order, i.e. sorted by path).
+    * Hidden entries (name starting with ``.``, e.g. ``.git``, ``.venv``) are ignored
+      silently; directories are never yielded as files, even if named ``x.txt``.
+    * Symlinked directories are followed, but never into a directory that is
+      already being walked (reported as ``"symlink loop"``) or was already walked
+      (``"directory already included"``).
+    * Problems are reported, never raised: an unreadable directory
+      (``"cannot read directory: permission denied"``), a broken symlink, an entry
+      with an article suffix that is not a regular file (FIFO, device).
+    * A ``root`` that is a file is yielded itself; a missing root is reported.
+
+    Readability of files is not checked here: :func:`read_article` reports it.
+    """
+    root = Path(root)
+    try:
+        st = root.stat()
+    except OSError as exc:
+        yield root, f"cannot read: {_os_reason(exc)}"
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        if not stat.S_ISREG(st.st_mode):
+            yield root, "not a regular file"
+        elif _is_article_name(root.name):
+            yield root, None
+        else:
+            yield root, "not an article file (" + ", ".join(ARTICLE_SUFFIXES) + ")"
+        return
+
+    walked: set[tuple[int, int]] = set()
+    key = (st.st_dev, st.st_ino)
+    walked.add(key)
+    # Each frame: (iterator over the sorted entries, directory ids being walked).
+    stack: list[tuple[Iterator[tuple[str, Path]], frozenset[tuple[int, int]]]] = []
+
+    def listing(directory: Path) -> tuple[Iterator[tuple[str, Path]] | None, str | None]:
+        try:
+            with os.scandir(directory) as it:
+                names = sorted(entry.name for entry in it)
+        except OSError as exc:
+            return None, f"cannot read directory: {_os_reason(exc)}"
+        return iter([(name, directory / name) for name in names]), None
+
+    entries, problem = listing(root)
+    if entries is None:
+        yield root, problem
+        return
+    stack.append((entries, frozenset({key})))
+
+    while stack:
+        entries, ancestors = stack[-1]
+        nxt = next(entries, None)
+        if nxt is None:
+            stack.pop()
+            continue
+        name, path = nxt
+        if name.startswith("."):
+            continue
+        try:
+            lst = path.lstat()
+        except OSError as exc:
+            if _is_article_name(name):
+                yield path, f"cannot read: {_os_reason(exc)}"
+            continue
+        is_link = stat.S_ISLNK(lst.st_mode)
+        if is_link:
+            try:
+                st = path.stat()
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    yield path, "symlink loop"
+                elif exc.errno == errno.ENOENT:
+                    yield path, "broken symbolic link"
+                else:
+                    yield path, f"cannot read: {_os_reason(exc)}"
+                continue
+        else:
+            st = lst
+        if stat.S_ISDIR(st.st_mode):
+            key = (st.st_dev, st.st_ino)
+            if key in ancestors:
+                yield path, "symlink loop"
+                continue
+            if key in walked:
+                yield path, "directory already included"
+                continue
+            walked.add(key)
+            sub, problem = listing(path)
+            if sub is None:
+                yield path, problem
+                continue
+            stack.append((sub, ancestors | {key}))
+        elif _is_article_name(name):
+            if stat.S_ISREG(st.st_mode):
+                yield path, None
+            else:
+                yield path, "not a regular file"
