@@ -158,6 +158,19 @@ def article_view(db: Database, article_id: int, annotator: str | None) -> Articl
     return view
 
 
+def sentence_annotations(db: Database, article_id: int, n: int, annotator: str) -> tuple[set[str], str | None]:
+    """``annotator``'s tags and note on one sentence, straight from the database."""
+    tags, note = set(), None
+    for tag, text in db.conn.execute(
+        "SELECT tag, note FROM annotations WHERE article_id = ? AND sentence = ? AND annotator = ? AND status = 'ok'",
+        (article_id, n, annotator)):
+        if tag is None:
+            note = text
+        else:
+            tags.add(tag)
+    return tags, note
+
+
 def last_position(db: Database, article_id: int, annotator: str) -> int:
     row = db.conn.execute("SELECT sentence FROM positions WHERE article_id = ? AND annotator = ?",
                           (article_id, annotator)).fetchone()

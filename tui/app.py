@@ -1,0 +1,83 @@
+"""The pressmark Textual app: owns the database connection and the cross-screen actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlite_utils import Database
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from store import annotate
+from store.annotate import Action
+from store.library import Tag, tags
+
+
+class PressmarkApp(App):
+    """Library, reader and compare screens over one pressmark database."""
+
+    TITLE = "pressmark"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("u", "undo", "Undo"),
+        Binding("ctrl+r", "redo", "Redo"),
+    ]
+
+    def __init__(self, db: Database, *, annotator: str, db_path: str | Path):
+        super().__init__()
+        self.db = db
+        self.annotator = annotator
+        self.db_path = str(db_path)
+        self.codebook: list[Tag] = tags(db)
+
+    def on_mount(self) -> None:
+        from tui.screens.library import LibraryScreen
+
+        self.push_screen(LibraryScreen())
+
+    # -- actions that work on every screen ------------------------------------------
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_undo(self) -> None:
+        self._replay(annotate.undo(self.db, self.annotator), "Undid", "Nothing to undo")
+
+    def action_redo(self) -> None:
+        self._replay(annotate.redo(self.db, self.annotator), "Redid", "Nothing to redo")
+
+    def _replay(self, action: Action | None, verb: str, nothing: str) -> None:
+        if action is None:
+            self.report(nothing)
+            return
+        self.annotations_changed(action.article_id, action.sentence, move_to=True)
+        self.report(f"{verb}: {action.label}, sentence {action.sentence} (saved)")
+
+    def annotations_changed(self, article_id: int | None, sentence: int | None, move_to: bool = False) -> None:
+        """Tell every screen on the stack that a sentence's annotations changed in the database."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "annotations_changed", None)
+            if refresh:
+                refresh(article_id, sentence, move_to)
+
+    def report(self, message: str) -> None:
+        """Show a one-line confirmation on the current screen's status line (or as a toast)."""
+        show = getattr(self.screen, "set_status", None)
+        if show:
+            show(message)
+        else:
+            self.notify(message, markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Undo", "Undo your last annotation change", self.action_undo)
+        yield SystemCommand("Redo", "Redo the change you undid", self.action_redo)
+        yield SystemCommand("Help", "Keys of this screen and the tag codebook", self.action_help)
+        extra = getattr(screen, "palette_commands", None)
+        if extra:
+            yield from extra()

@@ -1,0 +1,249 @@
+"""What the reader and compare screens share: moving, tagging, notes, search, export.
+
+Subclasses compose one or more ``ArticleView`` widgets; every action works on
+the active (focused) one. Each tagging key is one committed store action, and
+the view is redrawn from what the database now holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input
+
+from store import annotate
+from store.library import ArticleView as Article
+from store.library import Tag, save_position, sentence_annotations
+from tui.widgets.article_view import ArticleView
+
+
+def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
+    """Title, file and tag counts; built from Text parts so nothing in them is markup."""
+    counts = {t.name: 0 for t in codebook}
+    for names in article.tags.values():
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(article.title, "bold")
+    text.append(f"\n{article.file}", "dim")
+    text.append(f" · {len(article.sentences)} sentences ·")
+    for tag in codebook:
+        text.append(f" {tag.letter}", style=f"bold {tag.colour}")
+        text.append(f" {tag.name} {counts[tag.name]}")
+    if article.notes:
+        text.append(f" · ✎ {len(article.notes)} notes")
+    if article.orphans:
+        text.append(f" · ⚠ {article.orphans} orphaned", "bold")
+    if extra:
+        text.append(f" · {extra}")
+    return text
+
+
+class AnnotatingScreen(Screen):
+    """Base for screens that show articles as ``ArticleView``s and tag them."""
+
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Next", show=False),
+        Binding("k,up", "move(-1)", "Previous", show=False),
+        Binding("right_curly_bracket", "paragraph(1)", "Next paragraph", show=False, key_display="}"),
+        Binding("left_curly_bracket", "paragraph(-1)", "Previous paragraph", show=False, key_display="{"),
+        Binding("g,home", "first", "First sentence", show=False),
+        Binding("G,end", "last", "Last sentence", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("x", "clear", "Clear tags"),
+        Binding("right_square_bracket", "tagged(1)", "Next tagged", show=False, key_display="]"),
+        Binding("left_square_bracket", "tagged(-1)", "Previous tagged", show=False, key_display="["),
+        Binding("n", "note", "Note"),
+        Binding("N", "toggle_notes", "Show/hide notes", show=False),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("full_stop", "match(1)", "Next match", show=False, key_display="."),
+        Binding("comma", "match(-1)", "Previous match", show=False, key_display=","),
+        Binding("e", "export", "Export"),
+        Binding("q,escape", "back", "Back"),
+    ]
+
+    def on_mount(self) -> None:
+        # Tag keys come from the codebook: lower case toggles, upper case toggles and moves on.
+        for i, tag in enumerate(self.app.codebook):
+            self._bindings.bind(tag.key, f"tag({i}, False)", tag.name.capitalize())
+            self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{tag.name.capitalize()} and next", show=False)
+        self.refresh_bindings()
+
+    # -- what subclasses provide ------------------------------------------------------
+    @property
+    def views(self) -> list[ArticleView]:
+        return list(self.query(ArticleView))
+
+    @property
+    def active(self) -> ArticleView:
+        focused = self.focused
+        return focused if isinstance(focused, ArticleView) else self.views[0]
+
+    def update_header(self) -> None:
+        """Redraw the header(s) after counts changed."""
+
+    def set_status(self, message: str) -> None:
+        self.query_one("#status").update(Text(message, no_wrap=True, overflow="ellipsis"))
+
+    # -- moving ------------------------------------------------------------------------
+    def action_move(self, delta: int) -> None:
+        self.active.cursor += delta
+
+    def action_paragraph(self, direction: int) -> None:
+        self.active.para_step(direction)
+
+    def action_first(self) -> None:
+        self.active.cursor = 1
+
+    def action_last(self) -> None:
+        self.active.cursor = self.active.count
+
+    def action_page(self, direction: int) -> None:
+        self.active.page(direction)
+
+    def action_tagged(self, direction: int) -> None:
+        view = self.active
+        tagged = sorted(view.article.tags)
+        ahead = [n for n in tagged if n > view.cursor] if direction > 0 else [n for n in reversed(tagged) if n < view.cursor]
+        if ahead:
+            view.cursor = ahead[0]
+        else:
+            self.set_status("No more tagged sentences " + ("below" if direction > 0 else "above"))
+
+    # -- tagging -----------------------------------------------------------------------
+    def _reload(self, view: ArticleView, n: int) -> None:
+        """Re-read sentence ``n``'s annotations from the database into the view."""
+        fresh = sentence_annotations(self.app.db, view.article.id, n, self.app.annotator)
+        view.article.tags.pop(n, None)
+        view.article.notes.pop(n, None)
+        if fresh[0]:
+            view.article.tags[n] = fresh[0]
+        if fresh[1]:
+            view.article.notes[n] = fresh[1]
+        view.refresh_sentence(n)
+        self.update_header()
+
+    def action_tag(self, index: int, advance: bool) -> None:
+        view, tag = self.active, self.app.codebook[index]
+        if not view.count:
+            return
+        n = view.cursor
+        annotate.toggle_tag(self.app.db, view.article.id, n, tag.name, self.app.annotator)
+        self._reload(view, n)
+        on = tag.name in view.article.tags.get(n, ())
+        self.set_status(f"Saved: sentence {n} {'tagged' if on else 'untagged'} {tag.name}")
+        if advance:
+            view.cursor = n + 1
+
+    def action_clear(self) -> None:
+        view = self.active
+        if view.count and annotate.clear_tags(self.app.db, view.article.id, view.cursor, self.app.annotator):
+            self._reload(view, view.cursor)
+            self.set_status(f"Saved: sentence {view.cursor} tags cleared")
+        else:
+            self.set_status("This sentence has no tags to clear")
+
+    def action_note(self) -> None:
+        from tui.screens.note import NoteScreen
+
+        view = self.active
+        if not view.count:
+            return
+        n = view.cursor
+
+        def save(note: str | None) -> None:
+            if note is None:
+                self.set_status("Note unchanged")
+                return
+            done = annotate.set_note(self.app.db, view.article.id, n, note, self.app.annotator)
+            self._reload(view, n)
+            self.set_status(f"Saved: note on sentence {n}" + ("" if done else " (no change)")
+                            if note.strip() else f"Saved: note on sentence {n} removed")
+
+        self.app.push_screen(NoteScreen(view.article.sentence_text(n), view.article.notes.get(n, "")), save)
+
+    def action_toggle_notes(self) -> None:
+        for view in self.views:
+            view.show_notes = not view.show_notes
+        self.set_status("Notes shown under sentences" if self.active.show_notes else "Notes hidden (✎ marks them)")
+
+    def annotations_changed(self, article_id: int | None, n: int | None, move_to: bool) -> None:
+        """Called by the app after undo/redo: refresh any view of that article."""
+        for view in self.views:
+            if view.article.id == article_id and n:
+                self._reload(view, n)
+                if move_to and view is self.active:
+                    view.cursor = n
+
+    # -- search -------------------------------------------------------------------------
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.add_class("-visible")
+        search.focus()
+        self._search_target = self.active
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search":
+            return
+        view = getattr(self, "_search_target", self.views[0])
+        count = view.set_search(event.value.strip())
+        event.input.remove_class("-visible")
+        view.focus()
+        if count:
+            self.action_match(1, inclusive=True)
+            self.set_status(f"{count} matches for “{event.value.strip()}”  (. next, , previous)")
+        else:
+            self.set_status(f"No matches for “{event.value.strip()}”" if event.value.strip() else "Search cleared")
+
+    def key_escape(self) -> bool | None:
+        search = self.query_one("#search", Input)
+        if search.has_class("-visible"):
+            search.remove_class("-visible")
+            getattr(self, "_search_target", self.views[0]).focus()
+            return True
+        return None
+
+    def action_match(self, direction: int, inclusive: bool = False) -> None:
+        view = self.active
+        hits = view.match_sentences()
+        if not hits:
+            self.set_status("No search: press / to search this article")
+            return
+        cur = view.cursor
+        if direction > 0:
+            ahead = [n for n in hits if n > cur or (inclusive and n == cur)] or hits[:1]
+        else:
+            ahead = [n for n in reversed(hits) if n < cur] or hits[-1:]
+        view.cursor = ahead[0]
+        self.set_status(f"Match in sentence {ahead[0]} ({hits.index(ahead[0]) + 1} of {len(hits)} sentences)")
+
+    # -- leaving and exporting ------------------------------------------------------------
+    def action_export(self) -> None:
+        from tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen(article=self.active.article))
+
+    def remember_positions(self) -> None:
+        for view in self.views:
+            save_position(self.app.db, view.article.id, self.app.annotator, view.cursor)
+
+    def on_unmount(self) -> None:
+        self.remember_positions()
+
+    def action_back(self) -> None:
+        self.remember_positions()
+        self.dismiss()
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        for i, tag in enumerate(self.app.codebook):
+            yield SystemCommand(f"Tag: {tag.name}", f"Toggle {tag.name} on the cursor sentence ({tag.key})",
+                                lambda i=i: self.action_tag(i, False))
+        yield SystemCommand("Clear tags", "Remove your tags from the cursor sentence (x)", self.action_clear)
+        yield SystemCommand("Edit note", "Write a note on the cursor sentence (n)", self.action_note)
+        yield SystemCommand("Search article", "Find text in this article (/)", self.action_search)
+        yield SystemCommand("Export", "Export annotations to CSV (e)", self.action_export)

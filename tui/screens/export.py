@@ -1,0 +1,103 @@
+"""The export modal: path, scope and tag filters, progress, and the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
+
+from store.db import StoreError, connect
+from store.export import ExportFilter, export_csv
+from store.library import ArticleView as Article
+
+DEFAULT_PATH = "annotations.csv"
+
+
+class ExportScreen(ModalScreen[None]):
+    CSS_PATH = "export.tcss"
+    BINDINGS = [Binding("escape", "close", "Close")]
+
+    def __init__(self, article: Article | None = None):
+        super().__init__()
+        self.article = article
+
+    def compose(self) -> ComposeResult:
+        scopes = [("All articles", "all")]
+        if self.article:
+            scopes.insert(0, (Text(f"This article: {self.article.title}"), "article"))
+        with Vertical(id="export-dialog"):
+            yield Label("Export annotations to CSV", classes="dialog-title")
+            yield Label("File")
+            yield Input(DEFAULT_PATH, id="path")
+            yield Label("Articles")
+            yield Select(scopes, value=scopes[0][1], allow_blank=False, id="scope")
+            yield Label("Tags")
+            yield Select([("All tags", "")] + [(Text(t.name), t.name) for t in self.app.codebook],
+                         value="", allow_blank=False, id="tag")
+            yield ProgressBar(id="progress", show_eta=False)
+            yield Static(id="result")
+            with Horizontal(id="buttons"):
+                yield Button("Export", variant="primary", id="export")
+                yield Button("Close", id="close")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#progress").display = False
+        self.query_one("#path", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export":
+            self.start_export()
+        else:
+            self.dismiss()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.start_export()
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def start_export(self) -> None:
+        path = self.query_one("#path", Input).value.strip() or DEFAULT_PATH
+        scope = self.query_one("#scope", Select).value
+        tag = self.query_one("#tag", Select).value or None
+        flt = ExportFilter(article_id=self.article.id if scope == "article" and self.article else None, tag=tag)
+        self.query_one("#export", Button).disabled = True
+        bar = self.query_one("#progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+        self.query_one("#result", Static).update(Text("Exporting…"))
+        self.run_export(Path(path), flt)
+
+    @work(thread=True, exclusive=True, group="export")
+    def run_export(self, path: Path, flt: ExportFilter) -> None:
+        """Runs on its own connection: sqlite3 connections belong to one thread."""
+        db = connect(self.app.db_path, readonly=True)
+        try:
+            total = db.conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
+            self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=max(total, 1))
+            count = export_csv(db, path, flt, progress=lambda n: self.app.call_from_thread(
+                self.query_one("#progress", ProgressBar).update, progress=n))
+        except (StoreError, OSError) as exc:
+            self.app.call_from_thread(self.finish, None, str(exc))
+        else:
+            self.app.call_from_thread(self.finish, count, str(path.resolve()))
+        finally:
+            db.close()
+
+    def finish(self, count: int | None, detail: str) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        self.query_one("#export", Button).disabled = False
+        if count is None:
+            bar.display = False
+            self.query_one("#result", Static).update(Text(f"Export failed: {detail}", "bold red"))
+            return
+        bar.update(total=max(count, 1), progress=max(count, 1))
+        self.query_one("#result", Static).update(Text(f"{count} rows written to {detail}", "bold"))
+        self.app.report(f"Exported {count} rows to {detail}")

@@ -1,0 +1,42 @@
+"""The note editor: a modal TextArea for the cursor sentence's note."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static, TextArea
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Returns the edited note (empty string removes it), or None when cancelled."""
+
+    CSS_PATH = "note.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel", priority=True),
+    ]
+
+    def __init__(self, sentence: str, note: str):
+        super().__init__()
+        self.sentence, self.note = sentence, note
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-dialog"):
+            yield Static(Text("Note on: ", "bold") + Text(self.sentence), id="note-sentence")
+            yield TextArea(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Static(Text("ctrl+s save · escape cancel · an empty note removes it", "dim"))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,47 @@
+"""The reader: one article, sentence by sentence, with the tag gutter."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Footer, Input, Static
+
+from store.library import article_view, last_position
+from tui.screens.annotating import AnnotatingScreen, header_text
+from tui.widgets.article_view import ArticleView
+
+
+class ReaderScreen(AnnotatingScreen):
+    """Read and tag one article."""
+
+    CSS_PATH = "reader.tcss"
+
+    def __init__(self, article_id: int):
+        super().__init__()
+        self.article_id = article_id
+
+    def compose(self) -> ComposeResult:
+        article = article_view(self.app.db, self.article_id, self.app.annotator)
+        yield Static(id="header", classes="title-bar")
+        view = ArticleView(article, self.app.codebook, id="article")
+        view.cursor = last_position(self.app.db, self.article_id, self.app.annotator)
+        yield view
+        yield Input(placeholder="Search this article (Enter to find, Escape to cancel)", id="search",
+                    classes="search-input")
+        yield Static(id="status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.update_header()
+        view = self.query_one(ArticleView)
+        view.focus()
+        self.set_status(f"Sentence {view.cursor} of {view.count}. f r c tag, F R C tag and move on, ? for help")
+
+    def update_header(self) -> None:
+        view = self.query_one(ArticleView)
+        self.query_one("#header", Static).update(header_text(view.article, self.app.codebook))
+
+    def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
+        article = event.view.article
+        tags = ", ".join(sorted(article.tags.get(event.n, ()))) or "no tags"
+        self.set_status(f"Sentence {event.n} of {event.view.count}: {tags}")

@@ -1,0 +1,313 @@
+"""The article as wrapped sentences with a tag gutter, drawn through the Line API.
+
+Wrapping is done once per width into a flat list of display lines (plain
+tuples of offsets); ``render_line`` turns one of them into a ``Strip`` and
+caches it by everything that can change its look. So a 10,000-sentence
+article costs one pass on open and a handful of strips per keypress.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.events import Click, Resize
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.library import ArticleView as Article
+from store.library import Tag
+
+TEXT, NOTE, BLANK = 0, 1, 2
+_WORDS = re.compile(r"\S+\s*")
+
+
+def wrap(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
+    """Greedy word wrap of ``text[start:end]`` into (a, b) offsets of at most ``width`` cells."""
+    width = max(width, 1)
+    piece = text[start:end]
+    if cell_len(piece) == len(piece):  # one cell per character: wrap with str.rfind
+        out, pos = [], start
+        while end - pos > width:
+            cut = text.rfind(" ", pos, pos + width + 1)
+            if cut <= pos:
+                out.append((pos, pos + width))
+                pos += width
+            else:
+                out.append((pos, cut))
+                pos = cut + 1
+            while pos < end and text[pos] == " ":
+                pos += 1
+        if pos < end or not out:
+            out.append((pos, end))
+        return out
+    out, line_start, used = [], start, 0
+    for m in _WORDS.finditer(text, start, end):
+        word = m.group()
+        w = cell_len(word.rstrip())
+        if used and used + w > width:
+            out.append((line_start, m.start()))
+            line_start, used = m.start(), 0
+        while w > width:  # a word wider than the line: break it by characters
+            cells, i = 0, m.start() if line_start < m.start() else line_start
+            while i < m.end() and cells + cell_len(text[i]) <= width:
+                cells += cell_len(text[i])
+                i += 1
+            out.append((line_start, i))
+            line_start, w = i, cell_len(text[i:m.end()].rstrip())
+        used += cell_len(word)
+    out.append((line_start, end))
+    return [(a, b) for a, b in out if b > a] or [(start, end)]
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """Sentences of one article; the cursor is a 1-based sentence number."""
+
+    DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
+    COMPONENT_CLASSES = {"article-view--cursor", "article-view--match", "article-view--note",
+                         "article-view--gutter"}
+
+    cursor: reactive[int] = reactive(1, always_update=True)
+    show_notes: reactive[bool] = reactive(True)
+
+    class CursorMoved(Message):
+        def __init__(self, view: ArticleView, n: int) -> None:
+            super().__init__()
+            self.view, self.n = view, n
+
+        @property
+        def control(self) -> ArticleView:
+            return self.view
+
+    def __init__(self, article: Article, codebook: list[Tag], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.article = article
+        self.codebook = codebook
+        self.matches: list[tuple[int, int]] = []  # search hits, sorted offsets into the text
+        self._lines: list[tuple[int, int, int, int]] = []  # (kind, sentence n, a, b)
+        self._first_line: list[int] = [0]  # sentence n -> its first display line
+        self._layout_width = -1
+        self._generation = 0  # bumped whenever every cached strip is stale
+        self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+
+    # -- layout -----------------------------------------------------------------
+    @property
+    def gutter_width(self) -> int:
+        return len(self.codebook) + 3  # cursor bar, a slot per tag, note mark, space
+
+    def relayout(self) -> None:
+        """Wrap every sentence for the current width (and note visibility)."""
+        width = max(self.scrollable_content_region.width - self.gutter_width, 10)
+        text, notes = self.article.text, self.article.notes
+        lines: list[tuple[int, int, int, int]] = []
+        first = [0] * (len(self.article.sentences) + 1)
+        para = None
+        for s in self.article.sentences:
+            if para is not None and s.para != para:
+                lines.append((BLANK, 0, 0, 0))
+            para = s.para
+            first[s.n] = len(lines)
+            lines.extend((TEXT, s.n, a, b) for a, b in wrap(text, s.start, s.end, width))
+            note = notes.get(s.n) if self.show_notes else None
+            if note:
+                for chunk_start, chunk_end in _note_chunks(note):
+                    lines.extend((NOTE, s.n, a, b) for a, b in wrap(note, chunk_start, chunk_end, width - 2))
+        self._lines, self._first_line = lines, first
+        self._layout_width = self.scrollable_content_region.width
+        self._generation += 1
+        self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
+        self.refresh()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.scrollable_content_region.width != self._layout_width:
+            self.relayout()
+            self.scroll_to_cursor(center=True)
+
+    def on_mount(self) -> None:
+        self.relayout()
+
+    def watch_show_notes(self) -> None:
+        if self.is_mounted:
+            self.relayout()
+            self.scroll_to_cursor()
+
+    def refresh_sentence(self, n: int) -> None:
+        """Redraw after ``n``'s tags or note changed (a note can change the line count)."""
+        if self.show_notes:
+            self.relayout()
+        else:
+            self._refresh_sentence_lines(n)
+
+    def refresh_all(self) -> None:
+        self._generation += 1
+        self.refresh()
+
+    def _sentence_lines(self, n: int) -> tuple[int, int]:
+        """First display line of sentence ``n`` and one past its last (notes included)."""
+        first = self._first_line[n]
+        last = first + 1
+        while last < len(self._lines) and self._lines[last][1] == n and self._lines[last][0] != BLANK:
+            last += 1
+        return first, last
+
+    def _refresh_sentence_lines(self, n: int) -> None:
+        if 1 <= n < len(self._first_line):
+            first, last = self._sentence_lines(n)
+            self.refresh_lines(first - int(self.scroll_offset.y), last - first)
+
+    # -- cursor -------------------------------------------------------------------
+    @property
+    def count(self) -> int:
+        return len(self.article.sentences)
+
+    def validate_cursor(self, n: int) -> int:
+        return min(max(n, 1), max(self.count, 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if not self.is_mounted:
+            return
+        self._refresh_sentence_lines(old)
+        self._refresh_sentence_lines(new)
+        self.scroll_to_cursor()
+        self.post_message(self.CursorMoved(self, new))
+
+    def scroll_to_cursor(self, center: bool = False) -> None:
+        if not self.count or not self._lines:
+            return
+        first, last = self._sentence_lines(self.cursor)
+        self.scroll_to_region(Region(0, first, 1, last - first), animate=False, center=center, immediate=True)
+
+    def sentence_at_line(self, line: int) -> int | None:
+        if 0 <= line < len(self._lines):
+            return self._lines[line][1] or None
+        return None
+
+    def page(self, direction: int) -> None:
+        """Scroll a screenful and put the cursor on the first sentence that starts in view."""
+        height = self.scrollable_content_region.height
+        target = int(self.scroll_offset.y) + direction * max(height - 1, 1)
+        self.scroll_to(y=target, animate=False, immediate=True)
+        top = int(self.scroll_offset.y)
+        n = self.sentence_at_line(top) or self.sentence_at_line(top + 1)
+        if direction > 0 and top + height >= len(self._lines):
+            n = self.count
+        elif direction < 0 and top == 0:
+            n = 1
+        if n:
+            if self._first_line[n] < top and n < self.count:
+                n += 1
+            self.cursor = n
+
+    def para_step(self, direction: int) -> None:
+        """Move to the first sentence of the next or previous paragraph."""
+        sentences = self.article.sentences
+        if not sentences:
+            return
+        para = sentences[self.cursor - 1].para
+        if direction > 0:
+            n = next((s.n for s in sentences[self.cursor:] if s.para != para), self.count)
+        else:
+            first_of_para = next(s.n for s in sentences if s.para == para)
+            if first_of_para < self.cursor:
+                n = first_of_para
+            else:
+                prev = sentences[first_of_para - 2].para if first_of_para > 1 else para
+                n = next((s.n for s in sentences if s.para == prev), 1)
+        self.cursor = n
+
+    def on_click(self, event: Click) -> None:
+        n = self.sentence_at_line(event.y + int(self.scroll_offset.y))
+        if n:
+            self.cursor = n
+        self.focus()
+
+    # -- search -------------------------------------------------------------------
+    def set_search(self, query: str) -> int:
+        """Highlight every case-insensitive occurrence of ``query``; return the count."""
+        self.matches = []
+        if query:
+            pattern = re.compile(re.escape(query), re.IGNORECASE)
+            self.matches = [(m.start(), m.end()) for m in pattern.finditer(self.article.text)]
+        self.refresh_all()
+        return len(self.matches)
+
+    def match_sentences(self) -> list[int]:
+        """Sentence numbers containing a search hit, in order."""
+        starts = [s.start for s in self.article.sentences]
+        return sorted({bisect.bisect_right(starts, a) for a, _ in self.matches} - {0})
+
+    # -- drawing ------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        index = y + int(self.scroll_offset.y)
+        width = self.scrollable_content_region.width
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        kind, n, a, b = self._lines[index]
+        tags = frozenset(self.article.tags.get(n, ()))
+        key = (index, width, self._generation, self.app.theme, n == self.cursor, tags, n in self.article.notes)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render(index, tags, width)
+            self._strips[key] = strip
+        return strip.apply_offsets(0, index)
+
+    def _render(self, index: int, tags: frozenset, width: int) -> Strip:
+        kind, n, a, b = self._lines[index]
+        base = self.rich_style
+        if kind == BLANK:
+            return Strip.blank(width, base)
+        is_cursor = n == self.cursor
+        style = base + self.get_component_rich_style("article-view--cursor") if is_cursor else base
+        gutter_style = self.get_component_rich_style("article-view--gutter")
+        first_line = index == self._first_line[n]
+        segments = [Segment("▌" if is_cursor else " ", style + gutter_style)]
+        for tag in self.codebook:
+            shown = first_line and kind == TEXT and tag.name in tags
+            segments.append(Segment(tag.letter if shown else " ",
+                                    style + Style(color=tag.colour, bold=True) if shown else style))
+        note_mark = first_line and kind == TEXT and n in self.article.notes
+        segments.append(Segment("✎" if note_mark else " ", style + gutter_style))
+        segments.append(Segment(" ", style))
+        if kind == NOTE:
+            note_style = style + self.get_component_rich_style("article-view--note")
+            segments.append(Segment("  " + self.article.notes[n][a:b].replace("\t", " "), note_style))
+        else:
+            segments.extend(self._text_segments(a, b, style))
+        return Strip(segments).crop_extend(0, width, style)
+
+    def _text_segments(self, a: int, b: int, style: Style) -> list[Segment]:
+        text = self.article.text
+        out, pos = [], a
+        match_style = style + self.get_component_rich_style("article-view--match")
+        i = bisect.bisect_left(self.matches, (a, a)) - 1
+        for start, end in self.matches[max(i, 0):]:
+            if start >= b:
+                break
+            if end <= a:
+                continue
+            start, end = max(start, a), min(end, b)
+            if start > pos:
+                out.append(Segment(text[pos:start].replace("\t", " "), style))
+            out.append(Segment(text[start:end].replace("\t", " "), match_style))
+            pos = end
+        if pos < b:
+            out.append(Segment(text[pos:b].replace("\t", " "), style))
+        return out
+
+
+def _note_chunks(note: str) -> list[tuple[int, int]]:
+    """Offsets of each line of a (possibly multi-line) note."""
+    out, pos = [], 0
+    for line in note.split("\n"):
+        if line.strip():
+            out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
