@@ -88,7 +88,26 @@ class AnnotatingScreen(Screen):
         """Redraw the header(s) after counts changed."""
 
     def set_status(self, message: str) -> None:
-        self.query_one("#status").update(Text(message, no_wrap=True, overflow="ellipsis"))
+        """Show ``message`` after the cursor position; it stays until the next message."""
+        self._message = message
+        self.show_position()
+
+    def position_text(self, view: ArticleView) -> str:
+        tags = ", ".join(t.name for t in self.app.codebook if t.name in view.article.tags.get(view.cursor, ()))
+        return f"Sentence {view.cursor} of {view.count}: {tags or 'no tags'}"
+
+    def show_position(self) -> None:
+        text = Text(self.position_text(self.active), no_wrap=True, overflow="ellipsis")
+        if message := getattr(self, "_message", ""):
+            text.append("  ·  ")
+            text.append(message, "bold")
+        self.query_one("#status").update(text)
+
+    def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
+        self.show_position()
+
+    def on_descendant_focus(self) -> None:
+        self.show_position()
 
     # -- moving ------------------------------------------------------------------------
     def action_move(self, delta: int) -> None:

@@ -61,9 +61,8 @@ class CompareScreen(AnnotatingScreen):
         left, right = self.views
         (right if self.active is left else left).focus()
 
-    def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
-        tags = ", ".join(sorted(event.view.article.tags.get(event.n, ()))) or "no tags"
-        side = "left" if event.view.id == "view-left" else "right"
+    def position_text(self, view: ArticleView) -> str:
+        side = "left" if view.id == "view-left" else "right"
         if self.query_one("#panes").has_class("-stacked"):
             side = "top" if side == "left" else "bottom"
-        self.set_status(f"{side} pane: sentence {event.n} of {event.view.count}: {tags}")
+        return f"{side.capitalize()} pane · {super().position_text(view)}"

@@ -35,13 +35,8 @@ class ReaderScreen(AnnotatingScreen):
         self.update_header()
         view = self.query_one(ArticleView)
         view.focus()
-        self.set_status(f"Sentence {view.cursor} of {view.count}. f r c tag, F R C tag and move on, ? for help")
+        self.set_status("f r c tag · F R C tag and move on · ? help")
 
     def update_header(self) -> None:
         view = self.query_one(ArticleView)
         self.query_one("#header", Static).update(header_text(view.article, self.app.codebook))
-
-    def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
-        article = event.view.article
-        tags = ", ".join(sorted(article.tags.get(event.n, ()))) or "no tags"
-        self.set_status(f"Sentence {event.n} of {event.view.count}: {tags}")

@@ -68,8 +68,12 @@ def wrap(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if b > a] or [(start, end)]
 
 
-class ArticleView(ScrollView, can_focus=True):
-    """Sentences of one article; the cursor is a 1-based sentence number."""
+class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
+    """Sentences of one article; the cursor is a 1-based sentence number.
+
+    It has no key bindings of its own (not even the scroll keys it would inherit):
+    the screen that owns it maps keys to cursor moves.
+    """
 
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     COMPONENT_CLASSES = {"article-view--cursor", "article-view--match", "article-view--note",
