@@ -26,7 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench run
 
 screenshots: $(STAMP)
-	$(BIN)/python -m docs.screenshots
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from store.anchor import ANCHOR_CONTEXT
 from store.db import StoreError, now, write
+from store.files import clean
 
 _COLUMNS = ("id", "article_id", "sentence", "start", "end", "exact", "prefix", "suffix",
             "tag", "note", "annotator", "created_at", "updated_at", "status")
@@ -83,12 +84,18 @@ class _Recorder:
         )
 
     def insert(self, row: dict) -> None:
+        # Never reuse an annotation id (plain rowids are reused after a delete): the
+        # event log addresses rows by id, so a reused id would let an old action's
+        # undo or redo overwrite another row, even another annotator's.
+        row = {**row, "id": self.db.conn.execute(
+            "SELECT max(ifnull((SELECT max(id) FROM annotations), 0),"
+            " ifnull((SELECT max(annotation_id) FROM events), 0)) + 1").fetchone()[0]}
         cols = [c for c in _COLUMNS if c in row]
-        cur = self.db.conn.execute(
+        self.db.conn.execute(
             f"INSERT INTO annotations ({', '.join(repr(c) for c in cols)}) VALUES ({', '.join('?' * len(cols))})",
             [row[c] for c in cols],
         )
-        self._log(cur.lastrowid, None, {**row, "id": cur.lastrowid})
+        self._log(row["id"], None, row)
 
     def delete(self, row: dict) -> None:
         self.db.conn.execute("DELETE FROM annotations WHERE id = ?", (row["id"],))
@@ -150,7 +157,7 @@ def clear_tags(db: Database, article_id: int, n: int, annotator: str) -> Action 
 
 def set_note(db: Database, article_id: int, n: int, note: str | None, annotator: str) -> Action | None:
     """Set, change or (with an empty/None note) remove the note on sentence ``n``."""
-    note = (note or "").strip() or None
+    note = clean(note or "") or None  # notes are untrusted text too: no control sequences
     with write(db):
         existing = _row(db, "article_id = ? AND sentence = ? AND annotator = ? AND tag IS NULL AND status = 'ok'",
                         (article_id, n, annotator))
