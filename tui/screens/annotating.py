@@ -35,7 +35,7 @@ def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
         text.append(f" {tag.letter}", style=f"bold {tag.colour}")
         text.append(f" {tag.name} {counts[tag.name]}")
     if article.notes:
-        text.append(f" · ✎ {len(article.notes)} notes")
+        text.append(f" · ✎ {len(article.notes)} note{'s' if len(article.notes) != 1 else ''}")
     if article.orphans:
         text.append(f" · ⚠ {article.orphans} orphaned", "bold")
     if extra:
@@ -55,7 +55,7 @@ class AnnotatingScreen(Screen):
         Binding("G,end", "last", "Last sentence", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("x", "clear", "Clear tags"),
+        Binding("x", "clear", "Clear tags", show=False),
         Binding("right_square_bracket", "tagged(1)", "Next tagged", show=False, key_display="]"),
         Binding("left_square_bracket", "tagged(-1)", "Previous tagged", show=False, key_display="["),
         Binding("n", "note", "Note"),
@@ -63,7 +63,7 @@ class AnnotatingScreen(Screen):
         Binding("slash", "search", "Search", key_display="/"),
         Binding("full_stop", "match(1)", "Next match", show=False, key_display="."),
         Binding("comma", "match(-1)", "Previous match", show=False, key_display=","),
-        Binding("e", "export", "Export"),
+        Binding("e", "export", "Export", show=False),
         Binding("q,escape", "back", "Back"),
     ]
 

@@ -61,6 +61,12 @@ class CompareScreen(AnnotatingScreen):
         left, right = self.views
         (right if self.active is left else left).focus()
 
+    def on_descendant_focus(self) -> None:
+        active = self.active
+        for view in self.views:
+            view.parent.set_class(view is active, "-active")
+        super().on_descendant_focus()
+
     def position_text(self, view: ArticleView) -> str:
         side = "left" if view.id == "view-left" else "right"
         if self.query_one("#panes").has_class("-stacked"):

@@ -227,6 +227,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                 n = next((s.n for s in sentences if s.para == prev), 1)
         self.cursor = n
 
+    def on_focus(self) -> None:
+        self.refresh()  # the cursor is drawn brighter in the focused pane
+
+    def on_blur(self) -> None:
+        self.refresh()
+
     def on_click(self, event: Click) -> None:
         n = self.sentence_at_line(event.y + int(self.scroll_offset.y))
         if n:
@@ -256,7 +262,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, self.rich_style)
         kind, n, a, b = self._lines[index]
         tags = frozenset(self.article.tags.get(n, ()))
-        key = (index, width, self._generation, self.app.theme, n == self.cursor, tags, n in self.article.notes)
+        key = (index, width, self._generation, self.app.theme, self.has_focus, n == self.cursor, tags,
+               n in self.article.notes)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render(index, tags, width)
