@@ -32,9 +32,10 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         seen: dict[str, list[str]] = {}
-        for key, active in self.under.active_bindings.items():
+        textuals_own = {b.action for b in Screen.BINDINGS}  # focus and copy keys every screen has
+        for active in self.under.active_bindings.values():
             binding = active.binding
-            if binding.description and binding.action not in ("help",):
+            if binding.description and binding.action not in textuals_own:
                 seen.setdefault(binding.description, []).append(self.app.get_key_display(binding))
         for description, keys in seen.items():
             table.add_row(Text(" ".join(dict.fromkeys(keys))), Text(description))
