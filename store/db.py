@@ -203,8 +203,12 @@ def connect(path: str | Path, *, readonly: bool = False, target: int = SCHEMA_VE
                 f"{path}: made by a newer pressmark (schema {version}, this one knows {SCHEMA_VERSION}); "
                 "upgrade pressmark to open it"
             )
-        if version == 0 and db.table_names():
+        tables = set(db.table_names())
+        if version == 0 and tables:
             raise StoreError(f"{path}: not a pressmark database (it has other tables)")
+        if version > 0 and not {"articles", "annotations"} <= tables:
+            # Another application's database that uses user_version for itself.
+            raise StoreError(f"{path}: not a pressmark database (no pressmark tables)")
         if not readonly:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
