@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from store.anchor import ANCHOR_CONTEXT
+from store.anchor import ANCHOR_CONTEXT, anchor_row
 from store.db import StoreError, now, write
 from store.files import clean
 
@@ -73,6 +73,9 @@ class _Recorder:
     def _log(self, annotation_id: int, before: dict | None, after: dict | None) -> None:
         conn = self.db.conn
         if self.action_id is None:
+            # A new action ends the redo chain: what was undone before it can no longer be redone.
+            conn.execute("UPDATE actions SET discarded_at = ? WHERE annotator = ? AND undone_at IS NOT NULL"
+                         " AND discarded_at IS NULL", (now(), self.annotator))
             self.action_id = conn.execute(
                 "INSERT INTO actions (annotator, label, at) VALUES (?, ?, ?)",
                 (self.annotator, self.label, now()),
@@ -84,18 +87,12 @@ class _Recorder:
         )
 
     def insert(self, row: dict) -> None:
-        # Never reuse an annotation id (plain rowids are reused after a delete): the
-        # event log addresses rows by id, so a reused id would let an old action's
-        # undo or redo overwrite another row, even another annotator's.
-        row = {**row, "id": self.db.conn.execute(
-            "SELECT max(ifnull((SELECT max(id) FROM annotations), 0),"
-            " ifnull((SELECT max(annotation_id) FROM events), 0)) + 1").fetchone()[0]}
         cols = [c for c in _COLUMNS if c in row]
-        self.db.conn.execute(
+        cur = self.db.conn.execute(
             f"INSERT INTO annotations ({', '.join(repr(c) for c in cols)}) VALUES ({', '.join('?' * len(cols))})",
             [row[c] for c in cols],
         )
-        self._log(row["id"], None, row)
+        self._log(cur.lastrowid, None, {**row, "id": cur.lastrowid})
 
     def delete(self, row: dict) -> None:
         self.db.conn.execute("DELETE FROM annotations WHERE id = ?", (row["id"],))
@@ -176,11 +173,13 @@ def set_note(db: Database, article_id: int, n: int, note: str | None, annotator:
 def _restore(db: Database, annotation_id: int, image: str | None) -> None:
     db.conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
     if image is not None:
-        row = json.loads(image)
+        row = {**json.loads(image), "status": "orphan"}  # until anchor_row has placed it
         db.conn.execute(
             f"INSERT INTO annotations ({', '.join(repr(c) for c in _COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
             [row.get(c) for c in _COLUMNS],
         )
+        # The article may have changed since the image was taken: place the row again by its quote.
+        anchor_row(db, annotation_id)
 
 
 def _replay(db: Database, action_id: int, forward: bool) -> Action:
@@ -195,7 +194,8 @@ def _replay(db: Database, action_id: int, forward: bool) -> Action:
         first = first or json.loads(before or after)
     db.conn.execute("UPDATE actions SET undone_at = ? WHERE id = ?", (None if forward else now(), action_id))
     label = db.conn.execute("SELECT label FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
-    return Action(action_id, label, first and first["article_id"], first and first["sentence"])
+    where = (_row(db, "id = ?", (first["id"],)) or first) if first else None  # where it was re-anchored to
+    return Action(action_id, label, where and where["article_id"], where and where["sentence"])
 
 
 def undo(db: Database, annotator: str) -> Action | None:
@@ -208,13 +208,12 @@ def undo(db: Database, annotator: str) -> Action | None:
 
 
 def redo(db: Database, annotator: str) -> Action | None:
-    """Redo the oldest undone action newer than every done one (a new action ends the redo chain)."""
+    """Redo the earliest action still on the redo chain (a new action discards the chain)."""
     with write(db):
         row = db.conn.execute(
             """
-            SELECT min(id) FROM actions WHERE annotator = :a AND undone_at IS NOT NULL
-              AND id > ifnull((SELECT max(id) FROM actions WHERE annotator = :a AND undone_at IS NULL), 0)
+            SELECT min(id) FROM actions WHERE annotator = ? AND undone_at IS NOT NULL AND discarded_at IS NULL
             """,
-            {"a": annotator},
+            (annotator,),
         ).fetchone()
         return _replay(db, row[0], forward=True) if row[0] else None

@@ -100,8 +100,9 @@ def _v1_core(db: Database) -> None:
         -- A row is either a tag (tag set, note NULL) or the sentence's note
         -- (tag NULL). Each row carries its own anchor so it can be re-placed
         -- when the article text changes.
+        -- AUTOINCREMENT: ids are never reused, because the event log addresses rows by id.
         CREATE TABLE annotations (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             article_id INTEGER NOT NULL REFERENCES articles (id),
             sentence INTEGER NOT NULL,
             start INTEGER NOT NULL,
@@ -128,7 +129,8 @@ def _v1_core(db: Database) -> None:
             annotator TEXT NOT NULL,
             label TEXT NOT NULL,
             at TEXT NOT NULL,
-            undone_at TEXT
+            undone_at TEXT,
+            discarded_at TEXT  -- undone, then ended by a newer action: off the redo chain
         );
         CREATE INDEX actions_annotator ON actions (annotator, id);
         CREATE TABLE events (

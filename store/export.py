@@ -39,14 +39,16 @@ SELECT ar.file, ar.title, a.sentence, a.start, a."end", a.tag, a.exact,
            SELECT n.note FROM annotations n
            WHERE n.article_id = a.article_id AND n.sentence = a.sentence
              AND n.annotator = a.annotator AND n.tag IS NULL AND n.status = a.status) END,
-       a.annotator, a.created_at, a.updated_at, a.status
+       a.annotator, a.created_at, a.updated_at,
+       CASE WHEN ar.status = 'missing' THEN 'missing' ELSE a.status END
 FROM annotations a JOIN articles ar ON ar.id = a.article_id
+LEFT JOIN tags tg ON tg.name = a.tag
 WHERE (a.tag IS NOT NULL OR NOT EXISTS (
           SELECT 1 FROM annotations t
           WHERE t.article_id = a.article_id AND t.sentence = a.sentence
             AND t.annotator = a.annotator AND t.tag IS NOT NULL AND t.status = a.status))
   {filters}
-ORDER BY a.article_id, a.status, a.sentence, a.annotator, ifnull(a.tag, '')
+ORDER BY ar.file, ar.id, a.status, a.sentence, a.annotator, ifnull(tg.position, -1), a.tag
 """
 
 
@@ -55,6 +57,20 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def export_rows(db: Database, flt: ExportFilter = ExportFilter()) -> Iterator[tuple]:
@@ -92,6 +108,8 @@ def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilte
     except OSError as exc:
         raise StoreError(f"{target}: cannot write there ({exc.strerror or exc})") from None
     try:
+        # mkstemp makes the file private; give it the mode a plain open() would have.
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             count = write_csv(db, out, flt, raw=raw, progress=progress)
             out.flush()

@@ -122,7 +122,7 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
             article_id = _save(db, root, file, art, st, existing)
             if existing:
                 report.changed.append(file)
-                lost = reanchor(db, article_id, art.text)
+                lost = reanchor(db, article_id)
                 if lost:
                     report.orphaned.append((file, lost))
             else:

@@ -199,8 +199,6 @@ def test_new_action_after_undo_ends_the_redo_chain(db, real, annotation_rows):
     assert sorted((r["sentence"], r["tag"]) for r in state) == [(1, "finding"), (3, "response")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: redo replays an action abandoned by a later new action "
-                                       "(redo picks the oldest undone action newer than every done one)")
 def test_abandoned_branch_is_never_redone(db, real, annotation_rows):
     aid, rows = real
     set_tag(db, aid, 1, "finding", "alice")       # 1
@@ -403,8 +401,6 @@ def test_undo_marks_the_action_and_redo_clears_the_mark(db, real):
     assert count(db, "actions") == 1  # undo and redo are not new actions
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: undo/redo restores a pre-edit image after the article was "
-                                       "re-synced, so the tag lands on the wrong sentence with stale offsets")
 def test_undo_after_the_article_changed_lands_on_the_right_sentence(db, corpus, article_ids, real_article):
     aid = article_ids[real_article]
     text = article_text(db, aid)

@@ -284,7 +284,6 @@ def test_export_into_a_missing_folder_or_onto_a_folder(db, tmp_path):
         export_csv(db, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="export files are created by mkstemp with mode 0600 regardless of umask")
 def test_exported_file_has_ordinary_permissions(db, tmp_path):
     old = os.umask(0o022)
     try:

@@ -250,8 +250,8 @@ def tag(obj: Context, article: str, n: int, tag: str, note: str | None) -> None:
     done = set_tag(obj.db, article_id, n, tag, obj.annotator, on=True)
     if note is not None:
         set_note(obj.db, article_id, n, note, obj.annotator)
-    click.echo(f"sentence {n}: {'tagged' if done else 'already tagged'} {tag}"
-               + (" (note saved)" if note is not None else ""))
+    noted = "" if note is None else " (note saved)" if note.strip() else " (note removed)"
+    click.echo(f"sentence {n}: {'tagged' if done else 'already tagged'} {tag}{noted}")
 
 
 @cli.command()
@@ -276,7 +276,8 @@ def untag(obj: Context, article: str, n: int, tag: str | None) -> None:
               help="File to write, or - for standard output.")
 @click.option("--article", help="Only this article (id, file name or prefix).")
 @click.option("--tag", help="Only this tag.")
-@click.option("--annotator", "only_annotator", help="Only this annotator's rows.")
+@click.option("--annotator", "only_annotator", metavar="NAME",
+              help="Only NAME's rows (the global --annotator before the command says who you are).")
 @click.option("--raw", is_flag=True, help="Do not neutralise fields that spreadsheets would run as formulas.")
 @pass_ctx
 def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | None,
