@@ -10,6 +10,7 @@ queue behind the busy timeout instead of failing with "database is locked".
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -46,6 +47,8 @@ def write(db: Database) -> Iterator[Database]:
     if conn.in_transaction:
         yield db
         return
+    if is_readonly(db):
+        raise StoreError(f"{db_path(db)}: the database is read-only, so nothing can be changed")
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
@@ -180,9 +183,41 @@ def migrate(db: Database, target: int = SCHEMA_VERSION) -> None:
             db.conn.execute(f"PRAGMA user_version = {version + 1}")
 
 
-def connect(path: str | Path, *, readonly: bool = False, target: int = SCHEMA_VERSION) -> Database:
+def is_readonly(db: Database) -> bool:
+    return db.conn.execute("PRAGMA query_only").fetchone()[0] == 1
+
+
+def db_path(db: Database) -> str:
+    return db.conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
+
+
+def writable(path: Path) -> bool:
+    """Can this process write the file and create its -wal/-shm files beside it?"""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection. A WAL database in a folder we cannot write has no
+    -shm file to share, so fall back to ``immutable`` when no -wal holds unmerged commits."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                           check_same_thread=False)
+    try:
+        conn.execute("PRAGMA user_version")
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        raise StoreError(f"{path}: read-only, and its unfinished writes ({wal.name}) cannot be read from here")
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+
+def connect(path: str | Path, *, readonly: bool | None = None, target: int = SCHEMA_VERSION) -> Database:
     """Open (creating if needed) a pressmark database, migrated to ``target``.
 
+    ``readonly=None`` opens read-only exactly when the file exists but cannot be
+    written; ``is_readonly(db)`` tells which, and ``write()`` refuses clearly.
     Raises ``StoreError`` with a one-line message for a file that is not a
     pressmark database, is corrupt, or was written by a newer pressmark; the
     file is not modified in those cases.
@@ -190,11 +225,12 @@ def connect(path: str | Path, *, readonly: bool = False, target: int = SCHEMA_VE
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path}: is a directory, not a database file")
+    if readonly is None:
+        readonly = path.exists() and not writable(path)
     if readonly:
         if not path.exists():
             raise StoreError(f"{path}: no such database")
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S,
-                               isolation_level=None, check_same_thread=False)
+        conn = _open_readonly(path)
     else:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     try:
@@ -211,7 +247,9 @@ def connect(path: str | Path, *, readonly: bool = False, target: int = SCHEMA_VE
         if version > 0 and not {"articles", "annotations"} <= tables:
             # Another application's database that uses user_version for itself.
             raise StoreError(f"{path}: not a pressmark database (no pressmark tables)")
-        if not readonly:
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+        else:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")

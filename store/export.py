@@ -16,7 +16,7 @@ from typing import IO
 
 from sqlite_utils import Database
 
-from store.db import StoreError
+from store.db import StoreError, db_path
 
 CSV_COLUMNS = ("article", "title", "sentence", "start", "end", "tag", "text", "note",
                "annotator", "created_at", "updated_at", "status")
@@ -96,10 +96,27 @@ def write_csv(db: Database, out: IO[str], flt: ExportFilter = ExportFilter(), *,
     return count
 
 
+def _refuse_precious(db: Database, target: Path) -> None:
+    """Never let an export overwrite the database or an article file it was made from."""
+    resolved = target.resolve()
+    database = Path(db_path(db)).resolve()
+    if resolved in {database, *(database.with_name(database.name + s) for s in ("-wal", "-shm", "-journal"))}:
+        raise StoreError(f"{target}: that is the pressmark database; choose another file name")
+    hit = None
+    if resolved.is_file():
+        for (root,) in db.conn.execute("SELECT DISTINCT root FROM articles").fetchall():
+            if resolved.is_relative_to(root):
+                hit = hit or db.conn.execute("SELECT file FROM articles WHERE root = ? AND file = ?",
+                                             (root, resolved.relative_to(root).as_posix())).fetchone()
+    if hit:
+        raise StoreError(f"{target}: that is an article file ({hit[0]}); choose another file name")
+
+
 def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilter(), *, raw: bool = False,
                progress: Callable[[int], None] | None = None) -> int:
     """Export atomically to the file ``target``; return the number of rows written."""
     target = Path(target)
+    _refuse_precious(db, target)
     if target.is_dir():
         raise StoreError(f"{target}: is a folder; give a file name such as {target / 'annotations.csv'}")
     folder = target.parent if str(target.parent) else Path(".")

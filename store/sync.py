@@ -18,7 +18,7 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from store.anchor import reanchor
-from store.db import StoreError, now
+from store.db import StoreError, db_path, is_readonly, now
 from store.files import MAX_SIZE, ArticleText, Skipped, find_article_files, read_article
 from store.segment import segment
 
@@ -85,6 +85,8 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
     if not root_path.is_dir():
         raise StoreError(f"{folder}: not a folder")
     root = str(root_path)
+    if is_readonly(db):
+        raise StoreError(f"{db_path(db)}: the database is read-only, so {folder} cannot be synced into it")
     known = {file: _Known(*rest) for file, *rest in db.conn.execute(
         "SELECT file, id, size, mtime_ns, sha256, status FROM articles WHERE root = ?", (root,))}
     report = SyncReport()

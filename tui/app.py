@@ -12,6 +12,7 @@ from textual.screen import Screen
 
 from store import annotate
 from store.annotate import Action
+from store.db import is_readonly
 from store.library import Tag, tags
 
 
@@ -32,6 +33,13 @@ class PressmarkApp(App):
         self.annotator = annotator
         self.db_path = str(db_path)
         self.codebook: list[Tag] = tags(db)
+        self.readonly = is_readonly(db)
+
+    def refuse_if_readonly(self) -> bool:
+        """True (after saying so) when the database cannot be changed."""
+        if self.readonly:
+            self.report("Read-only database: you can read, search and export, but not tag")
+        return self.readonly
 
     def on_mount(self) -> None:
         from tui.screens.library import LibraryScreen
@@ -46,9 +54,13 @@ class PressmarkApp(App):
             self.push_screen(HelpScreen(self.screen))
 
     def action_undo(self) -> None:
+        if self.refuse_if_readonly():
+            return
         self._replay(annotate.undo(self.db, self.annotator), "Undid", "Nothing to undo")
 
     def action_redo(self) -> None:
+        if self.refuse_if_readonly():
+            return
         self._replay(annotate.redo(self.db, self.annotator), "Redid", "Nothing to redo")
 
     def _replay(self, action: Action | None, verb: str, nothing: str) -> None:

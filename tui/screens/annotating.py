@@ -149,7 +149,7 @@ class AnnotatingScreen(Screen):
 
     def action_tag(self, index: int, advance: bool) -> None:
         view, tag = self.active, self.app.codebook[index]
-        if not view.count:
+        if not view.count or self.app.refuse_if_readonly():
             return
         n = view.cursor
         annotate.toggle_tag(self.app.db, view.article.id, n, tag.name, self.app.annotator)
@@ -161,6 +161,8 @@ class AnnotatingScreen(Screen):
 
     def action_clear(self) -> None:
         view = self.active
+        if self.app.refuse_if_readonly():
+            return
         if view.count and annotate.clear_tags(self.app.db, view.article.id, view.cursor, self.app.annotator):
             self._reload(view, view.cursor)
             self.set_status(f"Saved: sentence {view.cursor} tags cleared")
@@ -171,7 +173,7 @@ class AnnotatingScreen(Screen):
         from tui.screens.note import NoteScreen
 
         view = self.active
-        if not view.count:
+        if not view.count or self.app.refuse_if_readonly():
             return
         n = view.cursor
 
@@ -248,6 +250,8 @@ class AnnotatingScreen(Screen):
         self.app.push_screen(ExportScreen(article=self.active.article))
 
     def remember_positions(self) -> None:
+        if self.app.readonly:
+            return
         for view in self.views:
             save_position(self.app.db, view.article.id, self.app.annotator, view.cursor)
 

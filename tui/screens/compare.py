@@ -9,6 +9,7 @@ from textual.events import Resize
 from textual.widgets import Footer, Input, Static
 
 from store.library import article_view, last_position
+from tui.widgets.banner import readonly_banner
 from tui.screens.annotating import AnnotatingScreen, header_text
 from tui.widgets.article_view import ArticleView
 
@@ -26,6 +27,8 @@ class CompareScreen(AnnotatingScreen):
         self.ids = (left_id, right_id)
 
     def compose(self) -> ComposeResult:
+        if self.app.readonly:
+            yield readonly_banner()
         with Container(id="panes"):
             for side, article_id in zip(("left", "right"), self.ids):
                 article = article_view(self.app.db, article_id, self.app.annotator)

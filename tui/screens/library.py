@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from store.library import list_articles
+from tui.widgets.banner import readonly_banner
 from tui.widgets.article_list import ArticleList
 
 SORTS = {
@@ -48,6 +49,8 @@ class LibraryScreen(Screen):
         self.query_text = ""
 
     def compose(self) -> ComposeResult:
+        if self.app.readonly:
+            yield readonly_banner()
         yield Static(id="header", classes="title-bar")
         yield Input(placeholder="Filter by title or text (Enter to apply, Escape to clear)", id="filter",
                     classes="search-input")

@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Input, Static
 
 from store.library import article_view, last_position
+from tui.widgets.banner import readonly_banner
 from tui.screens.annotating import AnnotatingScreen, header_text
 from tui.widgets.article_view import ArticleView
 
@@ -21,6 +22,8 @@ class ReaderScreen(AnnotatingScreen):
 
     def compose(self) -> ComposeResult:
         article = article_view(self.app.db, self.article_id, self.app.annotator)
+        if self.app.readonly:
+            yield readonly_banner()
         yield Static(id="header", classes="title-bar")
         view = ArticleView(article, self.app.codebook, id="article")
         view.cursor = last_position(self.app.db, self.article_id, self.app.annotator)
