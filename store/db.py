@@ -167,7 +167,52 @@ def _v2_positions(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions]
+def _v3_alignment(db: Database) -> None:
+    # Sentence alignment (store.align).  The shingle index holds one row per
+    # distinct normalised 5-word shingle of each article (a signed 64-bit hash):
+    # tiny rows, so WITHOUT ROWID, looked up by hash (the primary key) to find
+    # sources, and by article to rebuild or cascade a deletion.
+    # Alignment results can be large JSON, so that table keeps its rowid.
+    # Statement by statement (not executescript, which would commit early), so
+    # the tables, the backfill and the version bump are one transaction.
+    statements = (
+        """CREATE TABLE shingles (
+            hash INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            PRIMARY KEY (hash, article_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX shingles_article ON shingles (article_id)",
+        # Which text (sha256) and algorithm each article's shingles were made from.
+        """CREATE TABLE shingle_state (
+            article_id INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+            sha256 TEXT NOT NULL,
+            shingles INTEGER NOT NULL,
+            algorithm INTEGER NOT NULL
+        )""",
+        # Cached store.align.alignment results, valid while both texts (sha256),
+        # the algorithm and both sentence segmentations (version) are unchanged.
+        """CREATE TABLE alignments (
+            id INTEGER PRIMARY KEY,
+            a_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            b_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            a_sha256 TEXT NOT NULL,
+            b_sha256 TEXT NOT NULL,
+            version TEXT NOT NULL,
+            result TEXT NOT NULL,
+            computed_at TEXT NOT NULL,
+            UNIQUE (a_id, b_id)
+        )""",
+        "CREATE INDEX alignments_b ON alignments (b_id)",
+    )
+    for statement in statements:
+        db.conn.execute(statement)
+    from store.align import index_article  # late: store.align imports this module
+
+    for (article_id,) in db.conn.execute("SELECT id FROM articles ORDER BY id").fetchall():
+        index_article(db, article_id)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
+from store.align import index_article
 from store.anchor import reanchor
 from store.db import StoreError, db_path, is_readonly, now
 from store.files import MAX_SIZE, ArticleText, Skipped, find_article_files, read_article
@@ -75,6 +76,7 @@ def _save(db: Database, root: str, file: str, art: ArticleText, st: os.stat_resu
         db.conn.execute(f"UPDATE articles SET {', '.join(f'{c} = ?' for c in fields)} WHERE id = ?",
                         [*fields.values(), article_id])
     n = _store_sentences(db, article_id, art.text)
+    index_article(db, article_id)
     db.conn.execute("UPDATE articles SET n_sentences = ? WHERE id = ?", (n, article_id))
     return article_id
 
