@@ -51,7 +51,7 @@ from itertools import compress
 
 from sqlite_utils import Database
 
-from store.db import StoreError, now, write
+from store.db import StoreError, is_readonly, now, write
 
 __all__ = [
     "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article",
@@ -226,7 +226,25 @@ class _Side:
 # --------------------------------------------------------------------------- runs
 
 
-def _common_runs(a: list[int], b: list[int], k: int = MIN_RUN) -> list[tuple[int, int, int]]:
+def _shingles(ids: list[int], k: int = MIN_RUN) -> list[tuple[int, ...]]:
+    """The k-word shingles of a word-id list, by start position."""
+    n = len(ids) - k + 1
+    return list(zip(*(ids[o:n + o] for o in range(k)))) if n > 0 else []
+
+
+def _coverage(shingles: list[tuple[int, ...]], other: set[tuple[int, ...]] | dict, n: int,
+              k: int = MIN_RUN) -> bytearray:
+    """Words inside a shingle that ``other`` has too, i.e. inside a common run of >= k words."""
+    mark = bytearray(n)
+    ones = b"\x01" * k
+    for i, g in enumerate(shingles):
+        if g in other:
+            mark[i:i + k] = ones
+    return mark
+
+
+def _common_runs(a: list[int], b: list[int], grams_b: list[tuple[int, ...]], index: dict[tuple[int, ...], list[int]],
+                 k: int = MIN_RUN) -> list[tuple[int, int, int]]:
     """Maximal common runs (i, j, length >= k) of word ids, found from shared k-word shingles.
 
     B is scanned left to right; a shingle of B lying inside a run already found
@@ -236,21 +254,12 @@ def _common_runs(a: list[int], b: list[int], k: int = MIN_RUN) -> list[tuple[int
     directions, so they are maximal whichever shingle seeded them.
     """
     na, nb = len(a), len(b)
-    if na < k or nb < k:
-        return []
-    index: dict[tuple[int, ...], list[int]] = {}
-    for i, g in enumerate(zip(*(a[o:na - k + 1 + o] for o in range(k)))):
-        pos = index.get(g)
-        if pos is None:
-            index[g] = [i]
-        else:
-            pos.append(i)
     runs: list[tuple[int, int, int]] = []
     covered: dict[int, int] = {}  # diagonal i - j -> first j not inside a run already found
     reach = 0  # end (in B) of the run reaching furthest so far
     last_d = 0
     get = index.get
-    for j, g in enumerate(zip(*(b[o:nb - k + 1 + o] for o in range(k)))):
+    for j, g in enumerate(grams_b):
         if j + k <= reach:
             continue
         pos = get(g)
@@ -309,12 +318,10 @@ def _tiles(runs: list[tuple[int, int, int]], na: int, nb: int, k: int = MIN_RUN
 # --------------------------------------------------------------------------- figures
 
 
-def _reuse(A: _Side, B: _Side, runs: list[tuple[int, int, int]]) -> Reuse:
-    in_a, in_b = bytearray(A.n), bytearray(B.n)
+def _reuse(A: _Side, B: _Side, runs: list[tuple[int, int, int]], in_a: bytearray, in_b: bytearray) -> Reuse:
     longest = None
     longest_chars = 0
     for i, j, n in runs:
-        in_a[i:i + n] = in_b[j:j + n] = b"\x01" * n
         chars = B.ends[j + n - 1] - B.starts[j]
         if chars > longest_chars or (chars == longest_chars and longest and (j, i) < (longest[1], longest[0])):
             longest, longest_chars = (i, j, n), chars
@@ -438,8 +445,16 @@ def align_texts(a_text: str, a_spans: Sequence[tuple[int, int]],
     cache: dict[str, int] = {}
     A = _Side(a_text, a_spans, vocab, cache)
     B = _Side(b_text, b_spans, vocab, cache)
-    runs = _common_runs(A.ids, B.ids)
-    reuse = _reuse(A, B, runs)
+    grams_a, grams_b = _shingles(A.ids), _shingles(B.ids)
+    index: dict[tuple[int, ...], list[int]] = {}
+    for i, g in enumerate(grams_a):
+        pos = index.get(g)
+        if pos is None:
+            index[g] = [i]
+        else:
+            pos.append(i)
+    runs = _common_runs(A.ids, B.ids, grams_b, index)
+    reuse = _reuse(A, B, runs, _coverage(grams_a, set(grams_b), A.n), _coverage(grams_b, index, B.n))
     tiles, used_a, used_b = _tiles(runs, A.n, B.n)
     pairs = _pairs(A, B, tiles, used_a, used_b, vocab)
     in_a = {p.a for p in pairs}
@@ -549,7 +564,7 @@ def alignment(db: Database, a_id: int, b_id: int, *, cache: bool = True) -> Alig
         if row:
             return Alignment.from_dict(json.loads(row[0]))
     result = align_texts(_text(db, a_id), a.spans, _text(db, b_id), b.spans)
-    if cache and tables:
+    if cache and tables and not is_readonly(db):
         try:
             with write(db):
                 db.conn.execute(
@@ -561,7 +576,7 @@ def alignment(db: Database, a_id: int, b_id: int, *, cache: bool = True) -> Alig
                     (a_id, b_id, a.sha256, b.sha256, version, json.dumps(result.to_dict(), ensure_ascii=False),
                      now()))
         except sqlite3.OperationalError:
-            pass  # read-only or busy beyond the timeout: the result is still right, just not cached
+            pass  # busy beyond the timeout: the result is still right, just not cached
     return result
 
 
@@ -571,6 +586,7 @@ MAX_DF_SHARE = 0.05  # a shingle in more than this share of articles (and > MAX_
 MAX_DF_FLOOR = 50
 MIN_SHARED = 3  # fewer shared shingles than this is not a source (a 7-word passage makes 3)
 REFINE_MAX_CHARS = 300_000  # refine with exact figures only when both texts are at most this long
+REFINE_FACTOR = 3  # candidates taken from the index per place asked for (refinement may drop some)
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,16 +601,20 @@ class Source:
     a_used_by_b: float  # share of this one found in the article
     longest_passage: int | None  # characters, when exact
     exact: bool
+    pairs: int | None = None  # aligned sentence pairs, when exact
 
 
 def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True) -> list[Source]:
     """Other articles ranked by how much of ``article_id`` they contain, via the shingle index.
 
-    Candidates come from the index (shared distinct shingles, ignoring shingles
-    found in so many articles that they are boilerplate).  The top ``limit`` are
-    then refined with the exact figures of :func:`alignment` when both texts are
-    small enough, and ranked by the share of the article found in them.  The
-    index of any article that is missing or stale is rebuilt first (if the
+    Candidates come from the index: articles sharing at least ``MIN_SHARED``
+    distinct 5-word shingles, ignoring shingles found in so many articles that
+    they are boilerplate, most shared first.  They are then refined in that
+    order with :func:`alignment` when both texts are small enough: a candidate
+    with no aligned sentence pair (only names, titles or stock phrases in
+    common) is dropped, the others get the exact figures.  The result, at most
+    ``limit`` articles, is ranked by the share of the article found in each.
+    The index of any article that is missing or stale is rebuilt first (if the
     database is writable).
     """
     if limit < 1:
@@ -603,14 +623,16 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
         raise StoreError(f"no article with id {article_id}")
     if not _has_tables(db):
         raise StoreError("this database has no shingle index yet; open it once with write access to upgrade")
-    try:
+    readonly = is_readonly(db)
+    if not readonly:
         reindex_stale(db)
-    except sqlite3.OperationalError:
-        pass  # read-only: use the index as it is
-    state = db.conn.execute("SELECT shingles FROM shingle_state WHERE article_id = ?", (article_id,)).fetchone()
+    state = db.conn.execute(  # None when missing or stale (possible only when read-only)
+        """SELECT st.shingles FROM shingle_state st JOIN articles a ON a.id = st.article_id
+           WHERE st.article_id = ? AND st.sha256 = a.sha256 AND st.algorithm = ?""",
+        (article_id, ALGORITHM)).fetchone()
     n_articles = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     max_df = max(MAX_DF_FLOOR, int(MAX_DF_SHARE * n_articles))
-    if state is None:  # read-only and never indexed: hash it here
+    if state is None:  # hash it here
         own = list(shingle_hashes(_text(db, article_id)))
         q_sql, q_params = "SELECT value AS hash FROM json_each(?)", (json.dumps(own),)
         n_own = len(own)
@@ -626,7 +648,7 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
             WHERE hash NOT IN common
             GROUP BY article_id HAVING shared >= ?
             ORDER BY shared DESC, article_id LIMIT ?""",
-        (*q_params, article_id, max_df, MIN_SHARED, limit)).fetchall()
+        (*q_params, article_id, max_df, MIN_SHARED, REFINE_FACTOR * limit)).fetchall()
     rows = []
     for other, shared in top:
         file, title, chars, n_other = db.conn.execute(
@@ -636,19 +658,24 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
     own_chars = db.conn.execute("SELECT length(text) FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
 
     def ranked(cache: bool) -> list[Source]:
-        out = []
+        out: list[Source] = []
         for other, shared, file, title, n_other, chars in rows:
+            if len(out) == limit:
+                break
             if refine and own_chars <= REFINE_MAX_CHARS and chars <= REFINE_MAX_CHARS:
-                r = alignment(db, other, article_id, cache=cache).reuse
-                out.append(Source(other, file, title, shared, r.b_from_a, r.a_used_by_b, r.longest_passage, True))
+                found = alignment(db, other, article_id, cache=cache)
+                if not found.pairs:
+                    continue  # only names, titles or stock phrases in common: not a source
+                r = found.reuse
+                out.append(Source(other, file, title, shared, r.b_from_a, r.a_used_by_b, r.longest_passage, True,
+                                  len(found.pairs)))
             else:
                 out.append(Source(other, file, title, shared, shared / n_own if n_own else 0.0,
                                   shared / n_other if n_other else 0.0, None, False))
         out.sort(key=lambda s: (-s.b_from_a, -s.shared, s.id))
         return out
 
-    try:
-        with write(db):  # one transaction (one fsync) for all the cached alignments
-            return ranked(cache=True)
-    except sqlite3.OperationalError:  # a read-only database
+    if readonly:
         return ranked(cache=False)
+    with write(db):  # one transaction (one fsync) for all the cached alignments
+        return ranked(cache=True)
