@@ -362,7 +362,7 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
     click.echo(f"B copied from A: {_percent(r.b_from_a)} of its text; A used by B: {_percent(r.a_used_by_b)}; "
                f"longest copied passage: {r.longest_passage} characters ({r.longest_passage_words} words)")
     if r.longest_passage_text:
-        click.echo(f"  “{safe(r.longest_passage_text)}”")
+        click.echo(f"  “{safe(' '.join(r.longest_passage_text.split()))}”")
     click.echo("")
     click.echo(f"Aligned sentences ({len(result.pairs)}):")
     for p in result.pairs:
@@ -386,8 +386,10 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
 
     "copied" is the share of ARTICLE found in the other article, "used" the
     share of the other article found in ARTICLE, "longest" the longest shared
-    passage in characters (see docs/alignment.md). Figures marked ~ are
-    estimates from the shingle index (texts too long to compare exactly).
+    passage in characters, "pairs" the aligned sentence pairs (see
+    docs/alignment.md). Text alone cannot tell which of two articles came
+    first. Figures marked ~ are estimates from the shingle index (texts too
+    long to compare exactly).
     """
     from store.align import sources as find_sources
     from store.library import resolve_article
@@ -396,15 +398,16 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([{"id": s.id, "file": s.file, "title": s.title, "b_from_a": round(s.b_from_a, 4),
                                 "a_used_by_b": round(s.a_used_by_b, 4), "longest_passage": s.longest_passage,
-                                "shared_shingles": s.shared, "exact": s.exact} for s in found],
+                                "pairs": s.pairs, "shared_shingles": s.shared, "exact": s.exact} for s in found],
                               ensure_ascii=False, indent=2))
     elif not found:
         click.echo("No other article shares a passage with it.", err=True)
     else:
-        _table(["id", "file", "title", "copied", "used", "longest", "shingles"],
+        _table(["id", "file", "title", "copied", "used", "longest", "pairs"],
                [[s.id, safe(s.file), safe(s.title), ("" if s.exact else "~") + _percent(s.b_from_a),
                  ("" if s.exact else "~") + _percent(s.a_used_by_b),
-                 s.longest_passage if s.longest_passage is not None else "", s.shared] for s in found])
+                 "" if s.longest_passage is None else s.longest_passage, "" if s.pairs is None else s.pairs]
+                for s in found])
 
 
 def main() -> None:
