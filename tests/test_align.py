@@ -1,0 +1,639 @@
+"""store.align: sentence alignment, reuse figures, the shingle index, sources, caching; the CLI commands.
+
+The labelled set is ``tests/data/alignment.json`` (see its "about" lines).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import store.align as align_mod
+from store.align import (
+    MIN_RUN, Alignment, align_texts, alignment, index_article, normalised_words, shingle_hashes, sources,
+)
+from store.db import SCHEMA_VERSION, connect, schema_version
+from store.segment import segment
+from store.sync import sync
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = json.loads((ROOT / "tests" / "data" / "alignment.json").read_text(encoding="utf-8"))
+REAL = DATA["real"]
+A_FILE, B_FILE = Path(REAL["a_file"]).name, Path(REAL["b_file"]).name
+
+
+def joined(sentences: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """One paragraph of sentences separated by single spaces, and their spans."""
+    text, spans = "", []
+    for s in sentences:
+        if text:
+            text += " "
+        spans.append((len(text), len(text) + len(s)))
+        text += s
+    return text, spans
+
+
+def file_side(rel: str) -> tuple[str, list[tuple[int, int]]]:
+    text = (ROOT / rel).read_text(encoding="utf-8")
+    return text, [(s.start, s.end) for s in segment(text)]
+
+
+def labelled_cases() -> list[dict]:
+    """Every case as {name, set, a, a_spans, b, b_spans, gold, optional, unrelated}."""
+    a_text, a_spans = file_side(REAL["a_file"])
+    b_text, b_spans = file_side(REAL["b_file"])
+    cases = [dict(name=REAL["name"], set="tuning", a=a_text, a_spans=a_spans, b=b_text, b_spans=b_spans,
+                  gold={(p["a"], p["b"]) for p in REAL["pairs"]},
+                  optional={(p["a"], p["b"]) for p in REAL["optional"]}, unrelated=False)]
+    for c in DATA["constructed"]:
+        (a, sa), (b, sb) = joined(c["a"]), joined(c["b"])
+        cases.append(dict(name=c["name"], set=c["set"], a=a, a_spans=sa, b=b, b_spans=sb,
+                          gold={tuple(p) for p in c["pairs"]}, optional={tuple(p) for p in c.get("optional", [])},
+                          unrelated=c.get("unrelated", False)))
+    for c in DATA["unrelated_to_real"]:
+        b, sb = joined(c["b"])
+        cases.append(dict(name=c["name"], set=c["set"], a=a_text, a_spans=a_spans, b=b, b_spans=sb,
+                          gold=set(), optional=set(), unrelated=True))
+    return cases
+
+
+CASES = labelled_cases()
+
+
+def check_alignment(result: Alignment, a_text: str, a_spans, b_text: str, b_spans) -> None:
+    """Invariants every alignment must keep."""
+    pairs = [(p.a, p.b) for p in result.pairs]
+    assert pairs == sorted(set(pairs)), "pairs sorted, no duplicates"
+    in_a, in_b = {a for a, _ in pairs}, {b for _, b in pairs}
+    assert set(result.unaligned_a) == set(range(1, len(a_spans) + 1)) - in_a
+    assert set(result.unaligned_b) == set(range(1, len(b_spans) + 1)) - in_b
+    assert list(result.unaligned_a) == sorted(result.unaligned_a)
+    for p in result.pairs:
+        assert 1 <= p.a <= len(a_spans) and 1 <= p.b <= len(b_spans)
+        assert 0 < p.score <= 1
+        assert p.spans
+        (sa0, sa1), (sb0, sb1) = a_spans[p.a - 1], b_spans[p.b - 1]
+        for a0, a1, b0, b1 in p.spans:
+            # inside the paired sentences, and the same words on both sides (verbatim after normalising)
+            assert sa0 <= a0 < a1 <= sa1 and sb0 <= b0 < b1 <= sb1, (p, (a0, a1, b0, b1))
+            words = normalised_words(a_text[a0:a1])
+            assert words and words == normalised_words(b_text[b0:b1]), (a_text[a0:a1], b_text[b0:b1])
+            assert a_text[a0].isalnum() and a_text[a1 - 1].isalnum() and b_text[b0].isalnum()
+        assert [s[2] for s in p.spans] == sorted(s[2] for s in p.spans)
+        # spans never overlap on either side
+        for side in (0, 2):
+            ranges = sorted((s[side], s[side + 1]) for s in p.spans)
+            assert all(x[1] <= y[0] for x, y in zip(ranges, ranges[1:]))
+    r = result.reuse
+    assert 0 <= r.b_from_a <= 1 and 0 <= r.a_used_by_b <= 1
+    if r.longest_passage:
+        a0, a1, b0, b1 = r.longest_passage_span
+        assert b_text[b0:b1] == r.longest_passage_text and b1 - b0 == r.longest_passage
+        assert normalised_words(a_text[a0:a1]) == normalised_words(r.longest_passage_text)
+        assert len(normalised_words(r.longest_passage_text)) == r.longest_passage_words >= MIN_RUN
+    else:
+        assert r.longest_passage_words == 0 and r.longest_passage_span is None
+        assert r.b_from_a == r.a_used_by_b == 0
+
+
+# --------------------------------------------------------------------------- the labelled set
+
+
+def test_real_labels_match_the_current_segmentation():
+    """The labels name sentences by number: if segmentation changes, fail here, clearly."""
+    for side, rel in (("a", REAL["a_file"]), ("b", REAL["b_file"])):
+        text, spans = file_side(rel)
+        now = [text[s:e] for s, e in spans]
+        assert now == REAL[f"{side}_sentences"], (
+            f"{rel} no longer segments as labelled in tests/data/alignment.json: relabel the pairs")
+    _, a_spans = file_side(REAL["a_file"])
+    for p in REAL["pairs"] + REAL["optional"]:
+        assert REAL["a_sentences"][p["a"] - 1] == p["a_text"] and REAL["b_sentences"][p["b"] - 1] == p["b_text"]
+
+
+def test_labelled_set_is_well_formed():
+    names = [c["name"] for c in CASES]
+    assert len(names) == len(set(names))
+    for c in CASES:
+        for a, b in c["gold"] | c["optional"]:
+            assert 1 <= a <= len(c["a_spans"]) and 1 <= b <= len(c["b_spans"]), c["name"]
+        assert not c["gold"] & c["optional"], c["name"]
+        if c["unrelated"]:
+            assert not c["gold"] and not c["optional"]
+    assert sum(len(c["gold"]) for c in CASES) >= 40
+    assert sum(c["unrelated"] for c in CASES) >= 8
+
+
+def evaluate(cases: list[dict]) -> tuple[float, float, int, int, int]:
+    tp = fp = fn = 0
+    for c in cases:
+        pred = {(p.a, p.b) for p in align_texts(c["a"], c["a_spans"], c["b"], c["b_spans"]).pairs}
+        tp += len(pred & c["gold"])
+        fp += len(pred - c["gold"] - c["optional"])
+        fn += len(c["gold"] - pred)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall, tp, fp, fn
+
+
+def test_precision_and_recall_on_the_labelled_set():
+    precision, recall, tp, fp, fn = evaluate(CASES)
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall, tp, fp, fn)
+
+
+def test_precision_and_recall_on_the_held_out_batches():
+    precision, recall, *counts = evaluate([c for c in CASES if c["set"] != "tuning"])
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall, counts)
+
+
+def test_real_articles_pair_exactly_as_labelled():
+    c = CASES[0]
+    pred = {(p.a, p.b) for p in align_texts(c["a"], c["a_spans"], c["b"], c["b_spans"]).pairs}
+    assert c["gold"] <= pred and pred <= c["gold"] | c["optional"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["unrelated"]], ids=lambda c: c["name"])
+def test_unrelated_texts_on_the_same_topic_give_no_pairs(case):
+    result = align_texts(case["a"], case["a_spans"], case["b"], case["b_spans"])
+    assert result.pairs == ()
+    # ... and in the other direction
+    assert align_texts(case["b"], case["b_spans"], case["a"], case["a_spans"]).pairs == ()
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["name"])
+def test_invariants_on_every_labelled_case(case):
+    result = align_texts(case["a"], case["a_spans"], case["b"], case["b_spans"])
+    check_alignment(result, case["a"], case["a_spans"], case["b"], case["b_spans"])
+
+
+# --------------------------------------------------------------------------- matching details
+
+
+def test_light_edits_quotes_case_and_accents_still_match():
+    a = ["Ofsted have recognised the council’s café plans in some areas of the district today."]
+    b = ['OFSTED HAS RECOGNISED THE COUNCIL\'S CAFE PLANS in certain areas of the district today.']
+    (at, sa), (bt, sb) = joined(a), joined(b)
+    result = align_texts(at, sa, bt, sb)
+    assert [(p.a, p.b) for p in result.pairs] == [(1, 1)]
+    shared = [normalised_words(bt[s[2]:s[3]]) for s in result.pairs[0].spans]
+    assert ["recognised", "the", "councils", "cafe", "plans", "in"] in shared
+    assert ["areas", "of", "the", "district", "today"] in shared
+
+
+def test_names_and_titles_alone_are_not_reuse():
+    a = ["Mark Douglas, Strategic Director of Children’s Services, said the plans were welcome."]
+    b = ["Mark Douglas, Strategic Director of Children’s Services, said nothing had been decided."]
+    (at, sa), (bt, sb) = joined(a), joined(b)
+    assert align_texts(at, sa, bt, sb).pairs == ()
+
+
+def test_figures_on_the_real_articles():
+    c = CASES[0]
+    r = align_texts(c["a"], c["a_spans"], c["b"], c["b_spans"]).reuse
+    assert 0.45 < r.b_from_a < 0.65 and 0.35 < r.a_used_by_b < 0.55
+    assert r.longest_passage_words >= 50
+    assert r.longest_passage_text.startswith("recognised that a new senior management team")
+    assert r.copied_words <= r.b_words
+
+
+def test_figures_are_symmetric():
+    """'Share of A used by B' is 'share of A copied from B': the definitions agree both ways."""
+    for c in CASES:
+        ab = align_texts(c["a"], c["a_spans"], c["b"], c["b_spans"]).reuse
+        ba = align_texts(c["b"], c["b_spans"], c["a"], c["a_spans"]).reuse
+        assert ab.b_from_a == ba.a_used_by_b and ab.a_used_by_b == ba.b_from_a, c["name"]
+        assert ab.longest_passage_words == ba.longest_passage_words
+
+
+def test_identical_texts():
+    text, spans = file_side(REAL["a_file"])
+    result = align_texts(text, spans, text, spans)
+    assert result.reuse.b_from_a == result.reuse.a_used_by_b == 1.0
+    assert result.reuse.longest_passage_words == len(normalised_words(text))  # the whole text is one run
+    # every sentence long enough to carry evidence pairs with itself, and only with itself
+    assert all(p.a == p.b and p.score == 1.0 for p in result.pairs)
+    assert len(result.pairs) >= len(spans) - 2
+
+
+@pytest.mark.parametrize("a, b", [
+    ("", ""),
+    ("One two three.", "One two three."),  # shorter than a run
+    ("Some words here and there and everywhere.", ""),
+    ("   \n\n  ", "Nothing in common at all with that one, whatsoever, at any point."),
+])
+def test_degenerate_inputs(a, b):
+    sa = [(s.start, s.end) for s in segment(a)]
+    sb = [(s.start, s.end) for s in segment(b)]
+    result = align_texts(a, sa, b, sb)
+    assert result.pairs == ()
+    assert result.unaligned_a == tuple(range(1, len(sa) + 1))
+    assert result.reuse.b_from_a == result.reuse.a_used_by_b == 0.0
+    check_alignment(result, a, sa, b, sb)
+
+
+def test_words_outside_every_sentence_count_for_the_figures_only():
+    a = "Hundreds of new homes will be built on the old depot site next year."
+    b = "Hundreds of new homes will be built on the old depot site next year."
+    result = align_texts(a, [], b, [])
+    assert result.pairs == () and result.reuse.b_from_a == 1.0
+
+
+def test_repetitive_and_long_texts_stay_correct():
+    para = "The council said it was committed to improving services for children and families. "
+    a = para * 300
+    b = "A new introduction. " + para * 200
+    sa = [(s.start, s.end) for s in segment(a)]
+    sb = [(s.start, s.end) for s in segment(b)]
+    result = align_texts(a, sa, b, sb)
+    assert result.reuse.a_used_by_b == 1.0
+    assert result.reuse.b_from_a > 0.99
+    check_alignment(result, a, sa, b, sb)
+
+
+def random_pair(rng: random.Random) -> tuple[str, str]:
+    words = ("council inspectors children services report improvement social workers families plans "
+             "district funding school hospital patients waiting homes road police officers residents "
+             "said the a of to and in for on with was were has have will be that").split()
+
+    def sentence() -> str:
+        n = rng.randint(3, 25)
+        ws = [rng.choice(words) for _ in range(n)]
+        return ws[0].capitalize() + " " + " ".join(ws[1:]) + rng.choice([".", "!", "?"])
+
+    a = [sentence() for _ in range(rng.randint(0, 30))]
+    b = []
+    for s in a:
+        r = rng.random()
+        if r < 0.4:
+            ws = s.split()
+            if len(ws) > 4 and rng.random() < 0.5:
+                del ws[rng.randrange(1, len(ws))]
+            b.append(" ".join(ws) if ws[-1][-1] in ".!?" else " ".join(ws) + ".")
+        elif r < 0.6:
+            b.append(sentence())
+    rng.shuffle(b)
+    return ("\n\n".join(" ".join(a[i:i + 3]) for i in range(0, len(a), 3)),
+            "\n".join(" ".join(b[i:i + 2]) for i in range(0, len(b), 2)))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_invariants_on_random_texts(seed):
+    a, b = random_pair(random.Random(seed))
+    sa = [(s.start, s.end) for s in segment(a)]
+    sb = [(s.start, s.end) for s in segment(b)]
+    result = align_texts(a, sa, b, sb)
+    check_alignment(result, a, sa, b, sb)
+    assert align_texts(a, sa, b, sb) == result  # deterministic
+
+
+def test_to_dict_round_trip():
+    c = CASES[0]
+    result = align_texts(c["a"], c["a_spans"], c["b"], c["b_spans"])
+    assert Alignment.from_dict(json.loads(json.dumps(result.to_dict()))) == result
+    assert result.partners_of_a(13) == (8,) and result.partners_of_b(8) == (13,)
+    assert result.partners_of_a(1) == ()
+
+
+def test_same_result_whatever_the_hash_seed():
+    code = (
+        "import json, sys; from tests.test_align import CASES; from store.align import align_texts; "
+        "c = CASES[0]; print(json.dumps(align_texts(c['a'], c['a_spans'], c['b'], c['b_spans']).to_dict()))"
+    )
+    outs = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
+        outs.add(subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                                text=True, check=True).stdout)
+    assert len(outs) == 1
+
+
+# --------------------------------------------------------------------------- the database
+
+
+def test_schema_has_the_alignment_tables(db):
+    assert schema_version(db) == SCHEMA_VERSION
+    assert {"shingles", "shingle_state", "alignments"} <= set(db.table_names())
+
+
+def test_sync_indexes_every_article(db, article_ids):
+    for file, aid in article_ids.items():
+        text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+        stored = {h for (h,) in db.conn.execute("SELECT hash FROM shingles WHERE article_id = ?", (aid,))}
+        assert stored == shingle_hashes(text) and stored
+        sha, n = db.conn.execute("SELECT sha256, shingles FROM shingle_state WHERE article_id = ?", (aid,)).fetchone()
+        assert n == len(stored)
+        assert sha == db.conn.execute("SELECT sha256 FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+
+
+def test_shingle_hashes_are_normalised_and_stable():
+    assert shingle_hashes("Ofsted have recognised THAT we are") == shingle_hashes("ofsted have recognised that, we are")
+    assert shingle_hashes("One Two three four five") == shingle_hashes("one two, “three” four five!")
+    assert shingle_hashes("one two three four") == set()
+    # BLAKE2b, not Python's hash(): the same in every process and on every machine (stored in the database)
+    assert shingle_hashes("one two three four five") == {4475916206259131367}
+    h = shingle_hashes("the council said it would publish")
+    assert all(-2 ** 63 <= x < 2 ** 63 for x in h) and len(h) == 2
+
+
+def test_resync_of_a_changed_file_reindexes_it(db, corpus, article_ids):
+    aid = article_ids[B_FILE]
+    before = {h for (h,) in db.conn.execute("SELECT hash FROM shingles WHERE article_id = ?", (aid,))}
+    path = corpus / B_FILE
+    path.write_text(path.read_text(encoding="utf-8") + "\nA wholly new closing sentence about the budget plans.\n",
+                    encoding="utf-8")
+    sync(db, corpus)
+    after = {h for (h,) in db.conn.execute("SELECT hash FROM shingles WHERE article_id = ?", (aid,))}
+    assert before < after
+    assert after == shingle_hashes(db.conn.execute("SELECT text FROM articles WHERE id = ?", (aid,)).fetchone()[0])
+
+
+def test_migration_backfills_the_index(tmp_path, corpus):
+    path = tmp_path / "old.db"
+    old = connect(path, target=2)
+    sync(old, corpus)  # index_article is a no-op without the tables
+    assert "shingles" not in old.table_names()
+    old.conn.close()
+    db = connect(path)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION
+        n = db.conn.execute("SELECT count(*) FROM shingle_state").fetchone()[0]
+        assert n == db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
+        assert db.conn.execute("SELECT count(*) FROM shingles").fetchone()[0] > 100
+    finally:
+        db.conn.close()
+
+
+def test_alignment_is_cached_and_recomputed_when_a_text_changes(db, corpus, article_ids, monkeypatch):
+    a_id, b_id = article_ids[A_FILE], article_ids[B_FILE]
+    first = alignment(db, a_id, b_id)
+    c = CASES[0]
+    assert first == align_texts(c["a"], c["a_spans"], c["b"], c["b_spans"])
+    assert db.conn.execute("SELECT count(*) FROM alignments").fetchone()[0] == 1
+
+    def boom(*args, **kwargs):
+        raise AssertionError("recomputed although cached")
+
+    monkeypatch.setattr(align_mod, "align_texts", boom)
+    assert alignment(db, a_id, b_id) == first
+    monkeypatch.undo()
+
+    path = corpus / B_FILE
+    path.write_text(path.read_text(encoding="utf-8").replace("We were aware of all the issues raised by Ofsted.",
+                                                             "We knew about the problems."), encoding="utf-8")
+    sync(db, corpus)
+    second = alignment(db, a_id, b_id)
+    assert second != first and len(second.pairs) == len(first.pairs) - 1
+    rows = db.conn.execute("SELECT a_sha256, b_sha256 FROM alignments WHERE a_id = ? AND b_id = ?",
+                           (a_id, b_id)).fetchall()
+    assert rows == [db.conn.execute("SELECT (SELECT sha256 FROM articles WHERE id = ?), "
+                                    "(SELECT sha256 FROM articles WHERE id = ?)", (a_id, b_id)).fetchone()]
+
+
+def test_alignment_cache_follows_the_sentence_spans(db, article_ids):
+    a_id, b_id = article_ids[A_FILE], article_ids[B_FILE]
+    first = alignment(db, a_id, b_id)
+    # a different segmentation of the same text: the cached sentence numbers would be wrong
+    db.conn.execute("DELETE FROM sentences WHERE article_id = ? AND n = (SELECT max(n) FROM sentences "
+                    "WHERE article_id = ?)", (b_id, b_id))
+    second = alignment(db, a_id, b_id)
+    assert second != first and all(p.b <= 14 for p in second.pairs)
+
+
+def test_deleting_an_article_removes_its_index_and_alignments(db, article_ids):
+    a_id, b_id = article_ids[A_FILE], article_ids[B_FILE]
+    alignment(db, a_id, b_id)
+    db.conn.execute("DELETE FROM sentences WHERE article_id = ?", (b_id,))
+    db.conn.execute("DELETE FROM articles WHERE id = ?", (b_id,))
+    for table, col in (("shingles", "article_id"), ("shingle_state", "article_id"), ("alignments", "b_id")):
+        assert db.conn.execute(f"SELECT count(*) FROM {table} WHERE {col} = ?", (b_id,)).fetchone()[0] == 0
+
+
+def test_alignment_of_an_unknown_article_is_a_store_error(db, article_ids):
+    from store.db import StoreError
+
+    with pytest.raises(StoreError, match="no article with id 999"):
+        alignment(db, article_ids[A_FILE], 999)
+    with pytest.raises(StoreError):
+        sources(db, 999)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+@pytest.fixture
+def library(tmp_path, corpus, make_articles):
+    """The real articles plus the unrelated same-topic texts, a near copy and a short quote of 000."""
+    a_text = (ROOT / REAL["a_file"]).read_text(encoding="utf-8")
+    files = {f"unrelated_{i}.txt": "\n".join(c["b"]) + "\n" for i, c in enumerate(DATA["unrelated_to_real"])}
+    files["copy.txt"] = a_text.replace("Ofsted", "The inspectorate")
+    files["quote.txt"] = ("Bradford news in brief\nThe council said: “We were aware of all the issues raised by "
+                          "Ofsted.” More in tomorrow's paper.\n")
+    for c in DATA["constructed"][:6]:
+        files[f"other_{len(files)}.txt"] = "\n".join(c["a"]) + "\n"
+    folder = make_articles(files, folder="library")
+    db = connect(tmp_path / "library.db")
+    sync(db, corpus)
+    sync(db, folder)
+    yield db, {f: i for i, f in db.conn.execute("SELECT id, file FROM articles")}
+    db.conn.close()
+
+
+def test_sources_ranks_the_press_release_first(library):
+    db, ids = library
+    found = sources(db, ids[B_FILE])
+    # the copy lost every "Ofsted", so less of the story is found in it
+    assert [s.id for s in found][:2] == [ids[A_FILE], ids["copy.txt"]]
+    by_id = {s.id: s for s in found}
+    assert not any(f.startswith(("unrelated_", "other_")) for f in (s.file for s in found))
+    exact = alignment(db, ids[A_FILE], ids[B_FILE]).reuse
+    s = by_id[ids[A_FILE]]
+    assert s.exact and (s.b_from_a, s.a_used_by_b, s.longest_passage) == (
+        exact.b_from_a, exact.a_used_by_b, exact.longest_passage)
+    assert [x.b_from_a for x in found] == sorted((x.b_from_a for x in found), reverse=True)
+
+
+def test_sources_of_the_press_release(library):
+    db, ids = library
+    found = {s.file: s for s in sources(db, ids[A_FILE])}
+    assert found["copy.txt"].b_from_a > 0.8
+    assert B_FILE in found and "quote.txt" in found
+    assert found["quote.txt"].a_used_by_b > 0.4 and found["quote.txt"].b_from_a < 0.05
+    assert not any(f.startswith(("unrelated_", "other_")) for f in found)
+
+
+def test_sources_limit_and_estimates(library):
+    db, ids = library
+    assert len(sources(db, ids[A_FILE], limit=1)) == 1
+    rough = sources(db, ids[A_FILE], refine=False)
+    assert rough and all(not s.exact and s.longest_passage is None for s in rough)
+    assert all(0 < s.b_from_a <= 1 and 0 < s.a_used_by_b <= 1 for s in rough)
+    assert sources(db, ids[A_FILE], limit=0) == []
+
+
+def test_sources_rebuilds_a_stale_index(library):
+    db, ids = library
+    db.conn.execute("DELETE FROM shingles WHERE article_id = ?", (ids[A_FILE],))
+    db.conn.execute("DELETE FROM shingle_state WHERE article_id = ?", (ids[A_FILE],))
+    db.conn.execute("UPDATE shingle_state SET sha256 = 'old' WHERE article_id = ?", (ids["copy.txt"],))
+    assert {s.file for s in sources(db, ids[B_FILE])} >= {A_FILE, "copy.txt"}
+    assert db.conn.execute("SELECT count(*) FROM shingles WHERE article_id = ?", (ids[A_FILE],)).fetchone()[0]
+
+
+def test_boilerplate_shingles_are_ignored(library, monkeypatch):
+    db, ids = library
+    monkeypatch.setattr(align_mod, "MAX_DF_FLOOR", 1)  # every shingle in more than one other article is "common"
+    found = {s.file for s in sources(db, ids[B_FILE])}
+    assert "quote.txt" not in found  # its only passage is also in 000 and in the copy
+
+
+def test_read_only_database(library, tmp_path):
+    db, ids = library
+    expected = [(s.id, s.b_from_a) for s in sources(db, ids[B_FILE])]
+    db.conn.execute("DELETE FROM alignments")
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    ro = connect(path, readonly=True)
+    try:
+        assert [(s.id, s.b_from_a) for s in sources(ro, ids[B_FILE])] == expected
+        assert alignment(ro, ids[A_FILE], ids[B_FILE]).pairs
+        assert ro.conn.execute("SELECT count(*) FROM alignments").fetchone()[0] == 0
+    finally:
+        ro.conn.close()
+
+
+def test_index_article_before_the_tables_exist_does_nothing(tmp_path, corpus):
+    old = connect(tmp_path / "v1.db", target=1)
+    try:
+        sync(old, corpus)
+        index_article(old, 1)
+        assert "shingles" not in old.table_names()
+    finally:
+        old.conn.close()
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def synced(run_cli, corpus):
+    result = run_cli("sync", corpus)
+    assert result.code == 0, result.err
+    return run_cli
+
+
+def test_compare_json(synced):
+    result = synced("compare", "000", "004", "--format", "json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert (data["a"], data["b"]) == (A_FILE, B_FILE)
+    assert set(data["reuse"]) >= {"b_from_a", "a_used_by_b", "longest_passage"}
+    assert isinstance(data["reuse"]["longest_passage"], int) and 0 < data["reuse"]["b_from_a"] < 1
+    pairs = {(p["a"], p["b"]) for p in data["pairs"]}
+    assert {(x["a"], x["b"]) for x in REAL["pairs"]} <= pairs
+    for p in data["pairs"]:
+        assert set(p) >= {"a", "b", "score", "spans"}
+        assert p["a_text"] == REAL["a_sentences"][p["a"] - 1] and p["b_text"] == REAL["b_sentences"][p["b"] - 1]
+        assert all(isinstance(s, list) and len(s) == 4 for s in p["spans"])
+    show = json.loads(synced("show", B_FILE, "--format", "json").out)
+    text_of = {s["n"]: s for s in show["sentences"]}
+    for p in data["pairs"]:
+        for a0, a1, b0, b1 in p["spans"]:
+            s = text_of[p["b"]]
+            assert s["start"] <= b0 < b1 <= s["end"]
+    assert [u["n"] for u in data["unaligned_b"]] == [n for n in range(1, 16) if n not in {b for _, b in pairs}]
+
+
+def test_compare_table_and_csv(synced):
+    table = synced("compare", A_FILE, B_FILE)
+    assert table.code == 0, table.err
+    assert "B copied from A: 53.8%" in table.out and "Only in A (12):" in table.out
+    assert "A15   B10   1.00" in table.out
+    out = synced("compare", "000", "004", "--format", "csv").out
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert {r["kind"] for r in rows} == {"pair", "only_a", "only_b"}
+    assert sum(r["kind"] == "pair" for r in rows) == 10
+
+
+def test_compare_csv_neutralises_formulas(run_cli, make_articles):
+    line = "=HYPERLINK(\"http://x\") the council will publish a full improvement plan in September."
+    folder = make_articles({"a.txt": f"Title one\n{line}\n", "b.txt": f"Title two\n{line}\n"})
+    assert run_cli("sync", folder).code == 0
+    out = run_cli("compare", "a.txt", "b.txt", "--format", "csv").out
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert any(r["a_text"].startswith("'=HYPERLINK") for r in rows)
+
+
+def test_sources_command(synced):
+    table = synced("sources", "004")
+    assert table.code == 0, table.err
+    assert A_FILE in table.out and "53.8%" in table.out
+    data = json.loads(synced("sources", "004", "--format", "json", "--limit", "3").out)
+    assert data[0]["file"] == A_FILE and data[0]["exact"] is True and data[0]["longest_passage"] > 300
+
+
+def test_cli_errors(synced):
+    bad = synced("compare", "000", "nope")
+    assert bad.code == 1 and "no article matches 'nope'" in bad.err and "Traceback" not in bad.err
+    assert synced("sources", "nope").code == 1
+    assert synced("sources", "004", "--limit", "0").code == 2
+    assert synced("compare", "000").code == 2
+    assert synced("compare", "000", "004", "--format", "xml").code == 2
+
+
+def test_sources_with_nothing_in_common(run_cli, make_articles):
+    folder = make_articles({"a.txt": "One\nNothing here is shared with anything else at all.\n",
+                            "b.txt": "Two\nCompletely different words make up this second text.\n"})
+    run_cli("sync", folder)
+    result = run_cli("sources", "a.txt")
+    assert result.code == 0 and result.out == "" and "No other article" in result.err
+
+
+def test_cli_commands_do_not_import_textual(tmp_path, corpus):
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        f"for args in (['sync', {str(corpus)!r}], ['compare', '000', '004'], ['sources', '004']):\n"
+        "    sys.argv = ['pressmark', '--db', 'x.db', *args]\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as exc:\n"
+        "        assert not exc.code, exc.code\n"
+        "assert not any(m == 'textual' or m.startswith(('textual.', 'rich')) for m in sys.modules), 'imported'\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_store_align_is_headless():
+    proc = subprocess.run([sys.executable, "-c", "import sys, store.align, store.sync; "
+                           "assert not any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules)"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_sqlite_busy_does_not_break_alignment(db, article_ids, monkeypatch):
+    """A cache write that fails (busy beyond the timeout) still returns the right result."""
+    real_write = align_mod.write
+
+    class Busy:
+        def __init__(self, db):
+            pass
+
+        def __enter__(self):
+            raise sqlite3.OperationalError("database is locked")
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(align_mod, "write", Busy)
+    result = alignment(db, article_ids[A_FILE], article_ids[B_FILE])
+    monkeypatch.setattr(align_mod, "write", real_write)
+    assert result.pairs and db.conn.execute("SELECT count(*) FROM alignments").fetchone()[0] == 0
