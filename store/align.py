@@ -20,13 +20,15 @@ said") produce no pairs.  ``docs/alignment.md`` gives the definitions; in short:
    either text is used by at most one tile.  A tile is cut at sentence
    boundaries into *pieces*, each linking one sentence of A to one of B.
 4. **Pairs.**  Sentences (a, b) joined by pieces are a pair when the pieces
-   carry at least ``PAIR_MIN_CONTENT`` content words (stop words and pieces
-   that are mostly names and titles, "Strategic Director of Children's
-   Services", do not count) and the share of the shorter sentence's words
-   shared verbatim (pieces plus shorter in-order runs of two or more words
-   inside the pair, e.g. "identified as" after an edited word) reaches
-   ``PAIR_MIN_SCORE``.  That share is the pair's ``score``.  One sentence may
-   pair with several (a split or a merge); order does not matter (reordering).
+   carry at least ``PAIR_MIN_CONTENT`` (3) content words (stop words, and
+   pieces that are mostly names and titles such as "Strategic Director of
+   Children's Services", do not count) and the share of the shorter
+   sentence's words shared verbatim reaches ``PAIR_MIN_SCORE`` (0.5), or
+   ``LONG_MIN_SCORE`` (0.3) when the pieces have ``LONG_EVIDENCE`` (10) words
+   or more.  Shared words are the pieces plus shorter in-order runs of two or
+   more words inside the pair (e.g. "identified as" after an edited word);
+   their share is the pair's ``score``.  A sentence may pair with several (a
+   split or a merge), in any order (reordering).
 
 ``alignment(db, a_id, b_id)`` runs this on two stored articles and caches the
 result in SQLite, keyed by both article ids and both texts' sha256 (plus the
@@ -54,8 +56,8 @@ from sqlite_utils import Database
 from store.db import StoreError, is_readonly, now, write
 
 __all__ = [
-    "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article",
-    "shingle_hashes", "sources",
+    "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article", "normalised_words",
+    "reindex_stale", "shingle_hashes", "sources",
 ]
 
 MIN_RUN = 5  # words: a shorter common run is never "copied"; also the shingle size
@@ -63,7 +65,6 @@ PAIR_MIN_CONTENT = 3  # content words in a pair's tile pieces (names and titles 
 PAIR_MIN_SCORE = 0.5  # share of the shorter sentence's words shared verbatim ...
 LONG_EVIDENCE = 10  # ... or, when the pieces have at least this many words,
 LONG_MIN_SCORE = 0.3  # this share (a long verbatim run is rarely a coincidence)
-EXTRA_MIN = 2  # shortest in-order run counted inside an aligned pair
 NAME_SHARE = 0.75  # a piece this much names/titles (capitalised in both) is not evidence
 SEED_CAP = 32  # a shingle more frequent than this in A is tried at one place only
 ALGORITHM = 1  # bump when results change: invalidates cached alignments and indexes
@@ -358,7 +359,8 @@ def _name_like(A: _Side, B: _Side, i: int, j: int, n: int, vocab_words: list[str
 
 def _extras(A: _Side, B: _Side, ka: int, kb: int, used_a: bytearray, used_b: bytearray,
             stop: bytearray) -> list[tuple[int, int, int]]:
-    """Shorter common runs (>= EXTRA_MIN words, one content word or three words) inside a pair."""
+    """Shorter common runs inside a pair: two words or more (found from word pairs), with a
+    content word or at least three words long, not already in a tile."""
     a0, a1, b0, b1 = A.first[ka], A.stop[ka], B.first[kb], B.stop[kb]
     aid, bid = A.ids, B.ids
     starts: dict[tuple[int, int], list[int]] = {}
@@ -423,11 +425,8 @@ def _pairs(A: _Side, B: _Side, tiles: list[tuple[int, int, int]], used_a: bytear
             for x, y, n in extra:  # give the words back for other pairs
                 used_a[x:x + n] = used_b[y:y + n] = bytes(n)
             continue
-        spans = sorted(
-            (A.starts[i], A.ends[i + n - 1], B.starts[j], B.ends[j + n - 1])
-            for i, j, n in pieces[(ka, kb)] + extra
-        )
-        spans.sort(key=lambda s: (s[2], s[0]))
+        spans = sorted(((A.starts[i], A.ends[i + n - 1], B.starts[j], B.ends[j + n - 1])
+                        for i, j, n in pieces[(ka, kb)] + extra), key=lambda s: (s[2], s[0]))
         out.append(Pair(ka + 1, kb + 1, round(score, 4), tuple(spans)))
     out.sort(key=lambda p: (p.a, p.b))
     return out
