@@ -58,6 +58,7 @@ class ArticleView:
     tags: dict[int, set[str]] = field(default_factory=dict)  # sentence n -> tag names
     notes: dict[int, str] = field(default_factory=dict)  # sentence n -> note
     orphans: int = 0
+    status: str = "ok"  # "missing" once the file has gone from disk
 
     def sentence_text(self, n: int) -> str:
         s = self.sentences[n - 1]
@@ -140,10 +141,11 @@ def resolve_article(db: Database, ref: str) -> int:
 
 def article_view(db: Database, article_id: int, annotator: str | None) -> ArticleView:
     """The article's text, sentences, and ``annotator``'s tags and notes (everyone's if None)."""
-    row = db.conn.execute("SELECT id, file, title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+    row = db.conn.execute("SELECT id, file, title, text, status FROM articles WHERE id = ?",
+                          (article_id,)).fetchone()
     if row is None:
         raise StoreError(f"no article with id {article_id}")
-    view = ArticleView(*row, sentences=[SentenceView(*r) for r in db.conn.execute(
+    view = ArticleView(*row[:4], status=row[4], sentences=[SentenceView(*r) for r in db.conn.execute(
         'SELECT n, para, start, "end" FROM sentences WHERE article_id = ? ORDER BY n', (article_id,))])
     ann_sql, ann_params = _annotator_filter(annotator)
     for n, tag, note, status in db.conn.execute(
@@ -169,6 +171,11 @@ def sentence_annotations(db: Database, article_id: int, n: int, annotator: str) 
         else:
             tags.add(tag)
     return tags, note
+
+
+def article_file(db: Database, article_id: int) -> str:
+    row = db.conn.execute("SELECT file FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return row[0] if row else f"article {article_id}"
 
 
 def last_position(db: Database, article_id: int, annotator: str) -> int:

@@ -542,10 +542,6 @@ async def test_note_editor_save_cancel_remove_and_hide(app, db, ids):
         assert lines.index("two") == lines.index("one") + 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a note saved on the sentence at the bottom of the view stays below the fold: "
-    "ArticleView.refresh_sentence() re-wraps (relayout) but never calls scroll_to_cursor(), so the "
-    "new note lines only appear once the cursor moves."))
 @sync_test
 async def test_new_note_on_bottom_sentence_is_scrolled_into_view(app, db, ids):
     async with app.run_test(size=(80, 20)) as pilot:
@@ -730,9 +726,6 @@ async def test_search_highlights_and_moves_between_matches(app, db):
         assert "No search" in status(app.screen)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: Escape in the reader's search box leaves the reader: AnnotatingScreen binds 'q,escape' to "
-    "back, and that binding fires before AnnotatingScreen.key_escape (which would close the box)."))
 @sync_test
 async def test_escape_in_search_box_cancels_search(app, db):
     async with app.run_test(size=SIZE) as pilot:
@@ -841,10 +834,6 @@ async def test_compare_marks_panes_cursors_and_tagging(app, db, ids):
         assert view.cursor == right.count
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: in compare, Enter in the search box for the right pane highlights its matches but leaves its "
-    "cursor where it was: on_input_submitted() calls view.focus(), which Textual defers, then "
-    "action_match(), whose self.active is still the Input and so falls back to the left pane."))
 @sync_test
 async def test_compare_search_in_right_pane_jumps_to_first_match(app, ids):
     async with app.run_test(size=(120, 30)) as pilot:

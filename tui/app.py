@@ -13,7 +13,7 @@ from textual.screen import Screen
 from store import annotate
 from store.annotate import Action
 from store.db import is_readonly
-from store.library import Tag, tags
+from store.library import Tag, article_file, tags
 
 
 class PressmarkApp(App):
@@ -24,7 +24,7 @@ class PressmarkApp(App):
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("u", "undo", "Undo"),
-        Binding("ctrl+r", "redo", "Redo"),
+        Binding("ctrl+r", "redo", "Redo", show=False),
     ]
 
     def __init__(self, db: Database, *, annotator: str, db_path: str | Path):
@@ -68,7 +68,8 @@ class PressmarkApp(App):
             self.report(nothing)
             return
         self.annotations_changed(action.article_id, action.sentence, move_to=True)
-        self.report(f"{verb}: {action.label}, sentence {action.sentence} (saved)")
+        file = article_file(self.db, action.article_id) if action.article_id else "?"
+        self.report(f"{verb}: {action.label}, sentence {action.sentence} of {file} (saved)")
 
     def annotations_changed(self, article_id: int | None, sentence: int | None, move_to: bool = False) -> None:
         """Tell every screen on the stack that a sentence's annotations changed in the database."""

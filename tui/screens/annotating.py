@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -30,7 +31,10 @@ def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(article.title, "bold")
     text.append(f"\n{article.file}", "dim")
-    text.append(f" · {len(article.sentences)} sentences ·")
+    if article.status != "ok":
+        text.append(" (file missing: annotations kept)", "bold")
+    count = len(article.sentences)
+    text.append(f" · {count} sentence{'s' if count != 1 else ''} ·")
     for tag in codebook:
         text.append(f" {tag.letter}", style=f"bold {tag.colour}")
         text.append(f" {tag.name} {counts[tag.name]}")
@@ -81,8 +85,11 @@ class AnnotatingScreen(Screen):
 
     @property
     def active(self) -> ArticleView:
+        """The focused article view, or the one focused last (while the search box has focus)."""
         focused = self.focused
-        return focused if isinstance(focused, ArticleView) else self.views[0]
+        if isinstance(focused, ArticleView):
+            return focused
+        return getattr(self, "_last_view", None) or self.views[0]
 
     def update_header(self) -> None:
         """Redraw the header(s) after counts changed."""
@@ -106,7 +113,9 @@ class AnnotatingScreen(Screen):
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
         self.show_position()
 
-    def on_descendant_focus(self) -> None:
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if isinstance(event.widget, ArticleView):
+            self._last_view = event.widget
         self.show_position()
 
     # -- moving ------------------------------------------------------------------------
@@ -198,7 +207,7 @@ class AnnotatingScreen(Screen):
         for view in self.views:
             if view.article.id == article_id and n:
                 self._reload(view, n)
-                if move_to and view is self.active:
+                if move_to:
                     view.cursor = n
 
     # -- search -------------------------------------------------------------------------
@@ -206,28 +215,22 @@ class AnnotatingScreen(Screen):
         search = self.query_one("#search", Input)
         search.add_class("-visible")
         search.focus()
-        self._search_target = self.active
+
+    def _close_search(self) -> None:
+        self.query_one("#search", Input).remove_class("-visible")
+        self.active.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "search":
             return
-        view = getattr(self, "_search_target", self.views[0])
-        count = view.set_search(event.value.strip())
-        event.input.remove_class("-visible")
-        view.focus()
+        query = event.value.strip()
+        count = self.active.set_search(query)
+        self._close_search()
         if count:
             self.action_match(1, inclusive=True)
-            self.set_status(f"{count} matches for “{event.value.strip()}”  (. next, , previous)")
+            self.set_status(f"{count} matches for “{query}”  (. next, , previous)")
         else:
-            self.set_status(f"No matches for “{event.value.strip()}”" if event.value.strip() else "Search cleared")
-
-    def key_escape(self) -> bool | None:
-        search = self.query_one("#search", Input)
-        if search.has_class("-visible"):
-            search.remove_class("-visible")
-            getattr(self, "_search_target", self.views[0]).focus()
-            return True
-        return None
+            self.set_status(f"No matches for “{query}”" if query else "Search cleared")
 
     def action_match(self, direction: int, inclusive: bool = False) -> None:
         view = self.active
@@ -259,6 +262,9 @@ class AnnotatingScreen(Screen):
         self.remember_positions()
 
     def action_back(self) -> None:
+        if self.query_one("#search", Input).has_class("-visible"):
+            self._close_search()  # escape in the search box cancels the search, not the screen
+            return
         self.remember_positions()
         self.dismiss()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.events import Resize
+from textual.events import DescendantFocus, Resize
 from textual.widgets import Footer, Input, Static
 
 from store.library import article_view, last_position
@@ -64,11 +64,11 @@ class CompareScreen(AnnotatingScreen):
         left, right = self.views
         (right if self.active is left else left).focus()
 
-    def on_descendant_focus(self) -> None:
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        super().on_descendant_focus(event)
         active = self.active
         for view in self.views:
             view.parent.set_class(view is active, "-active")
-        super().on_descendant_focus()
 
     def position_text(self, view: ArticleView) -> str:
         side = "left" if view.id == "view-left" else "right"

@@ -65,6 +65,11 @@ class ExportScreen(ModalScreen[None]):
 
     def start_export(self) -> None:
         path = self.query_one("#path", Input).value.strip() or DEFAULT_PATH
+        if Path(path).is_file() and getattr(self, "_replace", None) != path:
+            self._replace = path  # the next press means yes
+            self.query_one("#result", Static).update(
+                Text(f"{path} exists: press Export again to replace it", "bold"))
+            return
         scope = self.query_one("#scope", Select).value
         tag = self.query_one("#tag", Select).value or None
         flt = ExportFilter(article_id=self.article.id if scope == "article" and self.article else None, tag=tag)

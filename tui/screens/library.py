@@ -32,7 +32,7 @@ class LibraryScreen(Screen):
         Binding("s", "compare", "Side by side"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("o", "sort", "Sort"),
-        Binding("e", "export", "Export"),
+        Binding("e", "export", "Export", show=False),
         Binding("q", "quit", "Quit"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("j,down", "move(1)", "Next article", show=False),
@@ -125,6 +125,9 @@ class LibraryScreen(Screen):
         if (article := self.table.current) is not None:
             self.app.push_screen(ReaderScreen(article.id))
 
+    def on_article_list_opened(self, event: ArticleList.Opened) -> None:
+        self.action_open()
+
     def action_mark(self) -> None:
         self.table.toggle_mark()
         self.table.cursor += 1
@@ -133,14 +136,16 @@ class LibraryScreen(Screen):
     def action_compare(self) -> None:
         from tui.screens.compare import CompareScreen
 
-        shown = {a.id for a in self.table.articles}
+        rows, row = self.table.articles, self.table.cursor
+        if len(rows) < 2:
+            self.set_status("Side by side needs two articles")
+            return
+        shown = {a.id for a in rows}
         ids = [a for a in self.table.marked if a in shown][-2:]
-        if len(ids) < 2:
-            rows, row = self.table.articles, self.table.cursor
-            if len(rows) < 2:
-                self.set_status("Side by side needs two articles")
-                return
-            ids = [rows[row].id, rows[row + 1 if row + 1 < len(rows) else row - 1].id]
+        # Fill up with the highlighted article, then the one after it (or before, at the end).
+        for candidate in (rows[row].id, rows[row + 1 if row + 1 < len(rows) else row - 1].id):
+            if len(ids) < 2 and candidate not in ids:
+                ids.append(candidate)
         self.app.push_screen(CompareScreen(*ids))
 
     def action_filter(self) -> None:

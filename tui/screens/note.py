@@ -17,6 +17,7 @@ class NoteScreen(ModalScreen[str | None]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("ctrl+d", "delete", "Delete note", priority=True),
     ]
 
     def __init__(self, sentence: str, note: str):
@@ -27,7 +28,7 @@ class NoteScreen(ModalScreen[str | None]):
         with Vertical(id="note-dialog"):
             yield Static(Text("Note on: ", "bold") + Text(self.sentence), id="note-sentence")
             yield TextArea(self.note, id="note-text", soft_wrap=True, show_line_numbers=False)
-            yield Static(Text("ctrl+s save · escape cancel · an empty note removes it", "dim"))
+            yield Static(Text("ctrl+s save · escape cancel · ctrl+d delete the note", "dim"))
         yield Footer()
 
     def on_mount(self) -> None:
@@ -37,6 +38,9 @@ class NoteScreen(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         self.dismiss(self.query_one(TextArea).text)
+
+    def action_delete(self) -> None:
+        self.dismiss("")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

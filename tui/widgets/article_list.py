@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.cache import LRUCache
 from textual.events import Click, Resize
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -80,10 +81,19 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     def page(self, direction: int) -> None:
         self.cursor += direction * max(self.scrollable_content_region.height - 1, 1)
 
+    class Opened(Message):
+        """An article was double-clicked."""
+
+        def __init__(self, article: ArticleSummary) -> None:
+            super().__init__()
+            self.article = article
+
     def on_click(self, event: Click) -> None:
         row = event.y + int(self.scroll_offset.y)
         if 0 <= row < len(self.articles):
             self.cursor = row
+            if event.chain >= 2:
+                self.post_message(self.Opened(self.articles[row]))
         self.focus()
 
     def on_resize(self, event: Resize) -> None:

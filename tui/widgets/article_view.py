@@ -147,6 +147,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         """Redraw after ``n``'s tags or note changed (a note can change the line count)."""
         if self.show_notes:
             self.relayout()
+            if n == self.cursor:
+                self.scroll_to_cursor()  # a new note under the cursor sentence must come into view
         else:
             self._refresh_sentence_lines(n)
 
