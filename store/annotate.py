@@ -138,6 +138,29 @@ def toggle_tag(db: Database, article_id: int, n: int, tag: str, annotator: str) 
         return set_tag(db, article_id, n, tag, annotator, on)
 
 
+def copy_tags(db: Database, article_id: int, n: int, targets: Iterable[tuple[int, int]],
+              annotator: str) -> Action | None:
+    """Give each (article, sentence) in ``targets`` the tags ``annotator`` has on sentence ``n``.
+
+    One undoable action (the compare screen's ``p`` on an aligned pair); tags
+    already present are left alone, so nothing is removed. None when nothing changed.
+    """
+    with write(db):
+        tags = [t for (t,) in db.conn.execute(
+            "SELECT tag FROM annotations WHERE article_id = ? AND sentence = ? AND annotator = ?"
+            " AND tag IS NOT NULL AND status = 'ok' ORDER BY id", (article_id, n, annotator))]
+        rec = _Recorder(db, annotator, f"copy {', '.join(tags)}")
+        first = None
+        for target_article, target_n in targets:
+            for tag in tags:
+                if _tag_row(db, target_article, target_n, tag, annotator) is None:
+                    rec.insert(_new_row(db, target_article, target_n, annotator, tag=tag))
+                    first = first or (target_article, target_n)
+        if first is None:
+            return None
+    return Action(rec.action_id, rec.label, *first)
+
+
 def clear_tags(db: Database, article_id: int, n: int, annotator: str) -> Action | None:
     """Remove every tag of ``annotator`` on sentence ``n`` as one undoable action."""
     with write(db):

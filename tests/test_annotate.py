@@ -6,7 +6,7 @@ import json
 import pytest
 
 from store.anchor import ANCHOR_CONTEXT
-from store.annotate import clear_tags, redo, set_note, set_tag, toggle_tag, undo
+from store.annotate import clear_tags, copy_tags, redo, set_note, set_tag, toggle_tag, undo
 from store.db import StoreError, connect
 from store.library import article_view
 from store.sync import sync
@@ -419,3 +419,30 @@ def test_undo_after_the_article_changed_lands_on_the_right_sentence(db, corpus, 
     assert new_text[start:end] == exact == quote
     stored = db.conn.execute("SELECT text FROM sentences WHERE article_id = ? AND n = ?", (aid, sentence)).fetchone()
     assert stored[0] == quote
+
+
+# --------------------------------------------------------------------------- copying tags
+
+
+def test_copy_tags_to_aligned_sentences_is_one_undoable_action(db, article_ids, annotation_rows):
+    source, target = sorted(article_ids.values())
+    set_tag(db, source, 3, "finding", "ann")
+    set_tag(db, source, 3, "response", "ann")
+    set_tag(db, target, 5, "finding", "ann")  # already there: kept, not duplicated
+    set_tag(db, source, 3, "commitment", "other")  # someone else's tag is not copied
+    actions_before = count(db, "actions")
+
+    action = copy_tags(db, source, 3, [(target, 5), (target, 6)], "ann")
+
+    assert action is not None and action.article_id == target
+    assert count(db, "actions") == actions_before + 1
+    copied = {(r["sentence"], r["tag"]) for r in annotation_rows("ann") if r["article_id"] == target}
+    assert copied == {(5, "finding"), (5, "response"), (6, "finding"), (6, "response")}
+    target_text = article_text(db, target)
+    for r in (r for r in annotation_rows("ann") if r["article_id"] == target):
+        assert target_text[r["start"]:r["end"]] == r["exact"]
+
+    undo(db, "ann")
+    left = {(r["sentence"], r["tag"]) for r in annotation_rows("ann") if r["article_id"] == target}
+    assert left == {(5, "finding")}
+    assert copy_tags(db, source, 4, [(target, 5)], "ann") is None  # nothing to copy
