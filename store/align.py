@@ -453,7 +453,12 @@ def align_texts(a_text: str, a_spans: Sequence[tuple[int, int]],
         else:
             pos.append(i)
     runs = _common_runs(A.ids, B.ids, grams_b, index)
-    reuse = _reuse(A, B, runs, _coverage(grams_a, set(grams_b), A.n), _coverage(grams_b, index, B.n))
+    # Every shared shingle of B lies inside a run (see _common_runs), so the runs give B's
+    # coverage; A's comes from the shingles, as runs miss repeats of a passage in A.
+    in_b = bytearray(B.n)
+    for _, j, n in runs:
+        in_b[j:j + n] = b"\x01" * n
+    reuse = _reuse(A, B, runs, _coverage(grams_a, set(grams_b), A.n), in_b)
     tiles, used_a, used_b = _tiles(runs, A.n, B.n)
     pairs = _pairs(A, B, tiles, used_a, used_b, vocab)
     in_a = {p.a for p in pairs}
