@@ -49,6 +49,7 @@ async def shoot(db, path: Path, keys: list[str], target: Path) -> None:
     app = PressmarkApp(db, annotator="demo", db_path=path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*keys)
+        await app.workers.wait_for_complete()  # the compare screen aligns in a worker
         await pilot.pause()
         target.write_text(app.export_screenshot(title="pressmark"), encoding="utf-8")
     print(f"wrote {target.relative_to(ROOT)}")

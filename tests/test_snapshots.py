@@ -46,4 +46,9 @@ def app(tmp_path, monkeypatch):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_screen(snap_compare, app, screen, size):
-    assert snap_compare(app, press=SCREENS[screen], terminal_size=size)
+    async def press_and_settle(pilot):
+        await pilot.press(*SCREENS[screen])
+        await pilot.app.workers.wait_for_complete()  # compare aligns in a worker
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=press_and_settle, terminal_size=size)

@@ -1,17 +1,29 @@
-"""Compare: two articles side by side (stacked on narrow terminals), each with its own cursor."""
+"""Compare: two articles side by side (stacked on narrow terminals), each with its own cursor.
+
+The left article is treated as the source (say a press release) and the right
+as the one that may reuse it (the news story). Their alignment is computed in
+a worker (and cached in the database), then shown as pair markers in the
+gutters, copied words in bold, unaligned sentences dimmed, and the reuse
+figures above the panes.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.events import DescendantFocus, Resize
 from textual.widgets import Footer, Input, Static
 
+from store import annotate
+from store.align import Alignment, alignment
+from store.db import connect
 from store.library import article_view, last_position
-from tui.widgets.banner import readonly_banner
 from tui.screens.annotating import AnnotatingScreen, header_text
 from tui.widgets.article_view import ArticleView
+from tui.widgets.banner import readonly_banner
 
 STACK_BELOW = 100  # columns: narrower terminals show the panes one above the other
 
@@ -20,15 +32,22 @@ class CompareScreen(AnnotatingScreen):
     """Read and tag two articles at once; tab moves between the panes."""
 
     CSS_PATH = "compare.tcss"
-    BINDINGS = [Binding("tab", "switch_pane", "Other pane")]
+    BINDINGS = [
+        Binding("tab", "switch_pane", "Other pane"),
+        Binding("p", "copy_tags", "Copy tags across"),
+        Binding("equals_sign", "toggle_sync", "Sync panes", show=False, key_display="="),
+    ]
 
     def __init__(self, left_id: int, right_id: int):
         super().__init__()
         self.ids = (left_id, right_id)
+        self.alignment: Alignment | None = None
+        self.sync = True
 
     def compose(self) -> ComposeResult:
         if self.app.readonly:
             yield readonly_banner()
+        yield Static(Text("Aligning the two articles…", "dim"), id="reuse")
         with Container(id="panes"):
             for side, article_id in zip(("left", "right"), self.ids):
                 article = article_view(self.app.db, article_id, self.app.annotator)
@@ -47,8 +66,78 @@ class CompareScreen(AnnotatingScreen):
         self.update_header()
         self.query_one("#view-left", ArticleView).focus()
         self._set_layout(self.size.width)
-        self.set_status("tab switches pane · f r c tag the cursor sentence in the active pane · ? help")
+        self.set_status("tab switches pane · p copies tags to the aligned sentence · ? help")
+        self.align()
 
+    @work(thread=True, exclusive=True, group="align")
+    def align(self) -> None:
+        """Slow on long articles, so in a thread, on its own connection (connections are per thread)."""
+        db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
+        try:
+            result = alignment(db, *self.ids)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.show_alignment, result)
+
+    def show_alignment(self, result: Alignment) -> None:
+        self.alignment = result
+        left, right = self.views
+        left.set_alignment({p.a: result.partners_of_a(p.a) for p in result.pairs},
+                           [(s[0], s[1]) for p in result.pairs for s in p.spans], "cut")
+        right.set_alignment({p.b: result.partners_of_b(p.b) for p in result.pairs},
+                            [(s[2], s[3]) for p in result.pairs for s in p.spans], "new")
+        reuse = result.reuse
+        text = Text()
+        text.append("Right reuses left: ", "bold")
+        text.append(f"{reuse.b_from_a:.0%} of its words copied · {reuse.a_used_by_b:.0%} of the left used · ")
+        text.append(f"longest copied passage {reuse.longest_passage_words} words · {len(result.pairs)} aligned pairs")
+        text.append(f" · {len(result.unaligned_a)} cut, {len(result.unaligned_b)} new", "dim")
+        self.query_one("#reuse", Static).update(text)
+        self.follow(self.active)
+
+    # -- keeping the panes together --------------------------------------------------------
+    def other(self, view: ArticleView) -> ArticleView:
+        left, right = self.views
+        return right if view is left else left
+
+    def partners(self, view: ArticleView, n: int) -> tuple[int, ...]:
+        if self.alignment is None:
+            return ()
+        left, _ = self.views
+        return self.alignment.partners_of_a(n) if view is left else self.alignment.partners_of_b(n)
+
+    def follow(self, view: ArticleView) -> None:
+        """Highlight (and scroll to) the other pane's sentences aligned with ``view``'s cursor."""
+        self.other(view).highlight(frozenset(self.partners(view, view.cursor)) if self.sync else frozenset())
+
+    def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
+        super().on_article_view_cursor_moved(event)
+        if event.view is self.active:
+            self.follow(event.view)
+
+    def action_toggle_sync(self) -> None:
+        self.sync = not self.sync
+        self.follow(self.active)
+        self.set_status("Panes follow each other" if self.sync else "Panes move independently (= to link)")
+
+    def action_copy_tags(self) -> None:
+        view = self.active
+        targets = self.partners(view, view.cursor)
+        if self.app.refuse_if_readonly():
+            return
+        if not targets:
+            self.set_status("This sentence has no aligned sentence in the other pane")
+            return
+        other = self.other(view)
+        done = annotate.copy_tags(self.app.db, view.article.id, view.cursor,
+                                  [(other.article.id, n) for n in targets], self.app.annotator)
+        for n in targets:
+            self._reload(other, n)
+        where = ", ".join(map(str, targets))
+        self.set_status(f"Saved: tags copied to sentence {where} of the other pane" if done else
+                        "Nothing to copy: no tags here, or the other sentence has them already")
+
+    # -- layout and headers -------------------------------------------------------------------
     def on_resize(self, event: Resize) -> None:
         self._set_layout(event.size.width)
 
@@ -61,17 +150,20 @@ class CompareScreen(AnnotatingScreen):
             header.update(header_text(view.article, self.app.codebook))
 
     def action_switch_pane(self) -> None:
-        left, right = self.views
-        (right if self.active is left else left).focus()
+        self.other(self.active).focus()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         super().on_descendant_focus(event)
         active = self.active
         for view in self.views:
             view.parent.set_class(view is active, "-active")
+        self.follow(active)
 
     def position_text(self, view: ArticleView) -> str:
-        side = "left" if view.id == "view-left" else "right"
+        side = "left" if view is self.views[0] else "right"
         if self.query_one("#panes").has_class("-stacked"):
             side = "top" if side == "left" else "bottom"
-        return f"{side.capitalize()} pane · {super().position_text(view)}"
+        text = f"{side.capitalize()} pane · {super().position_text(view)}"
+        if partners := self.partners(view, view.cursor):
+            text += f" · aligned with {', '.join(map(str, partners))}"
+        return text

@@ -30,6 +30,7 @@ class LibraryScreen(Screen):
         Binding("enter", "open", "Read"),
         Binding("space", "mark", "Mark"),
         Binding("s", "compare", "Side by side"),
+        Binding("b", "best_source", "Best source", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("o", "sort", "Sort"),
         Binding("e", "export", "Export", show=False),
@@ -101,7 +102,7 @@ class LibraryScreen(Screen):
             self.set_status("No articles match the filter (Escape clears it)" if self.query_text else
                             "No articles yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
         else:
-            self.set_status("Enter read · space mark · s side by side · / filter · o sort · ? help")
+            self.set_status("Enter read · space mark · s side by side · b best source · / filter · ? help")
 
     def set_status(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(message, no_wrap=True, overflow="ellipsis"))
@@ -148,6 +149,19 @@ class LibraryScreen(Screen):
                 ids.append(candidate)
         self.app.push_screen(CompareScreen(*ids))
 
+    def action_best_source(self) -> None:
+        """Open the highlighted article beside the one it most likely reuses (found via the shingle index)."""
+        from store.align import sources
+        from tui.screens.compare import CompareScreen
+
+        if (article := self.table.current) is None:
+            return
+        found = sources(self.app.db, article.id, limit=1)
+        if not found:
+            self.set_status("No other article shares a passage of five or more words with this one")
+            return
+        self.app.push_screen(CompareScreen(found[0].id, article.id))
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-visible")
@@ -188,6 +202,8 @@ class LibraryScreen(Screen):
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand("Read article", "Open the highlighted article (Enter)", self.action_open)
         yield SystemCommand("Side by side", "Compare the two marked articles (s)", self.action_compare)
+        yield SystemCommand("Best source", "Compare with the article this one reuses most (b)",
+                            self.action_best_source)
         yield SystemCommand("Filter", "Filter articles by title or text (/)", self.action_filter)
         yield SystemCommand("Sort", "Sort by file, title or progress (o)", self.action_sort)
         yield SystemCommand("Export", "Export all annotations to CSV (e)", self.action_export)

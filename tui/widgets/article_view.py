@@ -77,7 +77,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     DEFAULT_CSS = Path(__file__).with_suffix(".tcss").read_text(encoding="utf-8")
     COMPONENT_CLASSES = {"article-view--cursor", "article-view--match", "article-view--note",
-                         "article-view--gutter"}
+                         "article-view--gutter", "article-view--shared", "article-view--unaligned",
+                         "article-view--partner"}
 
     cursor: reactive[int] = reactive(1, always_update=True)
     show_notes: reactive[bool] = reactive(True)
@@ -96,6 +97,13 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.article = article
         self.codebook = codebook
         self.matches: list[tuple[int, int]] = []  # search hits, sorted offsets into the text
+        # Alignment with the other pane of a compare screen (None elsewhere): sentence ->
+        # its partners' numbers there, what to call a sentence without one, and the
+        # verbatim shared passages (sorted offsets) to emphasise.
+        self.partners: dict[int, tuple[int, ...]] | None = None
+        self.unaligned_label = ""
+        self.shared: list[tuple[int, int]] = []
+        self.highlighted: frozenset[int] = frozenset()  # partners of the other pane's cursor
         self._lines: list[tuple[int, int, int, int]] = []  # (kind, sentence n, a, b)
         self._first_line: list[int] = [0]  # sentence n -> its first display line
         self._layout_width = -1
@@ -105,7 +113,26 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     # -- layout -----------------------------------------------------------------
     @property
     def gutter_width(self) -> int:
-        return len(self.codebook) + 3  # cursor bar, a slot per tag, note mark, space
+        # cursor bar, a slot per tag, note mark, space, and with an alignment its column
+        return len(self.codebook) + 3 + (5 if self.partners is not None else 0)
+
+    def set_alignment(self, partners: dict[int, tuple[int, ...]], shared: list[tuple[int, int]],
+                      unaligned_label: str) -> None:
+        self.partners, self.shared, self.unaligned_label = partners, sorted(shared), unaligned_label
+        self.relayout()
+
+    def highlight(self, sentences: frozenset[int]) -> None:
+        """Mark the sentences aligned with the other pane's cursor, and bring the first into view."""
+        if sentences == self.highlighted:
+            return
+        old, self.highlighted = self.highlighted, sentences
+        for n in old | sentences:
+            self._refresh_sentence_lines(n)
+        if sentences:
+            first, _ = self._sentence_lines(min(sentences))
+            _, last = self._sentence_lines(max(sentences))
+            self.scroll_to_region(Region(0, first, 1, max(last - first, 1)), animate=False, center=True,
+                                  immediate=True)
 
     def relayout(self) -> None:
         """Wrap every sentence for the current width (and note visibility)."""
@@ -265,7 +292,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         kind, n, a, b = self._lines[index]
         tags = frozenset(self.article.tags.get(n, ()))
         key = (index, width, self._generation, self.app.theme, self.has_focus, n == self.cursor, tags,
-               n in self.article.notes)
+               n in self.article.notes, n in self.highlighted)
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render(index, tags, width)
@@ -279,6 +306,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, base)
         is_cursor = n == self.cursor
         style = base + self.get_component_rich_style("article-view--cursor") if is_cursor else base
+        if n in self.highlighted and not is_cursor:
+            style += self.get_component_rich_style("article-view--partner")
         gutter_style = self.get_component_rich_style("article-view--gutter")
         first_line = index == self._first_line[n]
         segments = [Segment("▌" if is_cursor else " ", style + gutter_style)]
@@ -289,31 +318,61 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         note_mark = first_line and kind == TEXT and n in self.article.notes
         segments.append(Segment("✎" if note_mark else " ", style + gutter_style))
         segments.append(Segment(" ", style))
+        unaligned = self.partners is not None and n not in self.partners
+        if self.partners is not None:
+            segments.append(Segment(self._pair_mark(n) if first_line and kind == TEXT else "     ",
+                                    style + gutter_style))
         if kind == NOTE:
             note_style = style + self.get_component_rich_style("article-view--note")
             segments.append(Segment("  " + self.article.notes[n][a:b].replace("\t", " "), note_style))
         else:
-            segments.extend(self._text_segments(a, b, style))
+            text_style = style + self.get_component_rich_style("article-view--unaligned") if unaligned else style
+            segments.extend(self._text_segments(a, b, text_style))
         return Strip(segments).crop_extend(0, width, style)
 
+    def _pair_mark(self, n: int) -> str:
+        """Five gutter cells: the first partner's number (``+`` when there are more), or the label."""
+        partners = self.partners.get(n)
+        if not partners:
+            return f"{self.unaligned_label:>4} "
+        mark = f"→{partners[0]}"[-4:]
+        return f"{mark:>4}{'+' if len(partners) > 1 else ' '}"
+
     def _text_segments(self, a: int, b: int, style: Style) -> list[Segment]:
+        """``text[a:b]`` with two overlays: shared (copied) passages and search matches."""
         text = self.article.text
-        out, pos = [], a
-        match_style = style + self.get_component_rich_style("article-view--match")
-        i = bisect.bisect_left(self.matches, (a, a)) - 1
-        for start, end in self.matches[max(i, 0):]:
-            if start >= b:
-                break
-            if end <= a:
-                continue
-            start, end = max(start, a), min(end, b)
-            if start > pos:
-                out.append(Segment(text[pos:start].replace("\t", " "), style))
-            out.append(Segment(text[start:end].replace("\t", " "), match_style))
-            pos = end
-        if pos < b:
-            out.append(Segment(text[pos:b].replace("\t", " "), style))
+        layers = [(self.shared, self.get_component_rich_style("article-view--shared")),
+                  (self.matches, self.get_component_rich_style("article-view--match"))]
+        cuts = {a, b}
+        for ranges, _ in layers:
+            for start, end in _overlapping(ranges, a, b):
+                cuts.update((max(start, a), min(end, b)))
+        points = sorted(cuts)
+        out = []
+        for x, y in zip(points, points[1:]):
+            piece_style = style
+            for ranges, layer_style in layers:
+                if _covers(ranges, x):
+                    piece_style += layer_style
+            out.append(Segment(text[x:y].replace("\t", " "), piece_style))
         return out
+
+
+def _overlapping(ranges: list[tuple[int, int]], a: int, b: int) -> list[tuple[int, int]]:
+    """The sorted, non-overlapping ``ranges`` that intersect [a, b)."""
+    i = max(bisect.bisect_right(ranges, (a, a)) - 1, 0)
+    out = []
+    for start, end in ranges[i:]:
+        if start >= b:
+            break
+        if end > a:
+            out.append((start, end))
+    return out
+
+
+def _covers(ranges: list[tuple[int, int]], x: int) -> bool:
+    i = bisect.bisect_right(ranges, (x, float("inf"))) - 1
+    return i >= 0 and ranges[i][0] <= x < ranges[i][1]
 
 
 def _note_chunks(note: str) -> list[tuple[int, int]]:
