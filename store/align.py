@@ -488,8 +488,9 @@ def _has_tables(db: Database) -> bool:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shingle_state'").fetchone() is not None
 
 
-def index_article(db: Database, article_id: int) -> None:
-    """(Re)build the article's shingle hashes; a no-op before the alignment tables exist."""
+def index_article(db: Database, article_id: int, hashes: set[int] | None = None) -> None:
+    """(Re)build the article's shingle hashes (``hashes`` if already computed from its
+    current text); a no-op before the alignment tables exist."""
     if not _has_tables(db):
         return  # an older schema (e.g. opened with target < 3): the migration backfills later
     row = db.conn.execute("SELECT text, sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -499,7 +500,8 @@ def index_article(db: Database, article_id: int) -> None:
             db.conn.execute("DELETE FROM shingle_state WHERE article_id = ?", (article_id,))
             return
         text, sha = row
-        hashes = shingle_hashes(text)
+        if hashes is None:
+            hashes = shingle_hashes(text)
         db.conn.executemany("INSERT INTO shingles (hash, article_id) VALUES (?, ?)",  # in key order: 3x faster
                             ((h, article_id) for h in sorted(hashes)))
         db.conn.execute(

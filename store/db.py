@@ -212,7 +212,20 @@ def _v3_alignment(db: Database) -> None:
         index_article(db, article_id)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment]
+def _v4_skipped(db: Database) -> None:
+    # Files the last sync of each folder could not import, with the reason, for the library to list.
+    db.conn.execute(
+        """CREATE TABLE skipped (
+            root TEXT NOT NULL,
+            file TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (root, file)
+        ) WITHOUT ROWID"""
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -205,6 +205,18 @@ def clean(text: str) -> str:
     return text.strip()
 
 
+_UNSAFE_NAME_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\\\\]")
+
+
+def safe_name(name: str) -> str:
+    """A file name as pressmark stores and shows it: bytes that are not UTF-8 and every
+    control, bidi or invisible character become visible escapes (``\\x1b``, ``\\u202e``),
+    so a name can never drive the terminal. Backslashes are escaped too, which keeps the
+    mapping one-to-one: the same name always gives the same stored name."""
+    name = _UNSAFE_NAME_RE.sub(lambda m: "\\\\" if m.group() == "\\" else repr(m.group())[1:-1], name)
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _one_line(text: str) -> str:
     """Clean ``text`` and fold it to a single line with single spaces."""
     return " ".join(clean(text).split())

@@ -178,6 +178,11 @@ def article_file(db: Database, article_id: int) -> str:
     return row[0] if row else f"article {article_id}"
 
 
+def skipped_files(db: Database) -> list[tuple[str, str]]:
+    """(file, reason) for every file the last sync of its folder could not import."""
+    return db.conn.execute("SELECT file, reason FROM skipped ORDER BY file").fetchall()
+
+
 def last_position(db: Database, article_id: int, annotator: str) -> int:
     row = db.conn.execute("SELECT sentence FROM positions WHERE article_id = ? AND annotator = ?",
                           (article_id, annotator)).fetchone()

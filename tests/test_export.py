@@ -194,13 +194,13 @@ def test_formula_fields_are_neutralised_and_raw_keeps_them(db, tricky):
 
 def test_file_names_are_neutralised_too(db, make_articles):
     folder = make_articles({"=cmd.txt": "An ordinary sentence in an oddly named file.\n",
-                            "\tTab.txt": "Another ordinary sentence in an oddly named file.\n"}, folder="names")
+                            "@sum.txt": "Another ordinary sentence in an oddly named file.\n"}, folder="names")
     sync(db, folder)
-    for name in ("=cmd.txt", "\tTab.txt"):
+    for name in ("=cmd.txt", "@sum.txt"):
         [(aid,)] = db.conn.execute("SELECT id FROM articles WHERE file = ?", (name,)).fetchall()
         set_tag(db, aid, 1, "finding", "alice")
-    assert sorted(r["article"] for r in export_text(db)) == ["'\tTab.txt", "'=cmd.txt"]
-    assert sorted(r["article"] for r in export_text(db, raw=True)) == ["\tTab.txt", "=cmd.txt"]
+    assert sorted(r["article"] for r in export_text(db)) == ["'=cmd.txt", "'@sum.txt"]
+    assert sorted(r["article"] for r in export_text(db, raw=True)) == ["=cmd.txt", "@sum.txt"]
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])

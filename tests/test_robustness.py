@@ -22,7 +22,7 @@ from adversarial import (CLIPBOARD, LITERAL, MARKUP_CLICK, MARKUP_TITLE, MB, REA
                          forbidden_in, make_corpus, make_hostile_names, screen_text)
 from store.db import connect
 from store.sync import sync
-from tui.cli import safe
+from store.files import safe_name
 
 MAX_SIZE_MB = 6
 # Articles opened in the pty: every imported one except the two big ones, which carry no payload.
@@ -94,17 +94,17 @@ def test_sync_imports_or_skips_every_adversarial_file(synced):
     skip_lines = {line for line in lines if line.startswith("skipped ")}
     imported = {a["file"] for a in synced.articles}
     for name, outcome in expect.items():
-        line = next((s for s in skip_lines if s.startswith(f"skipped {safe(name)}: ")), None)
+        line = next((s for s in skip_lines if s.startswith(f"skipped {safe_name(name)}: ")), None)
         if outcome == "imported":
-            assert name in imported, f"{name!r} not imported"
+            assert safe_name(name) in imported, f"{name!r} not imported"
             assert line is None, f"{name!r} imported and also reported: {line}"
         else:
-            assert name not in imported, f"{name!r} should be skipped"
+            assert safe_name(name) not in imported, f"{name!r} should be skipped"
             assert line is not None, f"{name!r} has no `skipped` line in:\n{out}"
             reason = line.split(": ", 1)[1]
             assert reason and REASONS[name] in reason, line
     # Nothing else was imported or reported (the directory x.txt itself in particular).
-    assert imported == {n for n, o in expect.items() if o == "imported"}
+    assert imported == {safe_name(n) for n, o in expect.items() if o == "imported"}
     assert len(skip_lines) == sum(o == "skipped" for o in expect.values())
     # Every line is either a skip line or the summary: a newline in a name did not split one.
     assert len(lines) == len(skip_lines) + 1
@@ -161,9 +161,6 @@ def test_escape_sequences_in_file_names_are_printed_safely_by_the_cli(tmp_path):
         assert_terminal_safe(proc.stdout + proc.stderr, " ".join(args))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sync crashes with a UnicodeEncodeError traceback on a file name "
-                   "that is not valid UTF-8 (store/sync.py stores path.relative_to(root).as_posix(), "
-                   "which holds a surrogate escape SQLite cannot encode)")
 def test_file_name_that_is_not_utf8_does_not_crash_sync(tmp_path):
     make_hostile_names(tmp_path / "articles")
     proc = pressmark("--db", "p.db", "sync", "articles", cwd=tmp_path)
@@ -262,10 +259,6 @@ def test_tui_bytes_carry_no_injected_sequence(synced, tmp_path):
     assert "evil.example" not in text and "pwned" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: control characters in a file *name* reach the terminal: "
-                   "sync stores names uncleaned and the library row (ArticleList._render_row) and the "
-                   "reader header (header_text) print them raw, so OSC 52/CSI/C1/U+202E sequences "
-                   "and a newline in a name are written to the tty")
 def test_tui_bytes_carry_no_control_character_from_file_names(tmp_path):
     root = tmp_path / "articles"
     names = make_hostile_names(root, undecodable=False)
@@ -283,9 +276,6 @@ def test_tui_bytes_carry_no_control_character_from_file_names(tmp_path):
     assert "new\r\nline" not in text and "new\nline" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: issue 5 wants skipped files listed in the TUI library as skipped; "
-                   "`pressmark open` prints the `skipped NAME: reason` lines to stderr just before the app "
-                   "switches to the alternate screen, so they vanish, and the library has no skipped list")
 def test_tui_library_lists_skipped_files(tmp_path):
     root = tmp_path / "articles"
     root.mkdir()

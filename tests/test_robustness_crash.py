@@ -176,10 +176,6 @@ except Exception as exc:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: writer starvation. sync commits every BATCH_SECONDS but runs "
-                   "BEGIN IMMEDIATE again at once, so a second process polling in SQLite's busy handler "
-                   "practically never gets the lock: a tag made while a sync runs longer than the busy "
-                   "timeout (30 s) fails with 'database is locked' instead of waiting for the next batch")
 def test_a_long_sync_does_not_starve_a_concurrent_tagger(tmp_path):
     root = tmp_path / "articles"
     root.mkdir()
@@ -210,9 +206,6 @@ def test_a_long_sync_does_not_starve_a_concurrent_tagger(tmp_path):
     assert tagger.stdout.strip() == "saved", tagger.stdout + tagger.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the TUI crashes (traceback, exit 1) when a tag cannot be "
-                   "committed: AnnotatingScreen.action_tag lets sqlite3.OperationalError ('database is "
-                   "locked' after the busy timeout, also disk full) escape instead of reporting it")
 def test_tui_survives_a_tag_that_cannot_be_saved(big_db, monkeypatch):
     import asyncio
 

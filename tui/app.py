@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import sqlite3
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -12,8 +14,24 @@ from textual.screen import Screen
 
 from store import annotate
 from store.annotate import Action
-from store.db import is_readonly
+from store.db import StoreError, is_readonly
 from store.library import Tag, article_file, tags
+
+
+def reports_failure(action: Callable) -> Callable:
+    """Wrap a key action that writes: if the write fails (locked past the busy timeout, disk
+    full, read-only), ring the bell and say NOT SAVED on the status line instead of crashing."""
+
+    @functools.wraps(action)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return action(self, *args, **kwargs)
+        except (StoreError, sqlite3.Error) as exc:
+            self.app.bell()
+            self.app.report(f"NOT SAVED: {exc}")
+            return None
+
+    return wrapper
 
 
 class PressmarkApp(App):
@@ -53,11 +71,13 @@ class PressmarkApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    @reports_failure
     def action_undo(self) -> None:
         if self.refuse_if_readonly():
             return
         self._replay(annotate.undo(self.db, self.annotator), "Undid", "Nothing to undo")
 
+    @reports_failure
     def action_redo(self) -> None:
         if self.refuse_if_readonly():
             return

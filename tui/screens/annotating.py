@@ -7,6 +7,7 @@ the view is redrawn from what the database now holds.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from textual.widgets import Input
 from store import annotate
 from store.library import ArticleView as Article
 from store.library import Tag, save_position, sentence_annotations
+from tui.app import reports_failure
 from tui.widgets.article_view import ArticleView
 
 
@@ -156,6 +158,7 @@ class AnnotatingScreen(Screen):
         view.refresh_sentence(n)
         self.update_header()
 
+    @reports_failure
     def action_tag(self, index: int, advance: bool) -> None:
         view, tag = self.active, self.app.codebook[index]
         if not view.count or self.app.refuse_if_readonly():
@@ -168,6 +171,7 @@ class AnnotatingScreen(Screen):
         if advance:
             view.cursor = n + 1
 
+    @reports_failure
     def action_clear(self) -> None:
         view = self.active
         if self.app.refuse_if_readonly():
@@ -189,13 +193,17 @@ class AnnotatingScreen(Screen):
         def save(note: str | None) -> None:
             if note is None:
                 self.set_status("Note unchanged")
-                return
-            done = annotate.set_note(self.app.db, view.article.id, n, note, self.app.annotator)
-            self._reload(view, n)
-            self.set_status(f"Saved: note on sentence {n}" + ("" if done else " (no change)")
-                            if note.strip() else f"Saved: note on sentence {n} removed")
+            else:
+                self.save_note(view, n, note)
 
         self.app.push_screen(NoteScreen(view.article.sentence_text(n), view.article.notes.get(n, "")), save)
+
+    @reports_failure
+    def save_note(self, view: ArticleView, n: int, note: str) -> None:
+        done = annotate.set_note(self.app.db, view.article.id, n, note, self.app.annotator)
+        self._reload(view, n)
+        self.set_status(f"Saved: note on sentence {n}" + ("" if done else " (no change)")
+                        if note.strip() else f"Saved: note on sentence {n} removed")
 
     def action_toggle_notes(self) -> None:
         for view in self.views:
@@ -255,8 +263,11 @@ class AnnotatingScreen(Screen):
     def remember_positions(self) -> None:
         if self.app.readonly:
             return
-        for view in self.views:
-            save_position(self.app.db, view.article.id, self.app.annotator, view.cursor)
+        try:
+            for view in self.views:
+                save_position(self.app.db, view.article.id, self.app.annotator, view.cursor)
+        except sqlite3.Error:
+            pass  # only a convenience: never worth an error on the way out
 
     def on_unmount(self) -> None:
         self.remember_positions()

@@ -21,6 +21,7 @@ from store import annotate
 from store.align import Alignment, alignment
 from store.db import connect
 from store.library import article_view, last_position
+from tui.app import reports_failure
 from tui.screens.annotating import AnnotatingScreen, header_text
 from tui.widgets.article_view import ArticleView
 from tui.widgets.banner import readonly_banner
@@ -120,6 +121,7 @@ class CompareScreen(AnnotatingScreen):
         self.follow(self.active)
         self.set_status("Panes follow each other" if self.sync else "Panes move independently (= to link)")
 
+    @reports_failure
     def action_copy_tags(self) -> None:
         view = self.active
         targets = self.partners(view, view.cursor)

@@ -11,9 +11,11 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from store.library import list_articles
+from store.library import list_articles, skipped_files
 from tui.widgets.banner import readonly_banner
 from tui.widgets.article_list import ArticleList
+
+SKIPPED_SHOWN = 8
 
 SORTS = {
     "file": lambda a: (a.file, a.id),
@@ -57,6 +59,7 @@ class LibraryScreen(Screen):
                     classes="search-input")
         yield Static(id="columns")
         yield ArticleList(self.app.codebook, id="articles")
+        yield Static(id="skipped")
         yield Static(id="status", classes="status-line")
         yield Footer()
 
@@ -85,6 +88,22 @@ class LibraryScreen(Screen):
         self.table.set_articles(articles, keep_id=current.id if current else None)
         self._draw_columns()
         self.update_header()
+        self._show_skipped()
+
+    def _show_skipped(self) -> None:
+        """The files the last sync could not import, with why (names are stored escaped)."""
+        skipped = skipped_files(self.app.db)
+        box = self.query_one("#skipped", Static)
+        box.display = bool(skipped)
+        if not skipped:
+            return
+        text = Text(f"Skipped {len(skipped)} file{'s' if len(skipped) != 1 else ''} (not imported): ", "bold")
+        for i, (file, reason) in enumerate(skipped[:SKIPPED_SHOWN]):
+            text.append(("" if i == 0 else " · ") + file)
+            text.append(f" ({reason})", "dim")
+        if len(skipped) > SKIPPED_SHOWN:
+            text.append(f" · and {len(skipped) - SKIPPED_SHOWN} more: `pressmark sync` lists them all")
+        box.update(text)
 
     def update_header(self) -> None:
         count = len(self.table.articles)
