@@ -17,6 +17,7 @@ from typing import IO
 from sqlite_utils import Database
 
 from store.db import StoreError, db_path
+from store.files import ARTICLE_SUFFIXES, safe_name
 
 CSV_COLUMNS = ("article", "title", "sentence", "start", "end", "tag", "text", "note",
                "annotator", "created_at", "updated_at", "status")
@@ -102,14 +103,14 @@ def _refuse_precious(db: Database, target: Path) -> None:
     database = Path(db_path(db)).resolve()
     if resolved in {database, *(database.with_name(database.name + s) for s in ("-wal", "-shm", "-journal"))}:
         raise StoreError(f"{target}: that is the pressmark database; choose another file name")
-    hit = None
+    # Any existing article-type file inside a synced folder, imported or not (a skipped one is still
+    # someone's article), plus anything the database holds as an article.
     if resolved.is_file():
         for (root,) in db.conn.execute("SELECT DISTINCT root FROM articles").fetchall():
-            if resolved.is_relative_to(root):
-                hit = hit or db.conn.execute("SELECT file FROM articles WHERE root = ? AND file = ?",
-                                             (root, resolved.relative_to(root).as_posix())).fetchone()
-    if hit:
-        raise StoreError(f"{target}: that is an article file ({hit[0]}); choose another file name")
+            if resolved.is_relative_to(root) and (resolved.suffix.lower() in ARTICLE_SUFFIXES or db.conn.execute(
+                    "SELECT 1 FROM articles WHERE root = ? AND file = ?",
+                    (root, safe_name(resolved.relative_to(root).as_posix()))).fetchone()):
+                raise StoreError(f"{target}: that is an article file in {root}; choose another file name")
 
 
 def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilter(), *, raw: bool = False,

@@ -182,6 +182,7 @@ def exportable(tmp_path) -> Path:
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "a.txt").write_text("First sentence here. Second sentence there.\n")
     ok("sync", "articles", cwd=tmp_path)
+    (tmp_path / "articles" / "new.md").write_text("Written after the sync: not in the database yet.\n")
     ok("tag", "a", "1", "finding", cwd=tmp_path)
     os.symlink("p.db", tmp_path / "link-to-db.csv")
     os.symlink("articles/a.txt", tmp_path / "link-to-article.csv")
@@ -196,6 +197,7 @@ def exportable(tmp_path) -> Path:
     ("articles/a.txt", "that is an article file"),
     ("articles/../articles/a.txt", "that is an article file"),
     ("link-to-article.csv", "that is an article file"),
+    ("articles/new.md", "that is an article file"),
     ("missing/folder/out.csv", "cannot write there"),
     ("articles/a.txt/out.csv", "cannot write there"),
     ("articles", "is a folder"),
