@@ -18,6 +18,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from store.errors import StoreError
+
 BUSY_TIMEOUT_S = 30.0
 
 DEFAULT_TAGS = (
@@ -26,10 +28,6 @@ DEFAULT_TAGS = (
     ("response", "r", "#3584e4", "What the organisation or a named person said back."),
     ("commitment", "c", "#2ec27e", "What someone promised to do."),
 )
-
-
-class StoreError(Exception):
-    """A problem the user can act on; ``str(exc)`` is one line for the terminal."""
 
 
 def now() -> str:

@@ -272,3 +272,5 @@ def test_installed_entry_point_imports_no_ui(tmp_path, args):
     imported = [line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")]
     assert "click" in imported  # the profile really covers this run
     assert [m for m in imported if m.split(".")[0] in ("textual", "rich")] == []
+    # Help needs no database either: sqlite-utils (which pulls numpy in when present) stays unloaded.
+    assert [m for m in imported if m.split(".")[0] in ("sqlite_utils", "numpy")] == []

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from store.db import StoreError
+from store.errors import StoreError
 
 DEFAULT_DB = "pressmark.db"
 DEFAULT_DIR = "articles"
