@@ -192,3 +192,36 @@ def last_position(db: Database, article_id: int, annotator: str) -> int:
 def save_position(db: Database, article_id: int, annotator: str, sentence: int) -> None:
     db.conn.execute("INSERT OR REPLACE INTO positions (article_id, annotator, sentence) VALUES (?, ?, ?)",
                     (article_id, annotator, sentence))
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotatorProgress:
+    """How far one annotator has got: for the library and `pressmark annotators`."""
+
+    annotator: str
+    articles: int  # articles with at least one placed annotation (tag or note) of theirs
+    sentences: int  # distinct sentences they tagged
+    tags: int  # tag rows (a sentence with two tags counts twice)
+    notes: int
+    orphans: int  # their annotations that lost their place when an article changed
+    last: str | None  # their latest change (updated_at)
+    per_article: dict[int, int]  # article id -> sentences they tagged there (0: only notes)
+
+
+def annotator_progress(db: Database) -> list[AnnotatorProgress]:
+    """Progress per annotator, by name; sentences of an article tagged per annotator in ``per_article``."""
+    per_article: dict[str, dict[int, int]] = defaultdict(dict)
+    for annotator, article_id, tagged in db.conn.execute(
+        """SELECT annotator, article_id, count(DISTINCT CASE WHEN tag IS NOT NULL THEN sentence END)
+           FROM annotations WHERE status = 'ok' GROUP BY annotator, article_id"""):
+        per_article[annotator][article_id] = tagged
+    out = []
+    for annotator, sentences, tag_rows, notes, orphans, last in db.conn.execute(
+        """SELECT annotator,
+                  count(DISTINCT CASE WHEN tag IS NOT NULL AND status = 'ok' THEN article_id || ':' || sentence END),
+                  sum(tag IS NOT NULL AND status = 'ok'), sum(tag IS NULL AND status = 'ok'),
+                  sum(status != 'ok'), max(updated_at)
+           FROM annotations GROUP BY annotator ORDER BY annotator"""):
+        articles = per_article.get(annotator, {})
+        out.append(AnnotatorProgress(annotator, len(articles), sentences, tag_rows, notes, orphans, last, articles))
+    return out
