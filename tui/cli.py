@@ -278,10 +278,10 @@ def untag(obj: Context, article: str, n: int, tag: str | None) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True,
-              help="Output format.")
-@click.option("-o", "--output", default="annotations.csv", show_default=True,
-              help="File to write, or - for standard output.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "w3c"]), default="csv", show_default=True,
+              help="csv; jsonl (one article a line, doccano-style spans); w3c (W3C Web Annotation JSON-LD).")
+@click.option("-o", "--output", help="File to write, or - for standard output.  [default: annotations.csv, "
+              ".jsonl or .jsonld]")
 @click.option("--article", help="Only this article (id, file name or prefix).")
 @click.option("--tag", help="Only this tag.")
 @click.option("--annotator", "only_annotator", metavar="NAME",
@@ -292,8 +292,8 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
            only_annotator: str | None, raw: bool) -> None:
     """Export annotations: one row per sentence, tag and annotator.
 
-    Columns: article, title, sentence, start, end, tag, text, note, annotator,
-    created_at, updated_at, status.
+    CSV columns: article, title, sentence, start, end, tag, text, note, annotator,
+    created_at, updated_at, status. JSONL and W3C are described in docs/teams.md.
     """
     from store.export import ExportFilter, export_csv, write_csv
     from store.library import resolve_article, tags
@@ -301,6 +301,16 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
     if tag and tag not in {t.name for t in tags(obj.db)}:
         raise click.BadParameter(f"{tag}: not in the codebook", param_hint="--tag")
     flt = ExportFilter(resolve_article(obj.db, article) if article else None, tag, only_annotator)
+    output = output or {"csv": "annotations.csv", "jsonl": "annotations.jsonl", "w3c": "annotations.jsonld"}[fmt]
+    if fmt != "csv":
+        from store import formats
+
+        if output == "-":
+            getattr(formats, f"write_{fmt}")(obj.db, sys.stdout, flt)
+            return
+        count = getattr(formats, f"export_{fmt}")(obj.db, output, flt)
+        click.echo(f"{count} {'articles' if fmt == 'jsonl' else 'annotations'} written to {safe(output)}", err=True)
+        return
     if output == "-":
         write_csv(obj.db, sys.stdout, flt, raw=raw)
         return
