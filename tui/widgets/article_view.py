@@ -28,13 +28,19 @@ from store.library import Tag
 
 TEXT, NOTE, BLANK = 0, 1, 2
 _WORDS = re.compile(r"\S+\s*")
+# Characters that are not exactly one cell wide: combining marks, East Asian wide and fullwidth
+# forms, emoji. Text without any (nearly all news text) is wrapped by character counts.
+_NOT_ONE_CELL = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0e31-\u0e3a\u1100-\u115f"
+    "\u200b-\u200f\u20d0-\u20ff\u231a-\u23ff\u2600-\u27bf\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
+    "\ufe00-\ufe2f\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U0001f000-\U0001faff\U00020000-\U0003fffd]")
 
 
 def wrap(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of ``text[start:end]`` into (a, b) offsets of at most ``width`` cells."""
     width = max(width, 1)
     piece = text[start:end]
-    if cell_len(piece) == len(piece):  # one cell per character: wrap with str.rfind
+    if piece.isascii() or not _NOT_ONE_CELL.search(piece):  # one cell per character: wrap with str.rfind
         out, pos = [], start
         while end - pos > width:
             cut = text.rfind(" ", pos, pos + width + 1)
@@ -134,10 +140,22 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to_region(Region(0, first, 1, max(last - first, 1)), animate=False, center=True,
                                   immediate=True)
 
+    def _text_width(self) -> int:
+        return max(self.scrollable_content_region.width - self.gutter_width, 10)
+
+    def _sentence_layout(self, n: int, width: int) -> list[tuple[int, int, int, int]]:
+        """Display lines of sentence ``n``: its wrapped text, then its note when notes are shown."""
+        s = self.article.sentences[n - 1]
+        lines = [(TEXT, n, a, b) for a, b in wrap(self.article.text, s.start, s.end, width)]
+        note = self.article.notes.get(n) if self.show_notes else None
+        if note:
+            for chunk_start, chunk_end in _note_chunks(note):
+                lines.extend((NOTE, n, a, b) for a, b in wrap(note, chunk_start, chunk_end, width - 2))
+        return lines
+
     def relayout(self) -> None:
         """Wrap every sentence for the current width (and note visibility)."""
-        width = max(self.scrollable_content_region.width - self.gutter_width, 10)
-        text, notes = self.article.text, self.article.notes
+        width = self._text_width()
         lines: list[tuple[int, int, int, int]] = []
         first = [0] * (len(self.article.sentences) + 1)
         para = None
@@ -146,24 +164,22 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                 lines.append((BLANK, 0, 0, 0))
             para = s.para
             first[s.n] = len(lines)
-            lines.extend((TEXT, s.n, a, b) for a, b in wrap(text, s.start, s.end, width))
-            note = notes.get(s.n) if self.show_notes else None
-            if note:
-                for chunk_start, chunk_end in _note_chunks(note):
-                    lines.extend((NOTE, s.n, a, b) for a, b in wrap(note, chunk_start, chunk_end, width - 2))
+            lines.extend(self._sentence_layout(s.n, width))
         self._lines, self._first_line = lines, first
         self._layout_width = self.scrollable_content_region.width
+        self._relaid()
+
+    def _relaid(self) -> None:
+        """After the display lines changed: every cached strip is stale and the height may differ."""
         self._generation += 1
-        self.virtual_size = Size(self.scrollable_content_region.width, len(lines))
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines))
         self.refresh()
 
     def on_resize(self, event: Resize) -> None:
+        # The first Resize comes right after mount, so this is also the first layout.
         if self.scrollable_content_region.width != self._layout_width:
             self.relayout()
             self.scroll_to_cursor(center=True)
-
-    def on_mount(self) -> None:
-        self.relayout()
 
     def watch_show_notes(self) -> None:
         if self.is_mounted:
@@ -171,13 +187,22 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to_cursor()
 
     def refresh_sentence(self, n: int) -> None:
-        """Redraw after ``n``'s tags or note changed (a note can change the line count)."""
-        if self.show_notes:
-            self.relayout()
-            if n == self.cursor:
-                self.scroll_to_cursor()  # a new note under the cursor sentence must come into view
-        else:
+        """Redraw after ``n``'s tags or note changed; only a changed note re-wraps, and only ``n``."""
+        if not 1 <= n < len(self._first_line):
+            return
+        first, last = self._sentence_lines(n)
+        lines = self._sentence_layout(n, self._text_width())
+        if lines == self._lines[first:last]:
             self._refresh_sentence_lines(n)
+            return
+        self._lines[first:last] = lines
+        shift = len(lines) - (last - first)
+        if shift:
+            for m in range(n + 1, len(self._first_line)):
+                self._first_line[m] += shift
+        self._relaid()
+        if n == self.cursor:
+            self.scroll_to_cursor()  # a new note under the cursor sentence must come into view
 
     def refresh_all(self) -> None:
         self._generation += 1
