@@ -16,9 +16,9 @@ never touched. A tag row whose key exists is the same annotation (a tag has no
 content beyond its key), so it is left unchanged. A note whose key exists with
 a different text is a *conflict*: the newer ``updated_at`` wins (ours on a tie)
 and every conflict is reported, whichever side won. An orphan is the same
-annotation as a local row with the same article, annotator, tag and
-``created_at``. So merging twice adds nothing. Merging is a union: a tag the
-same annotator deleted in one database and still has in another comes back.
+annotation as a local row with the same article, annotator, tag, ``created_at``
+and quote. So merging twice adds nothing. Merging is a union: a tag the same
+annotator deleted in one database and still has in another comes back.
 
 Each merged database is one transaction and one logged action (label
 ``merge <file>``) recorded under the person who ran the merge: the event log
@@ -226,8 +226,8 @@ class Applier:
     def _orphan(self, article_id: int, local: _Local, row: dict) -> None:
         same = self.db.conn.execute(
             "SELECT 1 FROM annotations WHERE article_id = ? AND annotator = ? AND ifnull(tag, '') = ?"
-            " AND created_at = ? AND (tag IS NOT NULL OR note = ?)",
-            (article_id, row["annotator"], row["tag"] or "", row["created_at"], row["note"])).fetchone()
+            " AND created_at = ? AND exact = ? AND (tag IS NOT NULL OR note = ?)",
+            (article_id, row["annotator"], row["tag"] or "", row["created_at"], row["exact"], row["note"])).fetchone()
         if same:
             self.report.unchanged += 1
             return

@@ -39,6 +39,9 @@ def annotated(db, corpus):
     set_note(db, a, 2, '=SUM(A1) "quoted", with commas\nand a second line', "alice")
     set_note(db, a, 7, "-just a note, no tag", "bøb")
     set_note(db, b, 4, "@council: check", "alice")
+    # Tags made within one millisecond share created_at: identity must not rest on it alone.
+    db.conn.execute("UPDATE annotations SET created_at = '2026-01-02T03:04:05.678Z' WHERE annotator = 'alice'"
+                    " AND tag = 'finding'")
     # Edit the article so that the tags on its sentences 9 and 11 lose their place: orphans.
     path = corpus / A
     text = path.read_text(encoding="utf-8")
