@@ -223,7 +223,59 @@ def _v4_skipped(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped]
+def _v5_suggestions(db: Database) -> None:
+    # Speakers (store.speakers), the cue codebook and suggested tags (store.suggest).
+    # Speakers live in their own sparse table (one row per sentence that has a speaker) rather than
+    # as columns of `sentences`, so sentence rows keep their shape; sync rewrites both together.
+    # A suggestion's `exact` is the sentence text it was made for: after an edit it no longer matches
+    # and is not shown. "accepted" is not a status: it is derived from the annotation, so undoing an
+    # accept (which restores `annotations` rows) reopens the suggestion by itself.
+    statements = (
+        """CREATE TABLE sentence_speakers (
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            speaker TEXT NOT NULL,
+            role TEXT,
+            quoted INTEGER NOT NULL DEFAULT 0,  -- 1: direct quotation, 0: reported speech
+            PRIMARY KEY (article_id, n)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE cues (
+            id INTEGER PRIMARY KEY,
+            tag TEXT NOT NULL,
+            match TEXT NOT NULL CHECK (match IN ('phrase', 'regex', 'speaker')),
+            cue TEXT NOT NULL,
+            "when" TEXT NOT NULL DEFAULT 'any'
+                CHECK ("when" IN ('any', 'quoted', 'reported', 'speaker', 'narration')),
+            weight REAL NOT NULL DEFAULT 1,
+            note TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE suggestions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            sentence INTEGER NOT NULL,  -- 0: a dismissal kept after its sentence went away
+            tag TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            exact TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'dismissed')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (article_id, sentence, tag, exact)
+        )""",
+    )
+    for statement in statements:
+        db.conn.execute(statement)
+    from store.speakers import backfill_speakers  # late: keep the import graph of this module small
+    from store.suggest import default_cues
+
+    db.conn.executemany(
+        'INSERT INTO cues (tag, match, cue, "when", weight, note, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [(c.tag, c.match, c.cue, c.when, c.weight, c.note, i) for i, c in enumerate(default_cues())])
+    backfill_speakers(db)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
+                                                _v5_suggestions]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

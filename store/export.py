@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from store.db import StoreError, db_path
 from store.files import ARTICLE_SUFFIXES, safe_name
 
-CSV_COLUMNS = ("article", "title", "sentence", "start", "end", "tag", "text", "note",
+CSV_COLUMNS = ("article", "title", "sentence", "start", "end", "tag", "speaker", "text", "note",
                "annotator", "created_at", "updated_at", "status")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 10_000  # rows between progress callbacks
@@ -33,9 +33,10 @@ class ExportFilter:
 
 
 # Tag rows, plus note rows for sentences the annotator did not tag; each tag
-# row carries the annotator's note on that sentence.
+# row carries the annotator's note on that sentence, and the sentence's speaker
+# (store.speakers; empty for narration and for orphans, whose sentence is gone).
 _EXPORT_SQL = """
-SELECT ar.file, ar.title, a.sentence, a.start, a."end", a.tag, a.exact,
+SELECT ar.file, ar.title, a.sentence, a.start, a."end", a.tag, sp.speaker, a.exact,
        CASE WHEN a.tag IS NULL THEN a.note ELSE (
            SELECT n.note FROM annotations n
            WHERE n.article_id = a.article_id AND n.sentence = a.sentence
@@ -44,6 +45,7 @@ SELECT ar.file, ar.title, a.sentence, a.start, a."end", a.tag, a.exact,
        CASE WHEN ar.status = 'missing' THEN 'missing' ELSE a.status END
 FROM annotations a JOIN articles ar ON ar.id = a.article_id
 LEFT JOIN tags tg ON tg.name = a.tag
+LEFT JOIN sentence_speakers sp ON sp.article_id = a.article_id AND sp.n = a.sentence AND a.status = 'ok'
 WHERE (a.tag IS NOT NULL OR NOT EXISTS (
           SELECT 1 FROM annotations t
           WHERE t.article_id = a.article_id AND t.sentence = a.sentence

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from store.db import StoreError
+from store.speakers import Speaker, sentence_speakers
+from store.suggest import Suggestion, suggestions_by_sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,10 @@ class ArticleView:
     notes: dict[int, str] = field(default_factory=dict)  # sentence n -> note
     orphans: int = 0
     status: str = "ok"  # "missing" once the file has gone from disk
+    speakers: dict[int, Speaker] = field(default_factory=dict)  # sentence n -> who speaks it (name, role, quoted)
+    # sentence n -> the open suggestions the annotator has not acted on, as last stored by
+    # store.suggest.suggest (call that first to refresh them); each has a tag and a reason.
+    suggestions: dict[int, list[Suggestion]] = field(default_factory=dict)
 
     def sentence_text(self, n: int) -> str:
         s = self.sentences[n - 1]
@@ -157,6 +163,9 @@ def article_view(db: Database, article_id: int, annotator: str | None) -> Articl
             view.tags.setdefault(n, set()).add(tag)
         else:
             view.notes[n] = note if n not in view.notes else f"{view.notes[n]}\n{note}"
+    view.speakers = sentence_speakers(db, article_id)
+    if annotator:
+        view.suggestions = suggestions_by_sentence(db, article_id, annotator)
     return view
 
 

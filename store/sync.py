@@ -28,6 +28,7 @@ from store.anchor import reanchor
 from store.db import StoreError, db_path, is_readonly, now, write
 from store.files import MAX_SIZE, ArticleText, Skipped, find_article_files, read_article, safe_name
 from store.segment import Sentence, segment
+from store.speakers import Speaker, attribute, store_speakers
 
 BATCH_SECONDS = 0.25  # prepare at most this much work before writing it in one transaction
 
@@ -63,6 +64,7 @@ class _Prepared(NamedTuple):
     shingles: set[int]
     stat: os.stat_result
     existing: _Known | None
+    speakers: tuple[Speaker | None, ...] = ()  # one per sentence
 
 
 Progress = Callable[[int, str], None]  # (files done, current file)
@@ -89,6 +91,7 @@ def _save(db: Database, root: str, item: _Prepared) -> int:
         'INSERT INTO sentences (article_id, n, para, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
         [(article_id, i, s.para, s.start, s.end, text[s.start:s.end]) for i, s in enumerate(item.sentences, 1)],
     )
+    store_speakers(db, article_id, item.speakers)
     index_article(db, article_id, item.shingles)
     return article_id
 
@@ -101,7 +104,9 @@ def _prepare(path: Path, file: str, existing: _Known | None, max_size: int) -> _
     art = read_article(path, max_size)
     if existing and existing.sha256 == art.sha256:
         return _Prepared(file, None, [], set(), st, existing)
-    return _Prepared(file, art, segment(art.text), shingle_hashes(art.text), st, existing)
+    sentences = segment(art.text)
+    return _Prepared(file, art, sentences, shingle_hashes(art.text), st, existing,
+                     tuple(attribute(art.text, sentences)))
 
 
 def _write(db: Database, root: str, batch: list[_Prepared], report: SyncReport) -> None:

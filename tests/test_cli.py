@@ -156,7 +156,7 @@ def test_show_json_shape(synced, real_article, tmp_path):
     assert data["article"] == real_article and data["title"]
     text = (tmp_path / "articles" / real_article).read_text(encoding="utf-8")
     for i, s in enumerate(data["sentences"], 1):
-        assert list(s) == ["n", "para", "start", "end", "text", "tags", "note"]
+        assert list(s) == ["n", "para", "start", "end", "text", "tags", "note", "speaker", "speaker_role"]
         assert s["n"] == i and s["para"] >= 1 and s["end"] > s["start"]
     # Offsets index the stored text; the sentences are the segmenter's.
     from store.files import read_article

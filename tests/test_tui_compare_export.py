@@ -196,6 +196,8 @@ def expected_csv(db, article_id: int | None = None, tag: str | None = None) -> l
         'SELECT a.article_id, ar.file, ar.title, a.sentence, a.start, a."end", a.tag, a.exact, a.note,'
         " a.annotator, a.created_at, a.updated_at, a.status"
         " FROM annotations a JOIN articles ar ON ar.id = a.article_id").fetchall()
+    speakers = {(aid, n): name for aid, n, name in db.conn.execute(
+        "SELECT article_id, n, speaker FROM sentence_speakers")}
     notes = {(r[0], r[3], r[9], r[12]): r[8] for r in rows if r[6] is None}
     tagged = {(r[0], r[3], r[9], r[12]) for r in rows if r[6] is not None}
     out = []
@@ -208,7 +210,8 @@ def expected_csv(db, article_id: int | None = None, tag: str | None = None) -> l
         if tag is not None and t != tag:
             continue
         out.append((aid, status_, n, who, t or "", [
-            file, title, n, start, end, t, exact, notes.get(key) if t else note, who, created, updated, status_]))
+            file, title, n, start, end, t, speakers.get((aid, n)) if status_ == "ok" else None, exact,
+            notes.get(key) if t else note, who, created, updated, status_]))
     out.sort(key=lambda r: r[:5])
     return [[_neutral(v) for v in r[5]] for r in out]
 
@@ -295,14 +298,14 @@ async def test_export_modal_writes_csv_matching_database(app, db, ids, tmp_path,
         out.parent.mkdir()
         result = await _export(pilot, "out/this.csv", by_typing=True)
         header, rows = read_csv(out)
-        assert header == ["article", "title", "sentence", "start", "end", "tag", "text", "note",
+        assert header == ["article", "title", "sentence", "start", "end", "tag", "speaker", "text", "note",
                           "annotator", "created_at", "updated_at", "status"]
         assert sorted(rows) == sorted(expected_csv(db, article_id=ids[0]))
         assert len(rows) == 5  # f, r, c on 1-2, the note-only sentence, C
         by_kind = {(r[2], r[5]): r for r in rows}
-        assert by_kind[("2", "response")][7] == by_kind[("2", "commitment")][7] == 'a, "q"'
-        assert by_kind[("1", "finding")][7] == ""
-        assert by_kind[("4", "")][7] == "'=n"  # a formula is neutralised
+        assert by_kind[("2", "response")][8] == by_kind[("2", "commitment")][8] == 'a, "q"'
+        assert by_kind[("1", "finding")][8] == ""
+        assert by_kind[("4", "")][8] == "'=n"  # a formula is neutralised
         assert result.startswith("5 rows written to") and str(out.resolve()) in result.replace("\n", "")
         assert not list(out.parent.glob(".*.tmp"))  # no temporary file left behind
 

@@ -217,7 +217,9 @@ def show(obj: Context, article: str, fmt: str) -> None:
     order = {t.name: i for i, t in enumerate(tags(obj.db))}
     sentences = [{"n": s.n, "para": s.para, "start": s.start, "end": s.end, "text": view.sentence_text(s.n),
                   "tags": sorted(view.tags.get(s.n, ()), key=lambda t: (order.get(t, 99), t)),
-                  "note": view.notes.get(s.n)} for s in view.sentences]
+                  "note": view.notes.get(s.n),
+                  "speaker": (sp := view.speakers.get(s.n)) and sp.name, "speaker_role": sp and sp.role}
+                 for s in view.sentences]
     if fmt == "json":
         click.echo(json.dumps({"article": view.file, "title": view.title, "sentences": sentences},
                               ensure_ascii=False, indent=2))

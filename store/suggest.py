@@ -1,0 +1,572 @@
+"""Suggested tags: a transparent, rule-based suggester driven by an editable cue codebook.
+
+The rules are data, not code. Each row of the ``cues`` table (seeded from
+``DEFAULT_CUES`` by the schema-5 migration; ``pressmark cues --export`` /
+``--import`` round-trips it as CSV) says: *this cue, where it applies, adds
+this weight to this tag*. Columns:
+
+``tag``
+    a tag of the codebook (``finding``, ``response``, ``commitment`` ...).
+``match``
+    ``phrase``: the words appear in the sentence (case-insensitive, whole words,
+    ’ and ' alike, any run of spaces); ``regex``: a Python regular expression
+    found in the sentence (case-insensitive); ``speaker``: a regular
+    expression found in the sentence's speaker, written ``name; role``
+    (only sentences that have a speaker; ``.`` matches any speaker).
+``cue``
+    the phrase or expression.
+``when``
+    ``any``; ``quoted`` (direct quotation), ``reported`` (reported speech),
+    ``speaker`` (either), ``narration`` (no speaker).
+``weight``
+    what the cue adds to its tag; a tag is suggested when its cues add up to
+    at least 1 (``THRESHOLD``). A negative weight holds a tag back (an
+    inspector's "we found ..." is not a response).
+``note``
+    optional: how the reason names the cue instead of the raw expression;
+    ``{speaker}`` in it is replaced by the sentence's speaker.
+
+Every suggestion carries its reason, naming the cues that fired: ``cue:
+'acknowledge that' — finding`` or ``cues: Ofsted is an inspector,
+'recognised' — finding``.
+
+Storage: ``suggestions`` holds one row per (article, sentence, tag) with the
+reason, the sentence text it was made for, and ``status`` ``open`` or
+``dismissed``. Suggestions are never annotations. Accepting one writes an
+ordinary tag annotation through the event log, as one undoable action
+labelled ``accept suggestion`` / ``accept N suggestions``; "accepted" is not
+stored but derived — the annotator has that tag on that sentence — so undo
+(which restores ``annotations`` rows only) removes the tag and the suggestion
+is open again, and redo accepts it again. Which annotations came from a
+suggestion is recorded by that action (``suggested_annotations``).
+
+A suggestion is shown to an annotator (``open_suggestions``) while it is open,
+its sentence still has the text it was made for, and the annotator has not
+tagged that sentence yet: suggestions are for sentences nobody has decided on.
+``suggest`` recomputes an article's suggestions from its current text, speakers
+and codebook; it keeps dismissals (matched by sentence text and tag, so an
+edited article keeps them) and never touches annotations.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from store.db import is_readonly, now, write
+from store.errors import StoreError
+from store.speakers import Speaker, sentence_speakers
+
+__all__ = [
+    "CUE_COLUMNS",
+    "DEFAULT_CUES",
+    "MATCHES",
+    "THRESHOLD",
+    "WHENS",
+    "Cue",
+    "Suggestion",
+    "accept",
+    "accept_all",
+    "article_suggestions",
+    "compile_cues",
+    "cues_csv",
+    "default_cues",
+    "dismiss",
+    "evaluate",
+    "export_cues",
+    "import_cues",
+    "load_cues",
+    "open_suggestions",
+    "parse_cues",
+    "propose",
+    "reopen",
+    "save_cues",
+    "suggest",
+    "suggested_annotations",
+    "suggestions_by_sentence",
+]
+
+THRESHOLD = 1.0
+CUE_COLUMNS = ("tag", "match", "cue", "when", "weight", "note")
+MATCHES = ("phrase", "regex", "speaker")
+WHENS = ("any", "quoted", "reported", "speaker", "narration")
+
+# The default codebook, as the CSV that `pressmark cues --export` writes.
+DEFAULT_CUES = """\
+tag,match,cue,when,weight,note
+finding,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog,any,1,{speaker} is an inspector
+finding,phrase,found that,any,1,
+finding,phrase,find that,any,1,
+finding,phrase,finds that,any,1,
+finding,phrase,acknowledge that,any,1,
+finding,phrase,acknowledges that,any,1,
+finding,phrase,inspectors,any,1,
+finding,phrase,inspection found,any,1,
+finding,phrase,recognised,any,1,
+finding,phrase,recognises,any,1,
+finding,phrase,identified,any,1,
+finding,phrase,highlights,any,1,
+finding,phrase,the report,any,1,
+finding,phrase,the letter,any,1,
+finding,phrase,too slow,any,1,
+finding,phrase,has improved,any,1,
+finding,phrase,have improved,any,1,
+finding,phrase,rated,any,1,
+finding,phrase,judged,any,1,
+finding,phrase,graded,any,1,
+finding,phrase,inadequate,any,1,
+finding,phrase,requires improvement,any,1,
+finding,phrase,concludes,any,1,
+finding,phrase,according to,any,1,
+finding,phrase,highlighted,any,1,
+finding,phrase,must improve,any,1,
+finding,phrase,told to improve,any,1,
+finding,phrase,strengths,any,1,
+finding,phrase,weaknesses,any,1,
+finding,phrase,improved,narration,1,
+finding,phrase,too long,narration,1,
+finding,phrase,too many,narration,1,
+finding,phrase,failed to,narration,1,
+finding,phrase,not always,narration,1,
+finding,regex,"\\b(?:ofsted|inspectors?|the (?:report|letter|inspection|regulator|watchdog))\\b[^.]{0,40}?\\b(?:say|says|said|found|recognis\\w*|identif\\w*|highlight\\w*|clear|praised)\\b",quoted,1,an inspection body's view quoted
+response,speaker,.,any,1,{speaker} speaks
+response,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog,any,-3,
+response,phrase,welcomed,any,1,
+response,phrase,welcome,any,1,
+response,phrase,said:,any,1,
+response,phrase,we are,quoted,1,
+response,phrase,we know,quoted,1,
+response,phrase,apologise,any,1,
+response,phrase,sorry,any,1,
+commitment,regex,\\bwill\\b(?! be (?:re-?)?inspected),any,1,will
+commitment,phrase,committed to,any,1,
+commitment,phrase,commitment to,any,1,
+commitment,phrase,focusing on,any,1,
+commitment,phrase,plans to,any,1,
+commitment,phrase,plan to,any,1,
+commitment,phrase,pledged,any,1,
+commitment,phrase,promise,any,1,
+commitment,phrase,intend to,any,1,
+commitment,phrase,keen to,any,1,
+commitment,phrase,would,reported,1,
+commitment,phrase,make sure,any,1,
+commitment,phrase,priority now,any,1,
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    tag: str
+    match: str  # phrase | regex | speaker
+    cue: str
+    when: str = "any"
+    weight: float = 1.0
+    note: str = ""
+
+    def describe(self, speaker: Speaker | None = None) -> str:
+        """How a reason names this cue (``{speaker}`` in the note is the sentence's speaker)."""
+        text = self.note or (f"'{self.cue}'" if self.match == "phrase" else f"/{self.cue}/")
+        if "{speaker}" in text:
+            text = text.replace("{speaker}", speaker.name if speaker else "nobody")
+        if self.match == "speaker" and not self.note:
+            text = f"speaker {text}"
+        suffix = {"quoted": " (quoted)", "reported": " (reported speech)", "speaker": " (speech)",
+                  "narration": " (narration)"}.get(self.when, "")
+        return text + suffix
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A proposed tag for one sentence. ``status``: open, accepted (for that annotator) or dismissed."""
+
+    article_id: int
+    n: int
+    tag: str
+    reason: str
+    status: str = "open"
+
+
+# --------------------------------------------------------------------------- the codebook
+
+
+def parse_cues(text: str, known_tags: Iterable[str] | None = None, source: str = "cues") -> list[Cue]:
+    """Read a cue codebook in CSV (``CUE_COLUMNS``; ``note`` and ``weight`` optional), validating every row."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in ("tag", "match", "cue") if c not in header]
+    if missing:
+        raise StoreError(f"{source}: not a cue codebook (no {', '.join(missing)} column; "
+                         f"expected {','.join(CUE_COLUMNS)})")
+    reader.fieldnames = header
+    tags = set(known_tags) if known_tags is not None else None
+    cues = []
+    for line, row in enumerate(reader, 2):
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        if not any(row.values()):
+            continue
+        where = f"{source}, line {line}"
+        tag, match, cue = row["tag"], row["match"].lower(), row["cue"]
+        when = (row.get("when") or "any").lower()
+        if tags is not None and tag not in tags:
+            raise StoreError(f"{where}: unknown tag {tag!r} (the codebook has: {', '.join(sorted(tags))})")
+        if match not in MATCHES:
+            raise StoreError(f"{where}: match must be one of {', '.join(MATCHES)}, not {match!r}")
+        if when not in WHENS:
+            raise StoreError(f"{where}: when must be one of {', '.join(WHENS)}, not {when!r}")
+        if not cue:
+            raise StoreError(f"{where}: empty cue")
+        try:
+            weight = float(row.get("weight") or 1)
+        except ValueError:
+            raise StoreError(f"{where}: weight must be a number, not {row.get('weight')!r}") from None
+        if match != "phrase":
+            try:
+                re.compile(cue)
+            except re.error as exc:
+                raise StoreError(f"{where}: bad regular expression {cue!r} ({exc})") from None
+        cues.append(Cue(tag, match, cue, when, weight, row.get("note") or ""))
+    return cues
+
+
+def cues_csv(cues: Iterable[Cue]) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CUE_COLUMNS)
+    for c in cues:
+        writer.writerow([c.tag, c.match, c.cue, c.when, f"{c.weight:g}", c.note])
+    return out.getvalue()
+
+
+def default_cues() -> list[Cue]:
+    return parse_cues(DEFAULT_CUES, source="DEFAULT_CUES")
+
+
+def load_cues(db: Database) -> list[Cue]:
+    """The database's cue codebook, in order; cues for tags no longer in the tag codebook are left out."""
+    return [Cue(*row) for row in db.conn.execute(
+        'SELECT c.tag, c.match, c.cue, c."when", c.weight, c.note FROM cues c JOIN tags t ON t.name = c.tag'
+        " ORDER BY c.position, c.id")]
+
+
+def save_cues(db: Database, cues: Sequence[Cue]) -> None:
+    """Replace the codebook (in the current transaction, or one of its own)."""
+    with write(db):
+        db.conn.execute("DELETE FROM cues")
+        db.conn.executemany(
+            'INSERT INTO cues (tag, match, cue, "when", weight, note, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            [(c.tag, c.match, c.cue, c.when, c.weight, c.note, i) for i, c in enumerate(cues)])
+
+
+def _tag_names(db: Database) -> list[str]:
+    return [r[0] for r in db.conn.execute("SELECT name FROM tags ORDER BY position, name")]
+
+
+def import_cues(db: Database, path: str | Path) -> int:
+    """Replace the codebook with the CSV file at ``path``; returns the number of cues. Nothing changes on error."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StoreError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+    cues = parse_cues(text, _tag_names(db), source=str(path))
+    save_cues(db, cues)
+    return len(cues)
+
+
+def export_cues(db: Database, path: str | Path | None = None) -> str:
+    """The codebook as CSV; also written to ``path`` when given."""
+    text = cues_csv(load_cues(db))
+    if path is not None:
+        from store.export import _refuse_precious  # never overwrite the database or an article
+
+        _refuse_precious(db, Path(path))
+        if Path(path).is_dir():
+            raise StoreError(f"{path}: is a folder; give a file name such as {Path(path) / 'cues.csv'}")
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    return text
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def _phrase_re(phrase: str) -> str:
+    words = [re.escape(w).replace("’", "['’]").replace("'", "['’]") for w in phrase.split()]
+    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"
+
+
+def compile_cues(cues: Iterable[Cue]) -> list[tuple[Cue, re.Pattern]]:
+    return [(c, re.compile(_phrase_re(c.cue) if c.match == "phrase" else c.cue, re.IGNORECASE)) for c in cues]
+
+
+def _applies(when: str, speaker: Speaker | None) -> bool:
+    if when == "any":
+        return True
+    if when == "narration":
+        return speaker is None
+    if speaker is None:
+        return False
+    return when == "speaker" or (when == "quoted") == speaker.quoted
+
+
+def propose(texts: Sequence[str], speakers: Sequence[Speaker | None],
+            cues: Iterable[Cue] | list[tuple[Cue, re.Pattern]]) -> list[tuple[int, str, str]]:
+    """(sentence n, tag, reason) for every tag the cues suggest; pure, in sentence then codebook order."""
+    compiled = list(cues)
+    if compiled and isinstance(compiled[0], Cue):
+        compiled = compile_cues(compiled)
+    order: dict[str, int] = {}
+    for c, _ in compiled:
+        order.setdefault(c.tag, len(order))
+    out = []
+    for n, (text, speaker) in enumerate(zip(texts, speakers), 1):
+        score: dict[str, float] = {}
+        fired: dict[str, list[Cue]] = {}
+        who = f"{speaker.name}; {speaker.role or ''}" if speaker else None
+        for cue, pattern in compiled:
+            if not _applies(cue.when, speaker):
+                continue
+            target = who if cue.match == "speaker" else text
+            if target is None or not pattern.search(target):
+                continue
+            score[cue.tag] = score.get(cue.tag, 0.0) + cue.weight
+            if cue.weight > 0:
+                fired.setdefault(cue.tag, []).append(cue)
+        for tag in sorted(score, key=order.__getitem__):
+            if score[tag] >= THRESHOLD - 1e-9:
+                named = list(dict.fromkeys(c.describe(speaker) for c in fired[tag]))
+                out.append((n, tag, f"{'cue' if len(named) == 1 else 'cues'}: {', '.join(named)} — {tag}"))
+    return out
+
+
+# --------------------------------------------------------------------------- stored suggestions
+
+
+def _sentences(db: Database, article_id: int) -> list[str]:
+    if db.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
+        raise StoreError(f"no article with id {article_id}")
+    return [t for (t,) in db.conn.execute("SELECT text FROM sentences WHERE article_id = ? ORDER BY n",
+                                          (article_id,))]
+
+
+def _compute(db: Database, article_id: int) -> tuple[list[str], list[tuple[int, str, str]]]:
+    texts = _sentences(db, article_id)
+    stored = sentence_speakers(db, article_id)
+    return texts, propose(texts, [stored.get(n) for n in range(1, len(texts) + 1)], load_cues(db))
+
+
+_VISIBLE = """
+    SELECT g.article_id, g.sentence, g.tag, g.reason FROM suggestions g
+    JOIN sentences s ON s.article_id = g.article_id AND s.n = g.sentence AND s.text = g.exact
+    LEFT JOIN tags t ON t.name = g.tag
+    WHERE g.article_id = ? AND g.status = 'open' {extra}
+      AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.article_id = g.article_id AND a.sentence = g.sentence
+                      AND a.annotator = ? AND a.tag IS NOT NULL AND a.status = 'ok')
+    ORDER BY g.sentence, ifnull(t.position, 99), g.tag
+"""
+
+
+def open_suggestions(db: Database, article_id: int, annotator: str, n: int | None = None) -> list[Suggestion]:
+    """The suggestions ``annotator`` should see: open, still matching their sentence's text, on sentences
+    the annotator has not tagged (only sentence ``n``'s when given)."""
+    extra, params = ("AND g.sentence = ?", (n,)) if n is not None else ("", ())
+    return [Suggestion(*row) for row in db.conn.execute(
+        _VISIBLE.format(extra=extra), (article_id, *params, annotator))]
+
+
+def suggestions_by_sentence(db: Database, article_id: int, annotator: str) -> dict[int, list[Suggestion]]:
+    """``open_suggestions`` grouped by sentence, as stored (``suggest`` refreshes them); empty before schema 5."""
+    if db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'suggestions'").fetchone() is None:
+        return {}
+    out: dict[int, list[Suggestion]] = {}
+    for s in open_suggestions(db, article_id, annotator):
+        out.setdefault(s.n, []).append(s)
+    return out
+
+
+def suggest(db: Database, article_id: int, annotator: str | None = None) -> list[Suggestion]:
+    """Recompute the article's suggestions from its text, speakers and the cue codebook, store them, and
+    return the open ones (those ``annotator`` should see, when given).
+
+    Dismissed suggestions stay dismissed (matched by sentence text and tag); annotations are never
+    touched. In a read-only database the suggestions are computed and returned but not stored.
+    """
+    texts, proposed = _compute(db, article_id)
+    if is_readonly(db):
+        tagged = set() if annotator is None else {n for (n,) in db.conn.execute(
+            "SELECT DISTINCT sentence FROM annotations WHERE article_id = ? AND annotator = ?"
+            " AND tag IS NOT NULL AND status = 'ok'", (article_id, annotator))}
+        dismissed = _dismissed(db, article_id)
+        return [Suggestion(article_id, n, tag, reason) for n, tag, reason in proposed
+                if (texts[n - 1], tag) not in dismissed and n not in tagged]
+    stamp = now()
+    with write(db):
+        dismissed = _dismissed(db, article_id)
+        db.conn.execute("DELETE FROM suggestions WHERE article_id = ?", (article_id,))
+        db.conn.executemany(
+            "INSERT INTO suggestions (article_id, sentence, tag, reason, exact, status, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(article_id, n, tag, reason, texts[n - 1],
+              "dismissed" if (texts[n - 1], tag) in dismissed else "open", stamp, stamp)
+             for n, tag, reason in proposed])
+        # Dismissals whose sentence is gone or no longer suggested are kept, detached, so an article
+        # edited back keeps them (sentence 0 never matches a sentence).
+        kept = {(texts[n - 1], tag) for n, tag, _ in proposed}
+        db.conn.executemany(
+            "INSERT INTO suggestions (article_id, sentence, tag, reason, exact, status, created_at, updated_at)"
+            " VALUES (?, 0, ?, '', ?, 'dismissed', ?, ?)",
+            [(article_id, tag, exact, stamp, stamp) for exact, tag in dismissed - kept])
+    if annotator is None:
+        return [Suggestion(article_id, n, tag, reason) for n, tag, reason in proposed
+                if (texts[n - 1], tag) not in dismissed]
+    return open_suggestions(db, article_id, annotator)
+
+
+def _dismissed(db: Database, article_id: int) -> set[tuple[str, str]]:
+    return set(db.conn.execute(
+        "SELECT exact, tag FROM suggestions WHERE article_id = ? AND status = 'dismissed'", (article_id,)))
+
+
+def article_suggestions(db: Database, article_id: int, annotator: str | None = None) -> list[Suggestion]:
+    """Every stored suggestion of the article that matches its current text, with its status:
+    dismissed, accepted (``annotator`` has the tag on the sentence) or open."""
+    rows = db.conn.execute(
+        """SELECT g.sentence, g.tag, g.reason, g.status, EXISTS (
+               SELECT 1 FROM annotations a WHERE a.article_id = g.article_id AND a.sentence = g.sentence
+               AND a.tag = g.tag AND a.annotator = ? AND a.status = 'ok')
+           FROM suggestions g
+           JOIN sentences s ON s.article_id = g.article_id AND s.n = g.sentence AND s.text = g.exact
+           LEFT JOIN tags t ON t.name = g.tag
+           WHERE g.article_id = ? ORDER BY g.sentence, ifnull(t.position, 99), g.tag""",
+        (annotator, article_id))
+    return [Suggestion(article_id, n, tag, reason,
+                       "dismissed" if status == "dismissed" else "accepted" if has_tag else "open")
+            for n, tag, reason, status, has_tag in rows]
+
+
+def _accept(db: Database, article_id: int, annotator: str, items: list[Suggestion], label: str):
+    from store.annotate import Action, _known_tag, _new_row, _Recorder, _tag_row
+
+    rec = _Recorder(db, annotator, label)
+    first = None
+    for s in items:
+        _known_tag(db, s.tag)
+        if _tag_row(db, article_id, s.n, s.tag, annotator) is None:
+            rec.insert(_new_row(db, article_id, s.n, annotator, tag=s.tag))
+            first = first or s.n
+    if first is None:
+        return None
+    return Action(rec.action_id, rec.label, article_id, first)
+
+
+def accept(db: Database, article_id: int, n: int, annotator: str, tag: str | None = None):
+    """Accept the open suggestion(s) on sentence ``n`` (only ``tag``'s when given) as tags of
+    ``annotator``: one undoable action labelled ``accept suggestion``. None when there was nothing to accept."""
+    with write(db):
+        items = [s for s in open_suggestions(db, article_id, annotator, n) if tag is None or s.tag == tag]
+        if not items:
+            return None
+        return _accept(db, article_id, annotator, items,
+                       f"accept suggestion{'s' if len(items) > 1 else ''}: {', '.join(s.tag for s in items)}")
+
+
+def accept_all(db: Database, article_id: int, annotator: str):
+    """Accept every suggestion ``annotator`` sees in the article as ONE undoable action
+    (``accept N suggestions``); undo removes all the tags and the suggestions are open again."""
+    with write(db):
+        items = open_suggestions(db, article_id, annotator)
+        if not items:
+            return None
+        label = "accept suggestion" if len(items) == 1 else f"accept {len(items)} suggestions"
+        return _accept(db, article_id, annotator, items, label)
+
+
+def dismiss(db: Database, article_id: int, n: int, tag: str | None = None) -> int:
+    """Dismiss the open suggestion(s) on sentence ``n`` (only ``tag``'s when given), for everyone;
+    ``suggest`` will not propose them again for this sentence text. Returns how many were dismissed."""
+    with write(db):
+        cur = db.conn.execute(
+            "UPDATE suggestions SET status = 'dismissed', updated_at = ? WHERE article_id = ? AND sentence = ?"
+            " AND status = 'open' AND (? IS NULL OR tag = ?)", (now(), article_id, n, tag, tag))
+        return cur.rowcount
+
+
+def reopen(db: Database, article_id: int, n: int, tag: str | None = None) -> int:
+    """Undo a dismissal: the dismissed suggestion(s) on sentence ``n`` are open again. Returns how many."""
+    with write(db):
+        cur = db.conn.execute(
+            "UPDATE suggestions SET status = 'open', updated_at = ? WHERE article_id = ? AND sentence = ?"
+            " AND status = 'dismissed' AND (? IS NULL OR tag = ?)", (now(), article_id, n, tag, tag))
+        return cur.rowcount
+
+
+def suggested_annotations(db: Database, article_id: int | None = None) -> set[int]:
+    """Ids of the annotations (still present) that were made by accepting a suggestion."""
+    where, params = ("AND a.article_id = ?", (article_id,)) if article_id is not None else ("", ())
+    return {r[0] for r in db.conn.execute(
+        f"""SELECT DISTINCT a.id FROM events e JOIN actions c ON c.id = e.action_id
+            JOIN annotations a ON a.id = e.annotation_id
+            WHERE c.label LIKE 'accept %suggestion%' AND e.before IS NULL {where}""", params)}
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def evaluate(cases: Iterable[dict], cues: Iterable[Cue] | None = None,
+             tags: Sequence[str] = ("finding", "response", "commitment")) -> dict:
+    """Score the suggester and the speaker attribution against labelled texts.
+
+    Each case is ``{"text": ..., "sentences": [{"text", "tags": [...], "speaker": name or None}, ...]}``
+    with the sentences exactly as ``store.segment`` cuts the text (a mismatch raises ``ValueError``).
+    Returns per-tag and overall (micro-averaged) precision/recall/F1, the macro F1, and speaker accuracy
+    over every sentence and over the sentences that have a speaker in the labels.
+    """
+    from store.segment import segment
+    from store.speakers import attribute
+
+    compiled = compile_cues(default_cues() if cues is None else cues)
+    counts = {t: [0, 0, 0] for t in tags}
+    right = total = right_spoken = spoken = 0
+    for case in cases:
+        text = case["text"]
+        spans = segment(text)
+        texts = [text[s.start:s.end] for s in spans]
+        gold = case["sentences"]
+        if texts != [g["text"] for g in gold]:
+            raise ValueError(f"{case.get('name', 'a case')}: the labelled sentences are not the segmentation")
+        speakers = attribute(text, spans)
+        proposed: dict[int, set[str]] = {}
+        for n, tag, _ in propose(texts, speakers, compiled):
+            proposed.setdefault(n, set()).add(tag)
+        for n, (g, speaker) in enumerate(zip(gold, speakers), 1):
+            want, got = set(g["tags"]), proposed.get(n, set())
+            for t in tags:
+                counts[t][0] += t in want and t in got
+                counts[t][1] += t not in want and t in got
+                counts[t][2] += t in want and t not in got
+            ok = (speaker.name if speaker else None) == g.get("speaker")
+            right, total = right + ok, total + 1
+            if g.get("speaker"):
+                right_spoken, spoken = right_spoken + ok, spoken + 1
+    per_tag = {t: _prf(*c) for t, c in counts.items()}
+    overall = _prf(*(sum(c[i] for c in counts.values()) for i in range(3)))
+    return {"tags": per_tag, "overall": overall,
+            "macro_f1": sum(v["f1"] for v in per_tag.values()) / len(per_tag) if per_tag else 0.0,
+            "speaker": {"correct": right, "total": total, "accuracy": right / total if total else 0.0,
+                        "spoken_correct": right_spoken, "spoken": spoken,
+                        "spoken_accuracy": right_spoken / spoken if spoken else 0.0},
+            "sentences": total}
