@@ -1,0 +1,106 @@
+"""Sync throughput against bare segmentation, and re-sync of unchanged files.
+
+Worker for ``bench.run`` (``python -m bench.syncbench FOLDER --new DB --resync DB``);
+prints one JSON object.
+
+* **sync new**: ``store.sync.sync`` into a new database (``store.db.connect``)
+  of every article under FOLDER, timed end to end.  Throughput is the
+  characters of cleaned article text (``ArticleText.text``, what sync stores
+  and segments) per second.  So that a slow sync cannot take the whole
+  benchmark budget, the run stops after ``--cap`` seconds: the progress
+  callback sync calls before each file raises, sync rolls back, and the
+  throughput is that of the files finished before the cap, over the time
+  taken until then (reported: how many files that was).
+* **baseline**: ``store.segment.segment`` alone over the same texts (the files
+  sync finished), best of 3, after reading and cleaning them outside the clock.
+* **re-sync**: ``sync`` again over FOLDER into a database that already holds
+  it, files untouched (every one is skipped on size and mtime): median of 3.
+  Its floor, reported as the baseline: walking the folder and ``stat``-ing
+  every file (``store.files.find_article_files`` plus ``Path.stat``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from store.db import connect
+from store.files import find_article_files, read_article
+from store.segment import segment
+from store.sync import sync
+
+
+class _Cap(Exception):
+    pass
+
+
+def sync_new(folder: Path, db_path: Path, cap: float) -> dict:
+    db = connect(db_path)
+    files = [p for p, problem in find_article_files(folder) if problem is None]
+    done = len(files)
+    t0 = time.perf_counter()
+    stopped = None
+
+    def progress(i: int, file: str) -> None:
+        nonlocal done, stopped
+        if time.perf_counter() - t0 > cap:
+            done, stopped = i, time.perf_counter() - t0
+            raise _Cap
+
+    try:
+        sync(db, folder, progress=progress)
+        seconds = time.perf_counter() - t0
+    except _Cap:
+        seconds = stopped
+    db.conn.close()
+    texts = [read_article(p).text for p in files[:done]]
+    chars = sum(map(len, texts))
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        for text in texts:
+            segment(text)
+        best = min(best, time.perf_counter() - t)
+    return {"files": len(files), "done": done, "capped": stopped is not None, "seconds": seconds, "chars": chars,
+            "chars_per_s": chars / seconds, "segment_seconds": best, "segment_chars_per_s": chars / best}
+
+
+def resync(folder: Path, db_path: Path, repeat: int = 3) -> dict:
+    db = connect(db_path)
+    times, report = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        report = sync(db, folder)
+        times.append(time.perf_counter() - t)
+    db.conn.close()
+    walks = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for path, problem in find_article_files(folder):
+            path.stat()
+        walks.append(time.perf_counter() - t)
+    return {"seconds": statistics.median(times), "all": times, "unchanged": report.unchanged,
+            "added": len(report.added), "walk_stat_seconds": statistics.median(walks)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--new", type=Path, help="database to create for the new-articles sync")
+    ap.add_argument("--resync", type=Path, help="database already holding FOLDER")
+    ap.add_argument("--cap", type=float, default=60.0)
+    a = ap.parse_args(argv)
+    out = {}
+    if a.resync:
+        out["resync"] = resync(a.folder, a.resync)
+    if a.new:
+        out["new"] = sync_new(a.folder, a.new, a.cap)
+    json.dump(out, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
