@@ -234,3 +234,16 @@ def annotator_progress(db: Database) -> list[AnnotatorProgress]:
         articles = per_article.get(annotator, {})
         out.append(AnnotatorProgress(annotator, len(articles), sentences, tag_rows, notes, orphans, last, articles))
     return out
+
+
+def others_tags(db: Database, article_id: int, annotator: str) -> dict[int, list[tuple[str, list[str]]]]:
+    """Everyone else's tags on the article: sentence -> [(annotator, tags in codebook order)]."""
+    order = {t.name: i for i, t in enumerate(tags(db))}
+    found: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for n, who, tag in db.conn.execute(
+            "SELECT sentence, annotator, tag FROM annotations WHERE article_id = ? AND annotator != ?"
+            " AND tag IS NOT NULL AND status = 'ok' ORDER BY annotator", (article_id, annotator)):
+        found[n][who].append(tag)
+    return {n: [(who, sorted(names, key=lambda t: (order.get(t, len(order)), t))) for who, names in by.items()]
+            for n, by in found.items()}
+

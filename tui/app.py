@@ -53,6 +53,11 @@ class PressmarkApp(App):
         self.codebook: list[Tag] = tags(db)
         self.readonly = is_readonly(db)
 
+    @property
+    def acting_annotator(self) -> str:
+        """Whose actions undo and redo replay: the current screen's annotator (adjudication) or ours."""
+        return getattr(self.screen, "annotator", self.annotator)
+
     def refuse_if_readonly(self) -> bool:
         """True (after saying so) when the database cannot be changed."""
         if self.readonly:
@@ -75,13 +80,13 @@ class PressmarkApp(App):
     def action_undo(self) -> None:
         if self.refuse_if_readonly():
             return
-        self._replay(annotate.undo(self.db, self.annotator), "Undid", "Nothing to undo")
+        self._replay(annotate.undo(self.db, self.acting_annotator), "Undid", "Nothing to undo")
 
     @reports_failure
     def action_redo(self) -> None:
         if self.refuse_if_readonly():
             return
-        self._replay(annotate.redo(self.db, self.annotator), "Redid", "Nothing to redo")
+        self._replay(annotate.redo(self.db, self.acting_annotator), "Redid", "Nothing to redo")
 
     def _replay(self, action: Action | None, verb: str, nothing: str) -> None:
         if action is None:

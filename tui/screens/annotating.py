@@ -19,7 +19,7 @@ from textual.widgets import Input
 
 from store import annotate
 from store.library import ArticleView as Article
-from store.library import Tag, save_position, sentence_annotations
+from store.library import Tag, others_tags, save_position, sentence_annotations
 from tui.app import reports_failure
 from tui.widgets.article_view import ArticleView
 
@@ -66,12 +66,20 @@ class AnnotatingScreen(Screen):
         Binding("left_square_bracket", "tagged(-1)", "Previous tagged", show=False, key_display="["),
         Binding("n", "note", "Note"),
         Binding("N", "toggle_notes", "Show/hide notes", show=False),
+        Binding("O", "toggle_others", "Show/hide others' tags", show=False),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("full_stop", "match(1)", "Next match", show=False, key_display="."),
         Binding("comma", "match(-1)", "Previous match", show=False, key_display=","),
         Binding("e", "export", "Export", show=False),
         Binding("q,escape", "back", "Back"),
     ]
+
+    annotator_override: str | None = None  # e.g. "adjudicated" when opened from the agreement screen
+
+    @property
+    def annotator(self) -> str:
+        """Whose tags this screen shows and writes."""
+        return self.annotator_override or self.app.annotator
 
     def on_mount(self) -> None:
         # Tag keys come from the codebook: lower case toggles, upper case toggles and moves on.
@@ -148,7 +156,7 @@ class AnnotatingScreen(Screen):
     # -- tagging -----------------------------------------------------------------------
     def _reload(self, view: ArticleView, n: int) -> None:
         """Re-read sentence ``n``'s annotations from the database into the view."""
-        fresh = sentence_annotations(self.app.db, view.article.id, n, self.app.annotator)
+        fresh = sentence_annotations(self.app.db, view.article.id, n, self.annotator)
         view.article.tags.pop(n, None)
         view.article.notes.pop(n, None)
         if fresh[0]:
@@ -164,7 +172,7 @@ class AnnotatingScreen(Screen):
         if not view.count or self.app.refuse_if_readonly():
             return
         n = view.cursor
-        annotate.toggle_tag(self.app.db, view.article.id, n, tag.name, self.app.annotator)
+        annotate.toggle_tag(self.app.db, view.article.id, n, tag.name, self.annotator)
         self._reload(view, n)
         on = tag.name in view.article.tags.get(n, ())
         self.set_status(f"Saved: sentence {n} {'tagged' if on else 'untagged'} {tag.name}")
@@ -176,7 +184,7 @@ class AnnotatingScreen(Screen):
         view = self.active
         if self.app.refuse_if_readonly():
             return
-        if view.count and annotate.clear_tags(self.app.db, view.article.id, view.cursor, self.app.annotator):
+        if view.count and annotate.clear_tags(self.app.db, view.article.id, view.cursor, self.annotator):
             self._reload(view, view.cursor)
             self.set_status(f"Saved: sentence {view.cursor} tags cleared")
         else:
@@ -200,10 +208,27 @@ class AnnotatingScreen(Screen):
 
     @reports_failure
     def save_note(self, view: ArticleView, n: int, note: str) -> None:
-        done = annotate.set_note(self.app.db, view.article.id, n, note, self.app.annotator)
+        done = annotate.set_note(self.app.db, view.article.id, n, note, self.annotator)
         self._reload(view, n)
         self.set_status(f"Saved: note on sentence {n}" + ("" if done else " (no change)")
                         if note.strip() else f"Saved: note on sentence {n} removed")
+
+    def action_toggle_others(self) -> None:
+        self.showing_others = not getattr(self, "showing_others", False)
+        self.show_others()
+        self.set_status("Showing other annotators' tags under each sentence" if self.showing_others else
+                        "Showing only your tags")
+
+    def show_others(self) -> None:
+        """Draw (or clear) everyone else's tags, with their names, under each sentence."""
+        for view in self.views:
+            others = {}
+            if getattr(self, "showing_others", False):
+                letters = {t.name: t.letter for t in self.app.codebook}
+                others = {n: "others: " + " · ".join(f"{who} {' '.join(letters.get(t, t) for t in names)}"
+                                                     for who, names in found)
+                          for n, found in others_tags(self.app.db, view.article.id, self.annotator).items()}
+            view.set_others(others)
 
     def action_toggle_notes(self) -> None:
         for view in self.views:
@@ -265,7 +290,7 @@ class AnnotatingScreen(Screen):
             return
         try:
             for view in self.views:
-                save_position(self.app.db, view.article.id, self.app.annotator, view.cursor)
+                save_position(self.app.db, view.article.id, self.annotator, view.cursor)
         except sqlite3.Error:
             pass  # only a convenience: never worth an error on the way out
 

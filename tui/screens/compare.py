@@ -51,11 +51,11 @@ class CompareScreen(AnnotatingScreen):
         yield Static(Text("Aligning the two articles…", "dim"), id="reuse")
         with Container(id="panes"):
             for side, article_id in zip(("left", "right"), self.ids):
-                article = article_view(self.app.db, article_id, self.app.annotator)
+                article = article_view(self.app.db, article_id, self.annotator)
                 with Vertical(classes="pane", id=f"pane-{side}"):
                     yield Static(classes="title-bar pane-header")
                     view = ArticleView(article, self.app.codebook, id=f"view-{side}")
-                    view.cursor = last_position(self.app.db, article_id, self.app.annotator)
+                    view.cursor = last_position(self.app.db, article_id, self.annotator)
                     yield view
         yield Input(placeholder="Search the active pane (Enter to find, Escape to cancel)", id="search",
                     classes="search-input")
@@ -132,7 +132,7 @@ class CompareScreen(AnnotatingScreen):
             return
         other = self.other(view)
         done = annotate.copy_tags(self.app.db, view.article.id, view.cursor,
-                                  [(other.article.id, n) for n in targets], self.app.annotator)
+                                  [(other.article.id, n) for n in targets], self.annotator)
         for n in targets:
             self._reload(other, n)
         where = ", ".join(map(str, targets))

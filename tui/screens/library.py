@@ -33,6 +33,7 @@ class LibraryScreen(Screen):
         Binding("space", "mark", "Mark"),
         Binding("s", "compare", "Side by side"),
         Binding("b", "best_source", "Best source", show=False),
+        Binding("a", "agreement", "Agreement", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("o", "sort", "Sort"),
         Binding("e", "export", "Export", show=False),
@@ -181,6 +182,11 @@ class LibraryScreen(Screen):
             return
         self.app.push_screen(CompareScreen(found[0].id, article.id))
 
+    def action_agreement(self) -> None:
+        from tui.screens.agreement import AgreementScreen
+
+        self.app.push_screen(AgreementScreen())
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-visible")
@@ -223,6 +229,8 @@ class LibraryScreen(Screen):
         yield SystemCommand("Side by side", "Compare the two marked articles (s)", self.action_compare)
         yield SystemCommand("Best source", "Compare with the article this one reuses most (b)",
                             self.action_best_source)
+        yield SystemCommand("Agreement", "How far the coders agree; adjudicate disagreements (a)",
+                            self.action_agreement)
         yield SystemCommand("Filter", "Filter articles by title or text (/)", self.action_filter)
         yield SystemCommand("Sort", "Sort by file, title or progress (o)", self.action_sort)
         yield SystemCommand("Export", "Export all annotations to CSV (e)", self.action_export)

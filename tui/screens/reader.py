@@ -16,17 +16,19 @@ class ReaderScreen(AnnotatingScreen):
 
     CSS_PATH = "reader.tcss"
 
-    def __init__(self, article_id: int):
+    def __init__(self, article_id: int, *, sentence: int | None = None, annotator: str | None = None):
         super().__init__()
         self.article_id = article_id
+        self.start_at = sentence  # else where this annotator left the article
+        self.annotator_override = annotator
 
     def compose(self) -> ComposeResult:
-        article = article_view(self.app.db, self.article_id, self.app.annotator)
+        article = article_view(self.app.db, self.article_id, self.annotator)
         if self.app.readonly:
             yield readonly_banner()
         yield Static(id="header", classes="title-bar")
         view = ArticleView(article, self.app.codebook, id="article")
-        view.cursor = last_position(self.app.db, self.article_id, self.app.annotator)
+        view.cursor = self.start_at or last_position(self.app.db, self.article_id, self.annotator)
         yield view
         yield Input(placeholder="Search this article (Enter to find, Escape to cancel)", id="search",
                     classes="search-input")
@@ -38,8 +40,14 @@ class ReaderScreen(AnnotatingScreen):
         self.update_header()
         view = self.query_one(ArticleView)
         view.focus()
-        self.set_status("f r c tag · F R C tag and move on · ? help")
+        if self.annotator_override:  # adjudicating: everyone's tags in view, the final ones saved apart
+            self.showing_others = True
+            self.show_others()
+            self.set_status(f"Adjudicating as {self.annotator!r}: others' tags are shown under each sentence")
+        else:
+            self.set_status("f r c tag · F R C tag and move on · O others' tags · ? help")
 
     def update_header(self) -> None:
         view = self.query_one(ArticleView)
-        self.query_one("#header", Static).update(header_text(view.article, self.app.codebook))
+        extra = f"tagging as {self.annotator}" if self.annotator_override else ""
+        self.query_one("#header", Static).update(header_text(view.article, self.app.codebook, extra))

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from store.library import ArticleView as Article
 from store.library import Tag
 
-TEXT, NOTE, BLANK = 0, 1, 2
+TEXT, NOTE, BLANK, OTHERS = 0, 1, 2, 3
 _WORDS = re.compile(r"\S+\s*")
 # Characters that are not exactly one cell wide: combining marks, East Asian wide and fullwidth
 # forms, emoji. Text without any (nearly all news text) is wrapped by character counts.
@@ -110,6 +110,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.unaligned_label = ""
         self.shared: list[tuple[int, int]] = []
         self.highlighted: frozenset[int] = frozenset()  # partners of the other pane's cursor
+        self.others: dict[int, str] = {}  # sentence -> a line of other annotators' tags, when shown
         self._lines: list[tuple[int, int, int, int]] = []  # (kind, sentence n, a, b)
         self._first_line: list[int] = [0]  # sentence n -> its first display line
         self._layout_width = -1
@@ -121,6 +122,11 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def gutter_width(self) -> int:
         # cursor bar, a slot per tag, note mark, space, and with an alignment its column
         return len(self.codebook) + 3 + (5 if self.partners is not None else 0)
+
+    def set_others(self, others: dict[int, str]) -> None:
+        self.others = others
+        self.relayout()
+        self.scroll_to_cursor()
 
     def set_alignment(self, partners: dict[int, tuple[int, ...]], shared: list[tuple[int, int]],
                       unaligned_label: str) -> None:
@@ -147,6 +153,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         """Display lines of sentence ``n``: its wrapped text, then its note when notes are shown."""
         s = self.article.sentences[n - 1]
         lines = [(TEXT, n, a, b) for a, b in wrap(self.article.text, s.start, s.end, width)]
+        if n in self.others:
+            lines.extend((OTHERS, n, a, b) for a, b in wrap(self.others[n], 0, len(self.others[n]), width - 2))
         note = self.article.notes.get(n) if self.show_notes else None
         if note:
             for chunk_start, chunk_end in _note_chunks(note):
@@ -347,9 +355,10 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         if self.partners is not None:
             segments.append(Segment(self._pair_mark(n) if first_line and kind == TEXT else "     ",
                                     style + gutter_style))
-        if kind == NOTE:
+        if kind in (NOTE, OTHERS):
             note_style = style + self.get_component_rich_style("article-view--note")
-            segments.append(Segment("  " + self.article.notes[n][a:b].replace("\t", " "), note_style))
+            source = self.article.notes[n] if kind == NOTE else self.others[n]
+            segments.append(Segment("  " + source[a:b].replace("\t", " "), note_style))
         else:
             text_style = style + self.get_component_rich_style("article-view--unaligned") if unaligned else style
             segments.extend(self._text_segments(a, b, text_style))
