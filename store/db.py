@@ -274,8 +274,72 @@ def _v5_suggestions(db: Database) -> None:
     backfill_speakers(db)
 
 
+def _v6_progress(db: Database) -> None:
+    """Indexes and trigger-kept counters so keypresses and the library stay fast at a million annotations."""
+    statements = (
+        # Undo/redo look at an annotator's undone actions only: a tiny partial index instead of a scan.
+        "CREATE INDEX actions_redo ON actions (annotator, id) WHERE undone_at IS NOT NULL AND discarded_at IS NULL",
+        # One article's annotations, in sentence order (the reader, export, re-anchoring).
+        "CREATE INDEX annotations_article ON annotations (article_id, sentence)",
+        # Per article, annotator and tag: how many sentences carry the tag; tag '' counts the sentences with
+        # any tag. Kept by triggers, so the library never scans a million annotations.
+        """CREATE TABLE progress (
+            article_id INTEGER NOT NULL,
+            annotator TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            sentences INTEGER NOT NULL,
+            PRIMARY KEY (article_id, annotator, tag)
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER progress_add AFTER INSERT ON annotations
+           WHEN NEW.status = 'ok' AND NEW.tag IS NOT NULL BEGIN
+             INSERT INTO progress VALUES (NEW.article_id, NEW.annotator, NEW.tag, 1)
+               ON CONFLICT DO UPDATE SET sentences = sentences + 1;
+             INSERT INTO progress SELECT NEW.article_id, NEW.annotator, '', 1
+               WHERE NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = NEW.article_id AND sentence = NEW.sentence
+                                 AND annotator = NEW.annotator AND status = 'ok' AND tag IS NOT NULL AND id != NEW.id)
+               ON CONFLICT DO UPDATE SET sentences = sentences + 1;
+           END""",
+        """CREATE TRIGGER progress_remove AFTER DELETE ON annotations
+           WHEN OLD.status = 'ok' AND OLD.tag IS NOT NULL BEGIN
+             UPDATE progress SET sentences = sentences - 1
+               WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = OLD.tag;
+             UPDATE progress SET sentences = sentences - 1
+               WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = ''
+                 AND NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = OLD.article_id AND sentence = OLD.sentence
+                                 AND annotator = OLD.annotator AND status = 'ok' AND tag IS NOT NULL);
+           END""",
+        # An update (re-anchoring, merge) counts as the old row leaving and the new one arriving.
+        """CREATE TRIGGER progress_change_out AFTER UPDATE OF article_id, sentence, tag, annotator, status ON annotations
+           WHEN OLD.status = 'ok' AND OLD.tag IS NOT NULL BEGIN
+             UPDATE progress SET sentences = sentences - 1
+               WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = OLD.tag;
+             UPDATE progress SET sentences = sentences - 1
+               WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = ''
+                 AND NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = OLD.article_id AND sentence = OLD.sentence
+                                 AND annotator = OLD.annotator AND status = 'ok' AND tag IS NOT NULL AND id != NEW.id);
+           END""",
+        """CREATE TRIGGER progress_change_in AFTER UPDATE OF article_id, sentence, tag, annotator, status ON annotations
+           WHEN NEW.status = 'ok' AND NEW.tag IS NOT NULL BEGIN
+             INSERT INTO progress VALUES (NEW.article_id, NEW.annotator, NEW.tag, 1)
+               ON CONFLICT DO UPDATE SET sentences = sentences + 1;
+             INSERT INTO progress SELECT NEW.article_id, NEW.annotator, '', 1
+               WHERE NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = NEW.article_id AND sentence = NEW.sentence
+                                 AND annotator = NEW.annotator AND status = 'ok' AND tag IS NOT NULL AND id != NEW.id)
+               ON CONFLICT DO UPDATE SET sentences = sentences + 1;
+           END""",
+        """INSERT INTO progress
+           SELECT article_id, annotator, tag, count(*) FROM annotations
+           WHERE status = 'ok' AND tag IS NOT NULL GROUP BY article_id, annotator, tag""",
+        """INSERT INTO progress
+           SELECT article_id, annotator, '', count(DISTINCT sentence) FROM annotations
+           WHERE status = 'ok' AND tag IS NOT NULL GROUP BY article_id, annotator""",
+    )
+    for statement in statements:
+        db.conn.execute(statement)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
-                                                _v5_suggestions]
+                                                _v5_suggestions, _v6_progress]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

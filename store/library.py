@@ -86,17 +86,23 @@ def list_articles(db: Database, annotator: str | None = None, query: str | None 
     if query:
         ids = search_articles(db, query)
         where = f"WHERE a.id IN ({', '.join(map(str, ids)) or 'NULL'})"
-    ann_sql, ann_params = _annotator_filter(annotator)
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     annotated: dict[int, int] = {}
-    for article_id, tag, count in db.conn.execute(
-        f"""SELECT article_id, tag, count(DISTINCT sentence) FROM annotations
-            WHERE tag IS NOT NULL AND status = 'ok'{ann_sql} GROUP BY article_id, tag""", ann_params):
-        counts[article_id][tag] = count
-    for article_id, count in db.conn.execute(
-        f"""SELECT article_id, count(DISTINCT sentence) FROM annotations
-            WHERE tag IS NOT NULL AND status = 'ok'{ann_sql} GROUP BY article_id""", ann_params):
-        annotated[article_id] = count
+    if annotator:  # the library: from the trigger-kept `progress` counters, never a scan
+        rows = db.conn.execute("SELECT article_id, tag, sentences FROM progress WHERE annotator = ? AND sentences > 0",
+                               (annotator,))
+    else:  # `pressmark list`: a sentence two annotators tagged counts once, which needs the annotations
+        rows = db.conn.execute(
+            """SELECT article_id, tag, count(DISTINCT sentence) FROM annotations WHERE tag IS NOT NULL AND status = 'ok'
+               GROUP BY article_id, tag
+               UNION ALL
+               SELECT article_id, '', count(DISTINCT sentence) FROM annotations WHERE tag IS NOT NULL AND status = 'ok'
+               GROUP BY article_id""")
+    for article_id, tag, count in rows:
+        if tag:
+            counts[article_id][tag] = count
+        else:
+            annotated[article_id] = count
     return [
         ArticleSummary(aid, file, title, n, status, counts.get(aid, {}), annotated.get(aid, 0))
         for aid, file, title, n, status in db.conn.execute(
@@ -185,6 +191,13 @@ def sentence_annotations(db: Database, article_id: int, n: int, annotator: str) 
 def article_file(db: Database, article_id: int) -> str:
     row = db.conn.execute("SELECT file FROM articles WHERE id = ?", (article_id,)).fetchone()
     return row[0] if row else f"article {article_id}"
+
+
+def progress_by_annotator(db: Database) -> list[tuple[str, int, int]]:
+    """(annotator, articles with a tag, sentences tagged) for everyone, from the progress counters."""
+    return db.conn.execute(
+        """SELECT annotator, count(*), sum(sentences) FROM progress WHERE tag = '' AND sentences > 0
+           GROUP BY annotator ORDER BY annotator""").fetchall()
 
 
 def skipped_files(db: Database) -> list[tuple[str, str]]:

@@ -446,3 +446,46 @@ def test_copy_tags_to_aligned_sentences_is_one_undoable_action(db, article_ids, 
     left = {(r["sentence"], r["tag"]) for r in annotation_rows("ann") if r["article_id"] == target}
     assert left == {(5, "finding")}
     assert copy_tags(db, source, 4, [(target, 5)], "ann") is None  # nothing to copy
+
+
+# --------------------------------------------------------------------------- progress counters
+
+
+def test_progress_counters_match_the_annotations_after_any_mix_of_actions(db, article_ids, corpus):
+    """The trigger-kept `progress` table (the library's counts) never drifts from the annotations."""
+    import random
+
+    from store.annotate import clear_tags
+    from store.sync import sync
+
+    rng = random.Random(7)
+    ids = sorted(article_ids.values())
+    for _ in range(300):
+        aid, n, who = rng.choice(ids), rng.randint(1, 12), rng.choice(["ann", "bea"])
+        step = rng.random()
+        if step < 0.5:
+            toggle_tag(db, aid, n, rng.choice(CODEBOOK), who)
+        elif step < 0.6:
+            clear_tags(db, aid, n, who)
+        elif step < 0.8:
+            undo(db, who)
+        else:
+            redo(db, who)
+    # a changed file re-anchors rows (status and sentence updates go through the triggers too)
+    path = corpus / sorted(article_ids)[0]
+    path.write_text("A new first paragraph pushes everything down.\n\n" + path.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    sync(db, corpus)
+
+    def direct():
+        rows = db.conn.execute(
+            """SELECT article_id, annotator, tag, count(*) FROM annotations WHERE status = 'ok' AND tag IS NOT NULL
+               GROUP BY 1, 2, 3
+               UNION ALL
+               SELECT article_id, annotator, '', count(DISTINCT sentence) FROM annotations
+               WHERE status = 'ok' AND tag IS NOT NULL GROUP BY 1, 2""").fetchall()
+        return sorted(rows)
+
+    kept = sorted(db.conn.execute("SELECT * FROM progress WHERE sentences != 0").fetchall())
+    assert kept == direct()
+    assert count(db, "annotations") > 0

@@ -11,7 +11,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from store.library import list_articles, skipped_files
+from store.library import list_articles, progress_by_annotator, skipped_files
 from tui.widgets.banner import readonly_banner
 from tui.widgets.article_list import ArticleList
 
@@ -117,6 +117,10 @@ class LibraryScreen(Screen):
         if self.table.marked:
             text.append(f"  {len(self.table.marked)} marked", "bold")
         text.append(f"\nannotator: {self.app.annotator}  database: {self.app.db_path}", "dim")
+        team = progress_by_annotator(self.app.db)
+        if len(team) > 1 or (team and team[0][0] != self.app.annotator):
+            text.append("  progress: " + " · ".join(f"{who} {sentences} in {articles}"
+                                                    for who, articles, sentences in team), "dim")
         self.query_one("#header", Static).update(text)
         if not count:
             self.set_status("No articles match the filter (Escape clears it)" if self.query_text else
