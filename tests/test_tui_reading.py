@@ -298,6 +298,7 @@ async def test_reader_tag_keys_write_rows_and_gutter(app, db, ids):
 
 @sync_test
 async def test_other_annotators_rows_are_not_shown_or_touched(db, db_path, ids):
+    db.conn.execute("DELETE FROM cues")  # no suggestions in the gutter: this test reads tags
     app = make_app(db, db_path=db_path, annotator="alice")
     async with app.run_test(size=SIZE) as pilot:
         view = await open_reader(pilot)

@@ -12,6 +12,7 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     library_ready,
     quicker_idle_wait,
     screen_text,
+    suggesting_app,
     sync_test,
     tag_rows,
     view_texts,
@@ -65,3 +66,37 @@ async def test_agreement_screen_and_adjudication(app, db, ids):
         await pilot.press("u")  # undo acts for the adjudicator here
         await pilot.pause()
         assert (ids[0], 2, "response", "adjudicated") not in tag_rows(db)
+
+
+@sync_test
+async def test_suggestions_accept_dismiss_accept_all_and_undo(suggesting_app, db, ids):
+    app = suggesting_app
+    async with app.run_test(size=(120, 35)) as pilot:
+        await library_ready(pilot)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()  # suggestions are computed in a worker
+        await pilot.pause()
+        view = app.screen.query_one(ArticleView)
+        suggested = sorted(view.article.suggestions)
+        assert len(suggested) >= 3, "the press release has cue phrases"
+        first = view.article.suggestions[suggested[0]][0]
+        view.cursor = suggested[0]
+        await pilot.pause()
+        assert "suggested:" in str(app.screen.query_one("#status").content)
+        assert tag_rows(db) == []  # a suggestion is never an annotation by itself
+        await pilot.press("a")
+        await pilot.pause()
+        assert (ids[0], suggested[0], first.tag, ME) in tag_rows(db)
+        view.cursor = suggested[1]
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        assert suggested[1] not in view.article.suggestions and len(tag_rows(db)) == 1
+        await pilot.press("A")
+        await pilot.pause()
+        accepted = tag_rows(db)
+        assert len(accepted) > 1 and all(row[1] != suggested[1] for row in accepted)
+        await pilot.press("u")  # accept-all is one action
+        await pilot.pause()
+        assert tag_rows(db) == [(ids[0], suggested[0], first.tag, ME)]
+        assert suggested[2] in view.article.suggestions  # open again after the undo

@@ -170,7 +170,16 @@ def quicker_idle_wait(monkeypatch):
 
 @pytest.fixture
 def app(db, db_path):
-    """The app on the two real articles, synced into a private database."""
+    """The app on the two real articles, synced into a private database, with an empty cue codebook:
+    these tests read the tag gutter, where suggestions would also appear (tests/test_tui_team.py
+    covers suggestions with the default cues)."""
+    db.conn.execute("DELETE FROM cues")
+    return make_app(db, db_path=db_path)
+
+
+@pytest.fixture
+def suggesting_app(db, db_path):
+    """The app with the default cue codebook, so the reader shows suggestions."""
     return make_app(db, db_path=db_path)
 
 

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.events import DescendantFocus
@@ -18,8 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from store import annotate
+from store.db import connect
+from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
 from store.library import ArticleView as Article
-from store.library import Tag, others_tags, save_position, sentence_annotations
+from store.library import Tag, article_view, others_tags, save_position, sentence_annotations
 from tui.app import reports_failure
 from tui.widgets.article_view import ArticleView
 
@@ -67,6 +70,10 @@ class AnnotatingScreen(Screen):
         Binding("n", "note", "Note"),
         Binding("N", "toggle_notes", "Show/hide notes", show=False),
         Binding("O", "toggle_others", "Show/hide others' tags", show=False),
+        Binding("a", "accept", "Accept suggestion", show=False),
+        Binding("A", "accept_all", "Accept all suggestions", show=False),
+        Binding("d", "dismiss", "Dismiss suggestion", show=False),
+        Binding("S", "toggle_suggestions", "Show/hide suggestions", show=False),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("full_stop", "match(1)", "Next match", show=False, key_display="."),
         Binding("comma", "match(-1)", "Previous match", show=False, key_display=","),
@@ -87,6 +94,18 @@ class AnnotatingScreen(Screen):
             self._bindings.bind(tag.key, f"tag({i}, False)", tag.name.capitalize())
             self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{tag.name.capitalize()} and next", show=False)
         self.refresh_bindings()
+        for view in self.views:
+            self.compute_suggestions(view)
+
+    @work(thread=True, group="suggest")
+    def compute_suggestions(self, view: ArticleView) -> None:
+        """Propose tags for the article (rule-based, see store.suggest) on a connection of its own."""
+        db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
+        try:
+            suggest(db, view.article.id, self.annotator)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.refresh_suggestions, view)
 
     # -- what subclasses provide ------------------------------------------------------
     @property
@@ -110,8 +129,14 @@ class AnnotatingScreen(Screen):
         self.show_position()
 
     def position_text(self, view: ArticleView) -> str:
-        tags = ", ".join(t.name for t in self.app.codebook if t.name in view.article.tags.get(view.cursor, ()))
-        return f"Sentence {view.cursor} of {view.count}: {tags or 'no tags'}"
+        n = view.cursor
+        tags = ", ".join(t.name for t in self.app.codebook if t.name in view.article.tags.get(n, ()))
+        text = f"Sentence {n} of {view.count}: {tags or 'no tags'}"
+        if speaker := view.article.speakers.get(n):
+            text += f" · “ {speaker.name}" + (f" ({speaker.role})" if speaker.role else "")
+        if view.show_suggestions and n not in view.article.tags and view.article.suggestions.get(n):
+            text += " · suggested: " + "; ".join(g.reason for g in view.article.suggestions[n]) + " (a accept, d dismiss)"
+        return text
 
     def show_position(self) -> None:
         text = Text(self.position_text(self.active), no_wrap=True, overflow="ellipsis")
@@ -213,6 +238,55 @@ class AnnotatingScreen(Screen):
         self.set_status(f"Saved: note on sentence {n}" + ("" if done else " (no change)")
                         if note.strip() else f"Saved: note on sentence {n} removed")
 
+    # -- suggestions ----------------------------------------------------------------------
+    def refresh_suggestions(self, view: ArticleView) -> None:
+        view.article.suggestions = suggestions_by_sentence(self.app.db, view.article.id, self.annotator)
+        view.refresh_all()
+        self.show_position()
+
+    @reports_failure
+    def action_accept(self) -> None:
+        view = self.active
+        if self.app.refuse_if_readonly():
+            return
+        if not accept(self.app.db, view.article.id, view.cursor, self.annotator):
+            self.set_status("No suggestion on this sentence")
+            return
+        self._reload(view, view.cursor)
+        self.refresh_suggestions(view)
+        self.set_status(f"Saved: suggestion accepted on sentence {view.cursor} (u undoes)")
+
+    @reports_failure
+    def action_accept_all(self) -> None:
+        view = self.active
+        if self.app.refuse_if_readonly():
+            return
+        done = accept_all(self.app.db, view.article.id, self.annotator)
+        if not done:
+            self.set_status("No suggestions to accept in this article")
+            return
+        for n in list(view.article.suggestions):
+            self._reload(view, n)
+        self.refresh_suggestions(view)
+        self.set_status(f"Saved: {done.label} (one action: u undoes them all)")
+
+    @reports_failure
+    def action_dismiss(self) -> None:
+        view = self.active
+        if self.app.refuse_if_readonly():
+            return
+        count = dismiss(self.app.db, view.article.id, view.cursor)
+        self.refresh_suggestions(view)
+        self.set_status(f"Dismissed {count} suggestion{'s' if count != 1 else ''}" if count else
+                        "No suggestion on this sentence")
+
+    def action_toggle_suggestions(self) -> None:
+        for view in self.views:
+            view.show_suggestions = not view.show_suggestions
+            view.refresh_all()
+        self.set_status("Suggestions shown (dim letters and ?)" if self.active.show_suggestions else
+                        "Suggestions hidden (S shows them)")
+
     def action_toggle_others(self) -> None:
         self.showing_others = not getattr(self, "showing_others", False)
         self.show_others()
@@ -236,10 +310,14 @@ class AnnotatingScreen(Screen):
         self.set_status("Notes shown under sentences" if self.active.show_notes else "Notes hidden (✎ marks them)")
 
     def annotations_changed(self, article_id: int | None, n: int | None, move_to: bool) -> None:
-        """Called by the app after undo/redo: refresh any view of that article."""
+        """Called by the app after undo/redo (which may touch many sentences): re-read that article."""
         for view in self.views:
             if view.article.id == article_id and n:
-                self._reload(view, n)
+                fresh = article_view(self.app.db, article_id, self.annotator)
+                view.article.tags, view.article.notes = fresh.tags, fresh.notes
+                view.article.suggestions = fresh.suggestions
+                view.relayout()
+                self.update_header()
                 if move_to:
                     view.cursor = n
 

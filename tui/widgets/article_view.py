@@ -111,6 +111,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.shared: list[tuple[int, int]] = []
         self.highlighted: frozenset[int] = frozenset()  # partners of the other pane's cursor
         self.others: dict[int, str] = {}  # sentence -> a line of other annotators' tags, when shown
+        self.show_suggestions = True
         self._lines: list[tuple[int, int, int, int]] = []  # (kind, sentence n, a, b)
         self._first_line: list[int] = [0]  # sentence n -> its first display line
         self._layout_width = -1
@@ -325,7 +326,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         kind, n, a, b = self._lines[index]
         tags = frozenset(self.article.tags.get(n, ()))
         key = (index, width, self._generation, self.app.theme, self.has_focus, n == self.cursor, tags,
-               n in self.article.notes, n in self.highlighted)
+               n in self.article.notes, n in self.highlighted, self._suggested(n))
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render(index, tags, width)
@@ -344,12 +345,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         gutter_style = self.get_component_rich_style("article-view--gutter")
         first_line = index == self._first_line[n]
         segments = [Segment("▌" if is_cursor else " ", style + gutter_style)]
+        suggested = self._suggested(n) if first_line and kind == TEXT else frozenset()
         for tag in self.codebook:
-            shown = first_line and kind == TEXT and tag.name in tags
-            segments.append(Segment(tag.letter if shown else " ",
-                                    style + Style(color=tag.colour, bold=True) if shown else style))
+            if first_line and kind == TEXT and tag.name in tags:
+                segments.append(Segment(tag.letter, style + Style(color=tag.colour, bold=True)))
+            elif tag.name in suggested:  # a suggestion, never mistaken for a tag: dim, lower case, and a ?
+                segments.append(Segment(tag.key, style + Style(color=tag.colour, dim=True, italic=True)))
+            else:
+                segments.append(Segment(" ", style))
         note_mark = first_line and kind == TEXT and n in self.article.notes
-        segments.append(Segment("✎" if note_mark else " ", style + gutter_style))
+        mark = "✎" if note_mark else "?" if suggested else " "
+        segments.append(Segment(mark, style + gutter_style))
         segments.append(Segment(" ", style))
         unaligned = self.partners is not None and n not in self.partners
         if self.partners is not None:
@@ -363,6 +369,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             text_style = style + self.get_component_rich_style("article-view--unaligned") if unaligned else style
             segments.extend(self._text_segments(a, b, text_style))
         return Strip(segments).crop_extend(0, width, style)
+
+    def _suggested(self, n: int) -> frozenset[str]:
+        """Tags suggested for sentence ``n`` that are shown (dimmed, with a ?) in the gutter."""
+        if not self.show_suggestions or n in self.article.tags:
+            return frozenset()
+        return frozenset(g.tag for g in self.article.suggestions.get(n, ()))
 
     def _pair_mark(self, n: int) -> str:
         """Five gutter cells: the first partner's number (``+`` when there are more), or the label."""
