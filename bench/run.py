@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -110,31 +110,52 @@ def env(**extra) -> dict:
     return e
 
 
-def timed(argv: list[str], *, cwd: Path, stdout=subprocess.DEVNULL, timeout: float | None = None,
+# A child's peak RSS from wait4 (ru_maxrss) includes the memory of the process that
+# spawned it, as it was at the spawn (the child starts out sharing it), so commands are
+# spawned by this small helper, not by the benchmark process itself: the helper's own
+# size (a few MB, the same for every command) is the floor of every figure.
+_SPAWNER = r"""
+import json, os, signal, sys, time
+spec = json.loads(sys.argv[1])
+actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+           (os.POSIX_SPAWN_OPEN, 1, spec["stdout"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
+           (os.POSIX_SPAWN_OPEN, 2, spec["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)]
+os.chdir(spec["cwd"])
+t0 = time.perf_counter()
+pid = os.posix_spawn(spec["argv"][0], spec["argv"], spec["env"], file_actions=actions)
+killed = False
+while True:
+    done, status, usage = os.wait4(pid, os.WNOHANG)
+    if done:
+        break
+    if spec["timeout"] is not None and time.perf_counter() - t0 > spec["timeout"]:
+        os.kill(pid, signal.SIGKILL)
+        killed = True
+        done, status, usage = os.wait4(pid, 0)
+        break
+    time.sleep(0.005)
+seconds = time.perf_counter() - t0
+print(json.dumps({"seconds": seconds, "rss_kb": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status),
+                  "killed": killed}))
+"""
+
+
+def timed(argv: list[str], *, cwd: Path, stdout: Path | None = None, timeout: float | None = None,
           environ: dict | None = None) -> dict:
-    """Run a command; wall seconds, its own peak RSS (``wait4``), exit status; killed after ``timeout``."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, env=environ or env())
-    killed = False
-    if timeout is not None:
-        deadline = t0 + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.send_signal(signal.SIGKILL)
-                killed = True
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.02)
-    else:
-        pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
-    return {"seconds": seconds, "rss_kb": usage.ru_maxrss, "code": proc.returncode, "killed": killed, "stderr": err}
+    """Run a command; its wall time (spawn to exit), its own peak RSS (``wait4``), exit status, stderr.
+
+    ``stdout`` is a file the output is appended to (default: discarded).  After ``timeout``
+    seconds the command is killed (``killed`` is then true)."""
+    with tempfile.TemporaryDirectory(prefix="timed-", dir=CACHE) as tmp:
+        err = Path(tmp) / "stderr"
+        spec = {"argv": argv, "cwd": str(cwd), "env": environ or env(), "timeout": timeout,
+                "stdout": str(stdout) if stdout else os.devnull, "stderr": str(err)}
+        proc = subprocess.run([PY, "-S", "-c", _SPAWNER, json.dumps(spec)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"spawning {argv[0]} failed: {proc.stderr[-500:]}")
+        result = json.loads(proc.stdout)
+        result["stderr"] = err.read_text(errors="replace") if err.exists() else ""
+    return result
 
 
 # --------------------------------------------------------------------------- corpora
@@ -361,10 +382,9 @@ def fig_export(c: Corpora, quick: bool) -> list[dict]:
         sql = export_baseline_sql("speaker" in columns)
 
         def sqlite(db: Path) -> dict:
-            with open(out_dir / "sqlite3.csv", "wb") as f:
-                f.write((",".join(columns) + "\r\n").encode())  # pressmark's header; sqlite3 writes the rows
-                f.flush()
-                r = timed([SQLITE3, "-csv", str(db), sql], cwd=out_dir, stdout=f)
+            target = out_dir / "sqlite3.csv"
+            target.write_text(",".join(columns) + "\r\n", encoding="utf-8")  # pressmark's header; sqlite3 adds the rows
+            r = timed([SQLITE3, "-csv", str(db), sql], cwd=out_dir, stdout=target)
             if r["code"] != 0:
                 raise RuntimeError(f"sqlite3 failed: {r['stderr'][-500:]}")
             return r
@@ -385,7 +405,10 @@ def fig_export(c: Corpora, quick: bool) -> list[dict]:
         big_p = pressmark(c.big, timeout=limit)
         if big_p["code"] != 0 and not big_p["killed"]:
             raise RuntimeError(f"pressmark export failed: {big_p['stderr'][-500:]}")
-        rows = None if big_p["killed"] else sum(1 for _ in open(out_dir / "pressmark.csv", "rb")) - 1
+        rows = None
+        if not big_p["killed"]:
+            with open(out_dir / "pressmark.csv", "rb") as f:
+                rows = sum(1 for _ in f) - 1
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
     finished = not big_p["killed"]
@@ -449,7 +472,12 @@ def diagnose(c: Corpora) -> str:
     conn = db.conn
     captured: list[tuple[str, str]] = []
     label = ""
-    conn.set_trace_callback(lambda sql: captured.append((label, sql)))
+    def trace(sql: str) -> None:
+        # sqlite3 reports each trigger program run by a statement as the statement's text again: keep one.
+        if not (captured and captured[-1][1] == sql):
+            captured.append((label, sql))
+
+    conn.set_trace_callback(trace)
     conn.execute("BEGIN IMMEDIATE")
     try:
         for label, call in (
@@ -490,9 +518,9 @@ def diagnose(c: Corpora) -> str:
             conn.execute("ROLLBACK")
         conn.close()
     out = [f"SQL on the {N_BIG:,}-annotation database (annotator {ANNOTATOR}), slowest first:"]
-    for took, label, sql, plan in sorted(lines, key=lambda x: -x[0] if x[0] == x[0] else -1e9):
+    for took, label, sql, plan in sorted(lines, key=lambda x: 1e9 if math.isnan(x[0]) else x[0], reverse=True):
         shown = sql if len(sql) <= 300 else sql[:297] + "..."
-        out.append(f"- {'not run' if took != took else f'{took * 1000:.1f} ms'}  [{label}]  {shown}\n    plan: {plan}")
+        out.append(f"- {'not run' if math.isnan(took) else f'{took * 1000:.1f} ms'}  [{label}]  {shown}\n    plan: {plan}")
     return "\n".join(out)
 
 

@@ -140,7 +140,7 @@ async def _tag_presses(app, probe: PaintProbe, check: sqlite3.Connection, articl
         n = view.cursor
         for _ in range(2):  # on, then off again: the database ends as it started
             want = not state(n)
-            samples.append(await probe.key_until(tag.key, lambda: state(n) == want))
+            samples.append(await probe.key_until(tag.key, lambda n=n, want=want: state(n) == want))
             await _settle()
         await probe.key_until("j", lambda: True, timeout=1.0)  # next sentence (not timed)
         await _settle()
@@ -190,7 +190,7 @@ async def session(db_path: str, annotator: str, article: int, presses: int, big:
                 y0 = int(view.scroll_offset.y)
                 if y0 >= view.max_scroll_y:
                     break
-                pgdn.append(await probe.key_until("pagedown", lambda: int(view.scroll_offset.y) != y0))
+                pgdn.append(await probe.key_until("pagedown", lambda y0=y0: int(view.scroll_offset.y) != y0))
                 await _settle()
             result["pgdn"] = pgdn
             result["tag_big"] = await _tag_presses(app, probe, check, big, annotator, big_presses)
