@@ -12,13 +12,30 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from store.errors import StoreError
+
+
+def _import_sqlite_utils():
+    """sqlite-utils imports numpy whenever it is installed, only to store numpy values, which
+    pressmark never does; that costs about 100 ms of every start for people who have numpy (most
+    researchers do). Hide numpy during that one import."""
+    if "numpy" in sys.modules:
+        import sqlite_utils
+    else:
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` fail fast
+        try:
+            import sqlite_utils
+        finally:
+            del sys.modules["numpy"]
+    return sqlite_utils.Database
+
+
+Database = _import_sqlite_utils()
 
 BUSY_TIMEOUT_S = 30.0
 

@@ -26,7 +26,7 @@ from textual.strip import Strip
 from store.library import ArticleView as Article
 from store.library import Tag
 
-TEXT, NOTE, BLANK, OTHERS = 0, 1, 2, 3
+TEXT, NOTE, BLANK, OTHERS, SPEAKER = 0, 1, 2, 3, 4
 _WORDS = re.compile(r"\S+\s*")
 # Characters that are not exactly one cell wide: combining marks, East Asian wide and fullwidth
 # forms, emoji. Text without any (nearly all news text) is wrapped by character counts.
@@ -124,6 +124,16 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         # cursor bar, a slot per tag, note mark, space, and with an alignment its column
         return len(self.codebook) + 3 + (5 if self.partners is not None else 0)
 
+    def _speaker_label(self, n: int) -> str:
+        """Who speaks, under the first sentence of each stretch of quoted speech by one speaker."""
+        speaker = self.article.speakers.get(n)
+        if speaker is None or not speaker.quoted:
+            return ""
+        previous = self.article.speakers.get(n - 1)
+        if previous is not None and previous.quoted and previous.name == speaker.name:
+            return ""
+        return f"“ {speaker.name}" + (f", {speaker.role}" if speaker.role else "")
+
     def set_others(self, others: dict[int, str]) -> None:
         self.others = others
         self.relayout()
@@ -154,6 +164,8 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         """Display lines of sentence ``n``: its wrapped text, then its note when notes are shown."""
         s = self.article.sentences[n - 1]
         lines = [(TEXT, n, a, b) for a, b in wrap(self.article.text, s.start, s.end, width)]
+        if label := self._speaker_label(n):
+            lines.extend((SPEAKER, n, a, b) for a, b in wrap(label, 0, len(label), width - 2))
         if n in self.others:
             lines.extend((OTHERS, n, a, b) for a, b in wrap(self.others[n], 0, len(self.others[n]), width - 2))
         note = self.article.notes.get(n) if self.show_notes else None
@@ -361,9 +373,10 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         if self.partners is not None:
             segments.append(Segment(self._pair_mark(n) if first_line and kind == TEXT else "     ",
                                     style + gutter_style))
-        if kind in (NOTE, OTHERS):
+        if kind in (NOTE, OTHERS, SPEAKER):
             note_style = style + self.get_component_rich_style("article-view--note")
-            source = self.article.notes[n] if kind == NOTE else self.others[n]
+            source = {NOTE: self.article.notes.get(n, ""), OTHERS: self.others.get(n, ""),
+                      SPEAKER: self._speaker_label(n)}[kind]
             segments.append(Segment("  " + source[a:b].replace("\t", " "), note_style))
         else:
             text_style = style + self.get_component_rich_style("article-view--unaligned") if unaligned else style
