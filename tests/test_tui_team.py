@@ -100,3 +100,18 @@ async def test_suggestions_accept_dismiss_accept_all_and_undo(suggesting_app, db
         await pilot.pause()
         assert tag_rows(db) == [(ids[0], suggested[0], first.tag, ME)]
         assert suggested[2] in view.article.suggestions  # open again after the undo
+
+
+@sync_test
+async def test_reader_names_the_speaker_of_quoted_speech(app, ids):
+    async with app.run_test(size=(140, 60)) as pilot:
+        await library_ready(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.screen.query_one(ArticleView)
+        quoted = [n for n, s in view.article.speakers.items() if s.quoted and s.name == "Mark Douglas"]
+        assert quoted, "the press release quotes Mark Douglas"
+        view.cursor = quoted[0]
+        await pilot.pause()
+        assert any(t.startswith("“ Mark Douglas") for t in view_texts(view))
+        assert "“ Mark Douglas" in str(app.screen.query_one("#status").content)
