@@ -115,13 +115,14 @@ def _refuse_precious(db: Database, target: Path) -> None:
                 raise StoreError(f"{target}: that is an article file in {root}; choose another file name")
 
 
-def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilter(), *, raw: bool = False,
-               progress: Callable[[int], None] | None = None) -> int:
-    """Export atomically to the file ``target``; return the number of rows written."""
+def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO[str]], int],
+                     example: str = "annotations.csv") -> int:
+    """Write through ``write_to`` into a temporary file beside ``target``, then rename it into
+    place; return what ``write_to`` returned. Refuses the database and article files."""
     target = Path(target)
     _refuse_precious(db, target)
     if target.is_dir():
-        raise StoreError(f"{target}: is a folder; give a file name such as {target / 'annotations.csv'}")
+        raise StoreError(f"{target}: is a folder; give a file name such as {target / example}")
     folder = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -131,7 +132,7 @@ def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilte
         # mkstemp makes the file private; give it the mode a plain open() would have.
         os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            count = write_csv(db, out, flt, raw=raw, progress=progress)
+            count = write_to(out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
@@ -139,3 +140,9 @@ def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilte
         Path(tmp).unlink(missing_ok=True)
         raise
     return count
+
+
+def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilter(), *, raw: bool = False,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Export atomically to the file ``target``; return the number of rows written."""
+    return write_atomically(db, target, lambda out: write_csv(db, out, flt, raw=raw, progress=progress))

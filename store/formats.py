@@ -39,11 +39,9 @@ import csv
 import hashlib
 import io
 import json
-import os
-import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -52,7 +50,7 @@ from sqlite_utils import Database
 
 from store.annotate import _Recorder
 from store.db import StoreError, write
-from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, _refuse_precious, _umask
+from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, write_atomically
 from store.merge import Applier, ApplyReport, match_article
 
 FORMATS = ("csv", "jsonl", "w3c")
@@ -235,38 +233,14 @@ def write_w3c(db: Database, out: IO[str], flt: ExportFilter = ExportFilter()) ->
 # --------------------------------------------------------------------------- atomic files
 
 
-def _atomic(db: Database, target: str | Path, write_to: Callable[[IO[str]], int], example: str) -> int:
-    """Write through ``write_to`` into a temporary file beside ``target``, then rename it into place."""
-    target = Path(target)
-    _refuse_precious(db, target)
-    if target.is_dir():
-        raise StoreError(f"{target}: is a folder; give a file name such as {target / example}")
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise StoreError(f"{target}: cannot write there ({exc.strerror or exc})") from None
-    try:
-        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            count = write_to(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return count
-
-
 def export_jsonl(db: Database, target: str | Path, flt: ExportFilter = ExportFilter()) -> int:
     """Export JSONL atomically to ``target``; return the number of articles (lines)."""
-    return _atomic(db, target, lambda out: write_jsonl(db, out, flt), "annotations.jsonl")
+    return write_atomically(db, target, lambda out: write_jsonl(db, out, flt), "annotations.jsonl")
 
 
 def export_w3c(db: Database, target: str | Path, flt: ExportFilter = ExportFilter()) -> int:
     """Export the W3C AnnotationCollection atomically to ``target``; return the number of annotations."""
-    return _atomic(db, target, lambda out: write_w3c(db, out, flt), "annotations.jsonld")
+    return write_atomically(db, target, lambda out: write_w3c(db, out, flt), "annotations.jsonld")
 
 
 # --------------------------------------------------------------------------- import
