@@ -291,6 +291,28 @@ def _v5_suggestions(db: Database) -> None:
     backfill_speakers(db)
 
 
+def _count_in() -> str:
+    """Trigger body: NEW adds one to its tag's count, and to '' if its sentence had no tag of that annotator."""
+    return """
+        INSERT INTO progress VALUES (NEW.article_id, NEW.annotator, NEW.tag, 1)
+          ON CONFLICT DO UPDATE SET sentences = sentences + 1;
+        INSERT INTO progress SELECT NEW.article_id, NEW.annotator, '', 1
+          WHERE NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = NEW.article_id AND sentence = NEW.sentence
+                            AND annotator = NEW.annotator AND status = 'ok' AND tag IS NOT NULL AND id != NEW.id)
+          ON CONFLICT DO UPDATE SET sentences = sentences + 1;"""
+
+
+def _count_out(also: str) -> str:
+    """Trigger body: OLD takes one from its tag's count, and from '' if its sentence keeps no other tag."""
+    return f"""
+        UPDATE progress SET sentences = sentences - 1
+          WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = OLD.tag;
+        UPDATE progress SET sentences = sentences - 1
+          WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = ''
+            AND NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = OLD.article_id AND sentence = OLD.sentence
+                            AND annotator = OLD.annotator AND status = 'ok' AND tag IS NOT NULL {also});"""
+
+
 def _v6_progress(db: Database) -> None:
     """Indexes and trigger-kept counters so keypresses and the library stay fast at a million annotations."""
     statements = (
@@ -307,43 +329,15 @@ def _v6_progress(db: Database) -> None:
             sentences INTEGER NOT NULL,
             PRIMARY KEY (article_id, annotator, tag)
         ) WITHOUT ROWID""",
-        """CREATE TRIGGER progress_add AFTER INSERT ON annotations
-           WHEN NEW.status = 'ok' AND NEW.tag IS NOT NULL BEGIN
-             INSERT INTO progress VALUES (NEW.article_id, NEW.annotator, NEW.tag, 1)
-               ON CONFLICT DO UPDATE SET sentences = sentences + 1;
-             INSERT INTO progress SELECT NEW.article_id, NEW.annotator, '', 1
-               WHERE NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = NEW.article_id AND sentence = NEW.sentence
-                                 AND annotator = NEW.annotator AND status = 'ok' AND tag IS NOT NULL AND id != NEW.id)
-               ON CONFLICT DO UPDATE SET sentences = sentences + 1;
-           END""",
-        """CREATE TRIGGER progress_remove AFTER DELETE ON annotations
-           WHEN OLD.status = 'ok' AND OLD.tag IS NOT NULL BEGIN
-             UPDATE progress SET sentences = sentences - 1
-               WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = OLD.tag;
-             UPDATE progress SET sentences = sentences - 1
-               WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = ''
-                 AND NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = OLD.article_id AND sentence = OLD.sentence
-                                 AND annotator = OLD.annotator AND status = 'ok' AND tag IS NOT NULL);
-           END""",
+        f"""CREATE TRIGGER progress_add AFTER INSERT ON annotations
+           WHEN NEW.status = 'ok' AND NEW.tag IS NOT NULL BEGIN {_count_in()} END""",
+        f"""CREATE TRIGGER progress_remove AFTER DELETE ON annotations
+           WHEN OLD.status = 'ok' AND OLD.tag IS NOT NULL BEGIN {_count_out("")} END""",
         # An update (re-anchoring, merge) counts as the old row leaving and the new one arriving.
-        """CREATE TRIGGER progress_change_out AFTER UPDATE OF article_id, sentence, tag, annotator, status ON annotations
-           WHEN OLD.status = 'ok' AND OLD.tag IS NOT NULL BEGIN
-             UPDATE progress SET sentences = sentences - 1
-               WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = OLD.tag;
-             UPDATE progress SET sentences = sentences - 1
-               WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = ''
-                 AND NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = OLD.article_id AND sentence = OLD.sentence
-                                 AND annotator = OLD.annotator AND status = 'ok' AND tag IS NOT NULL AND id != NEW.id);
-           END""",
-        """CREATE TRIGGER progress_change_in AFTER UPDATE OF article_id, sentence, tag, annotator, status ON annotations
-           WHEN NEW.status = 'ok' AND NEW.tag IS NOT NULL BEGIN
-             INSERT INTO progress VALUES (NEW.article_id, NEW.annotator, NEW.tag, 1)
-               ON CONFLICT DO UPDATE SET sentences = sentences + 1;
-             INSERT INTO progress SELECT NEW.article_id, NEW.annotator, '', 1
-               WHERE NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = NEW.article_id AND sentence = NEW.sentence
-                                 AND annotator = NEW.annotator AND status = 'ok' AND tag IS NOT NULL AND id != NEW.id)
-               ON CONFLICT DO UPDATE SET sentences = sentences + 1;
-           END""",
+        f"""CREATE TRIGGER progress_change_out AFTER UPDATE OF article_id, sentence, tag, annotator, status
+           ON annotations WHEN OLD.status = 'ok' AND OLD.tag IS NOT NULL BEGIN {_count_out("AND id != NEW.id")} END""",
+        f"""CREATE TRIGGER progress_change_in AFTER UPDATE OF article_id, sentence, tag, annotator, status
+           ON annotations WHEN NEW.status = 'ok' AND NEW.tag IS NOT NULL BEGIN {_count_in()} END""",
         """INSERT INTO progress
            SELECT article_id, annotator, tag, count(*) FROM annotations
            WHERE status = 'ok' AND tag IS NOT NULL GROUP BY article_id, annotator, tag""",
