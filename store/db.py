@@ -349,8 +349,14 @@ def _v6_progress(db: Database) -> None:
         db.conn.execute(statement)
 
 
+def _v7_indexes(db: Database) -> None:
+    # Found by bench/: the reader reads one annotator's rows of an article, the library lists by file.
+    db.conn.execute("CREATE INDEX annotations_article_annotator ON annotations (article_id, annotator, sentence)")
+    db.conn.execute("CREATE INDEX articles_file ON articles (file, id)")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
-                                                _v5_suggestions, _v6_progress]
+                                                _v5_suggestions, _v6_progress, _v7_indexes]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -52,6 +52,9 @@ def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
     return text
 
 
+AUTO_SUGGEST_MAX = 3000  # sentences: longer articles get suggestions from `pressmark suggest` (seconds of CPU)
+
+
 class AnnotatingScreen(Screen):
     """Base for screens that show articles as ``ArticleView``s and tag them."""
 
@@ -95,7 +98,8 @@ class AnnotatingScreen(Screen):
             self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{tag.name.capitalize()} and next", show=False)
         self.refresh_bindings()
         for view in self.views:
-            self.compute_suggestions(view)
+            if view.count <= AUTO_SUGGEST_MAX:
+                self.compute_suggestions(view)
 
     @work(thread=True, group="suggest")
     def compute_suggestions(self, view: ArticleView) -> None:
@@ -143,7 +147,7 @@ class AnnotatingScreen(Screen):
         if message := getattr(self, "_message", ""):
             text.append("  ·  ")
             text.append(message, "bold")
-        self.query_one("#status").update(text)
+        self.query_one("#status").update(text, layout=False)  # fixed height: no relayout per key
 
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
         self.show_position()

@@ -149,7 +149,7 @@ class CompareScreen(AnnotatingScreen):
     def update_header(self) -> None:
         for view in self.views:
             header = view.parent.query_one(".pane-header", Static)
-            header.update(header_text(view.article, self.app.codebook))
+            header.update(header_text(view.article, self.app.codebook), layout=False)
 
     def action_switch_pane(self) -> None:
         self.other(self.active).focus()

@@ -69,8 +69,7 @@ class LibraryScreen(Screen):
         return self.query_one(ArticleList)
 
     def on_mount(self) -> None:
-        self.reload()
-        self.table.focus()
+        self.table.focus()  # the list itself is loaded by on_screen_resume, which also runs first time
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -129,7 +128,7 @@ class LibraryScreen(Screen):
             self.set_status("Enter read · space mark · s side by side · b best source · / filter · ? help")
 
     def set_status(self, message: str) -> None:
-        self.query_one("#status", Static).update(Text(message, no_wrap=True, overflow="ellipsis"))
+        self.query_one("#status", Static).update(Text(message, no_wrap=True, overflow="ellipsis"), layout=False)
 
     # -- actions -------------------------------------------------------------------
     def action_move(self, delta: int) -> None:

@@ -50,4 +50,5 @@ class ReaderScreen(AnnotatingScreen):
     def update_header(self) -> None:
         view = self.query_one(ArticleView)
         extra = f"tagging as {self.annotator}" if self.annotator_override else ""
-        self.query_one("#header", Static).update(header_text(view.article, self.app.codebook, extra))
+        self.query_one("#header", Static).update(header_text(view.article, self.app.codebook, extra),
+                                                layout=False)  # the title bar has a fixed height
