@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from store.db import StoreError
-from store.speakers import Speaker, sentence_speakers
-from store.suggest import Suggestion, suggestions_by_sentence
+
+if TYPE_CHECKING:  # imported where used: the library screen starts without them
+    from store.speakers import Speaker
+    from store.suggest import Suggestion
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,9 @@ def article_view(db: Database, article_id: int, annotator: str | None) -> Articl
             view.tags.setdefault(n, set()).add(tag)
         else:
             view.notes[n] = note if n not in view.notes else f"{view.notes[n]}\n{note}"
+    from store.speakers import sentence_speakers
+    from store.suggest import suggestions_by_sentence
+
     view.speakers = sentence_speakers(db, article_id)
     if annotator:
         view.suggestions = suggestions_by_sentence(db, article_id, annotator)
