@@ -62,24 +62,26 @@ def pressmark_spans(text: str) -> Spans:
     return [(s.start, s.end) for s in segment(text)]
 
 
+def pysbd_spans(segmenter, text: str) -> Spans:
+    """pysbd's sentences as (start, end) offsets trimmed of white space, letterless ones dropped:
+    the same conventions as store.segment, so the two can be scored against one labelled set."""
+    out = []
+    for span in segmenter.segment(text):
+        body = text[span.start : span.end]
+        start = span.start + len(body) - len(body.lstrip())
+        end = span.start + len(body.rstrip())
+        if end > start and LETTER.search(text, start, end):
+            out.append((start, end))
+    return out
+
+
 def make_pysbd() -> Callable[[str], Spans] | None:
     try:
         import pysbd
     except ImportError:
         return None
     segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
-
-    def spans(text: str) -> Spans:
-        out = []
-        for span in segmenter.segment(text):
-            body = text[span.start : span.end]
-            start = span.start + len(body) - len(body.lstrip())
-            end = span.start + len(body.rstrip())
-            if end > start and LETTER.search(text, start, end):
-                out.append((start, end))
-        return out
-
-    return spans
+    return lambda text: pysbd_spans(segmenter, text)
 
 
 def accuracy(predict: Callable[[str], Spans], cases: list[dict]) -> dict:

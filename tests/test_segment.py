@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.segmentation import pysbd_spans
 from store.segment import Sentence, segment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,15 +244,6 @@ def test_megabyte_text_segments():
 # Accuracy against pysbd
 
 
-def pysbd_spans(segmenter, text: str) -> list[tuple[int, int]]:
-    spans = []
-    for span in segmenter.segment(text):
-        body = text[span.start : span.end]
-        start = span.start + len(body) - len(body.lstrip())
-        end = span.start + len(body.rstrip())
-        if end > start and LETTER.search(text, start, end):
-            spans.append((start, end))
-    return spans
 
 
 def score(predict) -> tuple[float, float]:
