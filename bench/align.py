@@ -195,7 +195,8 @@ def library_path() -> Path:
 # --------------------------------------------------------------------------- quality
 
 
-def _joined(sentences: list[str]) -> tuple[str, list[tuple[int, int]]]:
+def joined(sentences: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """One paragraph of sentences separated by single spaces, and their spans (also used by the tests)."""
     text, spans = "", []
     for s in sentences:
         if text:
@@ -220,11 +221,11 @@ def labelled_cases() -> list[dict]:
     cases = [dict(a=a, sa=sa, b=b, sb=sb, gold={(p["a"], p["b"]) for p in real["pairs"]},
                   optional={(p["a"], p["b"]) for p in real["optional"]}, unrelated=False)]
     for c in data["constructed"]:
-        (ca, csa), (cb, csb) = _joined(c["a"]), _joined(c["b"])
+        (ca, csa), (cb, csb) = joined(c["a"]), joined(c["b"])
         cases.append(dict(a=ca, sa=csa, b=cb, sb=csb, gold={tuple(p) for p in c["pairs"]},
                           optional={tuple(p) for p in c.get("optional", [])}, unrelated=c.get("unrelated", False)))
     for c in data["unrelated_to_real"]:
-        cb, csb = _joined(c["b"])
+        cb, csb = joined(c["b"])
         cases.append(dict(a=a, sa=sa, b=cb, sb=csb, gold=set(), optional=set(), unrelated=True))
     return cases
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import store.align as align_mod
+from bench.align import joined
 from store.align import (
     MIN_RUN, Alignment, align_texts, alignment, index_article, normalised_words, shingle_hashes, sources,
 )
@@ -28,17 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = json.loads((ROOT / "tests" / "data" / "alignment.json").read_text(encoding="utf-8"))
 REAL = DATA["real"]
 A_FILE, B_FILE = Path(REAL["a_file"]).name, Path(REAL["b_file"]).name
-
-
-def joined(sentences: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    """One paragraph of sentences separated by single spaces, and their spans."""
-    text, spans = "", []
-    for s in sentences:
-        if text:
-            text += " "
-        spans.append((len(text), len(text) + len(s)))
-        text += s
-    return text, spans
 
 
 def file_side(rel: str) -> tuple[str, list[tuple[int, int]]]:
