@@ -39,9 +39,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
-from sqlite_utils import Database
-
-from store.db import StoreError
+from store.db import Database, StoreError
 
 ADJUDICATED = "adjudicated"
 

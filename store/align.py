@@ -51,9 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
 
-from sqlite_utils import Database
-
-from store.db import StoreError, is_readonly, now, write
+from store.db import Database, StoreError, is_readonly, now, write
 
 __all__ = [
     "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article", "normalised_words",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from difflib import SequenceMatcher
 
-from sqlite_utils import Database
+from store.db import Database
 
 ANCHOR_CONTEXT = 32  # characters of prefix/suffix kept with every annotation
 MIN_SCORE = 0.75

@@ -12,10 +12,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from store.anchor import ANCHOR_CONTEXT, anchor_row
-from store.db import StoreError, now, write
+from store.db import Database, StoreError, now, write
 from store.files import clean
 
 _COLUMNS = ("id", "article_id", "sentence", "start", "end", "exact", "prefix", "suffix",

@@ -16,10 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from store.annotate import _COLUMNS, _SELECT, _Recorder
-from store.db import StoreError, write
+from store.db import Database, StoreError, write
 from store.files import clean
 
 # Keys the reader and library already bind (store/library.Tag.letter shows a tag's key in capitals,

@@ -10,6 +10,7 @@ queue behind the busy timeout instead of failing with "database is locked".
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import sys
@@ -22,8 +23,8 @@ from store.errors import StoreError
 
 def _import_sqlite_utils():
     """sqlite-utils imports numpy whenever it is installed, only to store numpy values, which
-    pressmark never does; that costs about 100 ms of every start for people who have numpy (most
-    researchers do). Hide numpy during that one import."""
+    pressmark never does; that costs about 100 ms for people who have numpy (most researchers do).
+    Hide numpy during that one import."""
     if "numpy" in sys.modules:
         import sqlite_utils
     else:
@@ -32,10 +33,41 @@ def _import_sqlite_utils():
             import sqlite_utils
         finally:
             del sys.modules["numpy"]
-    return sqlite_utils.Database
+    return sqlite_utils
 
 
-Database = _import_sqlite_utils()
+class Database:
+    """An open pressmark database: the ``sqlite3`` connection every query goes through.
+
+    Not ``sqlite_utils.Database`` itself, because importing sqlite-utils costs more
+    than the rest of the TUI's start-up beyond Textual (bench/README.md). Its table
+    helpers are one step away, imported on first use: ``db["table"]`` or ``db.utils``.
+    """
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    @functools.cached_property
+    def utils(self):
+        """The same connection seen through ``sqlite_utils.Database``."""
+        return _import_sqlite_utils().Database(self.conn, execute_plugins=False)
+
+    def __getitem__(self, table: str):
+        return self.utils[table]
+
+    def execute(self, sql: str, parameters=()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+    def executescript(self, script: str) -> sqlite3.Cursor:
+        """Statement by statement inside an open transaction (``sqlite3``'s own would commit it)."""
+        return self.utils.executescript(script)
+
+    def table_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+    def close(self) -> None:
+        self.conn.close()
+
 
 BUSY_TIMEOUT_S = 30.0
 
@@ -423,7 +455,7 @@ def connect(path: str | Path, *, readonly: bool | None = None, target: int = SCH
     else:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     try:
-        db = Database(conn, execute_plugins=False)
+        db = Database(conn)
         version = schema_version(db)  # the first read: fails here on a non-database
         if version > SCHEMA_VERSION:
             raise StoreError(

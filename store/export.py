@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from sqlite_utils import Database
-
-from store.db import StoreError, db_path
+from store.db import Database, StoreError, db_path
 from store.files import ARTICLE_SUFFIXES, safe_name
 
 CSV_COLUMNS = ("article", "title", "sentence", "start", "end", "tag", "speaker", "text", "note",

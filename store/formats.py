@@ -46,10 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from sqlite_utils import Database
-
 from store.annotate import _Recorder
-from store.db import StoreError, write
+from store.db import Database, StoreError, write
 from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, write_atomically
 from store.merge import Applier, ApplyReport, match_article
 

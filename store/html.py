@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-
 _BLOCK_TAGS = frozenset(
     """
     address article aside blockquote body caption center dd details dialog dir div dl dt

@@ -6,9 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
-
-from store.db import StoreError
+from store.db import Database, StoreError
 
 if TYPE_CHECKING:  # imported where used: the library screen starts without them
     from store.speakers import Speaker

@@ -37,12 +37,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from store.align import index_article, shingle_hashes
 from store.anchor import ANCHOR_CONTEXT, _Article
 from store.annotate import _COLUMNS, _Recorder, _row
-from store.db import StoreError, connect, db_path, is_readonly, now, write
+from store.db import Database, StoreError, connect, db_path, is_readonly, now, write
 from store.files import clean, safe_name
 from store.segment import Sentence, segment
 

@@ -62,7 +62,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlite_utils import Database
+from store.db import Database
 
 __all__ = ["Speaker", "attribute", "backfill_speakers", "sentence_speakers", "store_speakers"]
 

@@ -57,9 +57,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from store.db import is_readonly, now, write
+from store.db import Database, is_readonly, now, write
 from store.errors import StoreError
 from store.speakers import Speaker, sentence_speakers
 

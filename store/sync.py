@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlite_utils import Database
-
 from store.align import index_article, shingle_hashes
 from store.anchor import reanchor
-from store.db import StoreError, db_path, is_readonly, now, write
+from store.db import Database, StoreError, db_path, is_readonly, now, write
 from store.files import MAX_SIZE, ArticleText, Skipped, find_article_files, read_article, safe_name
 from store.segment import Sentence, segment
 from store.speakers import Speaker, attribute, store_speakers

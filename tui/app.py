@@ -8,14 +8,13 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sqlite_utils import Database
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from store import annotate
 from store.annotate import Action
-from store.db import StoreError, is_readonly
+from store.db import Database, StoreError, is_readonly
 from store.library import Tag, article_file, tags
 
 

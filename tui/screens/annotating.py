@@ -20,9 +20,9 @@ from textual.widgets import Input
 
 from store import annotate
 from store.db import connect
-from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
 from store.library import ArticleView as Article
 from store.library import Tag, article_view, others_tags, save_position, sentence_annotations
+from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
 from tui.app import reports_failure
 from tui.widgets.article_view import ArticleView
 

@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from store.library import list_articles, progress_by_annotator, skipped_files
-from tui.widgets.banner import readonly_banner
 from tui.widgets.article_list import ArticleList
+from tui.widgets.banner import readonly_banner
 
 SKIPPED_SHOWN = 8
 
