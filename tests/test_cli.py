@@ -13,7 +13,7 @@ from tui.cli import cli
 
 from conftest import REAL_ARTICLES
 
-SUBCOMMANDS = sorted(cli.commands)
+SUBCOMMANDS = cli.list_commands(None)  # includes the commands whose modules load on first use
 
 
 def one_error_line(result) -> str:
@@ -48,6 +48,19 @@ def export_rows(run, *extra: str) -> list[dict]:
 
 def test_expected_commands_exist():
     assert {"open", "sync", "list", "show", "tag", "untag", "export"} <= set(SUBCOMMANDS)
+
+
+def test_lazy_command_table_matches_what_the_modules_define():
+    """LAZY_COMMANDS must name exactly the commands each cli_* module adds, or a command goes missing."""
+    import importlib
+
+    from tui.cli import LAZY_COMMANDS
+
+    for module in set(LAZY_COMMANDS.values()):
+        importlib.import_module(module)
+    defined = {name: cmd.callback.__module__ for name, cmd in cli.commands.items()
+               if cmd.callback.__module__ != "tui.cli"}
+    assert defined == LAZY_COMMANDS
 
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], *([c, "--help"] for c in SUBCOMMANDS)])

@@ -7,15 +7,17 @@ import gc
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from store import annotate
-from store.annotate import Action
 from store.db import Database, StoreError, is_readonly
 from store.library import Tag, article_file, tags
+
+if TYPE_CHECKING:
+    from store.annotate import Action
 
 
 def reports_failure(action: Callable) -> Callable:
@@ -38,7 +40,9 @@ class PressmarkApp(App):
     """Library, reader and compare screens over one pressmark database."""
 
     TITLE = "pressmark"
-    CSS_PATH = "app.tcss"
+    # The library's styles load with the app's: a screen's own CSS_PATH makes Textual re-parse every
+    # stylesheet when that screen first appears, which would land on start-up.
+    CSS_PATH = ["app.tcss", "screens/library.tcss"]
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("u", "undo", "Undo"),
@@ -85,13 +89,17 @@ class PressmarkApp(App):
     def action_undo(self) -> None:
         if self.refuse_if_readonly():
             return
-        self._replay(annotate.undo(self.db, self.acting_annotator), "Undid", "Nothing to undo")
+        from store.annotate import undo
+
+        self._replay(undo(self.db, self.acting_annotator), "Undid", "Nothing to undo")
 
     @reports_failure
     def action_redo(self) -> None:
         if self.refuse_if_readonly():
             return
-        self._replay(annotate.redo(self.db, self.acting_annotator), "Redid", "Nothing to redo")
+        from store.annotate import redo
+
+        self._replay(redo(self.db, self.acting_annotator), "Redid", "Nothing to redo")
 
     def _replay(self, action: Action | None, verb: str, nothing: str) -> None:
         if action is None:

@@ -6,9 +6,8 @@ starts as fast as Python and sqlite-utils allow.
 
 from __future__ import annotations
 
-import csv
 import getpass
-import json
+import importlib
 import os
 import sqlite3
 import sys
@@ -50,11 +49,29 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+# Commands kept in their own modules, imported only when one of them runs or help lists them,
+# so that opening the reader does not pay for them.
+LAZY_COMMANDS = {
+    "compare": "tui.cli_align", "sources": "tui.cli_align",
+    "suggest": "tui.cli_suggest", "cues": "tui.cli_suggest",
+    "annotators": "tui.cli_team", "merge": "tui.cli_team", "agree": "tui.cli_team", "import": "tui.cli_team",
+    "tags": "tui.cli_team",
+}
+
+
 class DefaultToOpen(click.Group):
     """``pressmark DIR`` means ``pressmark open DIR``, and bare ``pressmark`` opens ./articles."""
 
+    def list_commands(self, ctx):
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in LAZY_COMMANDS:
+            importlib.import_module(LAZY_COMMANDS[name])  # its @cli.command()s add themselves
+        return self.commands.get(name)
+
     def resolve_command(self, ctx, args):
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-"):
             args = ["open", *args]
         return super().resolve_command(ctx, args)
 
@@ -168,8 +185,12 @@ def list_cmd(obj: Context, fmt: str) -> None:
              **{n: a.counts.get(n, 0) for n in names}, "annotated": a.annotated, "status": a.status}
             for a in list_articles(obj.db)]
     if fmt == "json":
+        import json
+
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif fmt == "csv":
+        import csv
+
         from store.export import neutralise
 
         writer = csv.writer(sys.stdout)
@@ -221,6 +242,8 @@ def show(obj: Context, article: str, fmt: str) -> None:
                   "speaker": (sp := view.speakers.get(s.n)) and sp.name, "speaker_role": sp and sp.role}
                  for s in view.sentences]
     if fmt == "json":
+        import json
+
         click.echo(json.dumps({"article": view.file, "title": view.title, "sentences": sentences},
                               ensure_ascii=False, indent=2))
         return
@@ -318,10 +341,6 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
         return
     count = export_csv(obj.db, output, flt, raw=raw)
     click.echo(f"{count} rows written to {safe(output)}", err=True)
-
-
-# Commands kept in their own modules; importing them adds them to `cli`.
-from tui import cli_align, cli_suggest, cli_team  # noqa: E402,F401
 
 
 def main() -> None:

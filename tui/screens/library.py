@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from store.library import list_articles, progress_by_annotator, skipped_files
 from tui.widgets.article_list import ArticleList
 from tui.widgets.banner import readonly_banner
+
+if TYPE_CHECKING:
+    from textual.widgets import Input
 
 SKIPPED_SHOWN = 8
 
@@ -27,7 +31,7 @@ SORTS = {
 class LibraryScreen(Screen):
     """Pick an article to read, or two to compare."""
 
-    CSS_PATH = "library.tcss"
+    # Styles: screens/library.tcss, loaded with the app's (see PressmarkApp.CSS_PATH).
     BINDINGS = [
         Binding("enter", "open", "Read"),
         Binding("space", "mark", "Mark"),
@@ -51,13 +55,12 @@ class LibraryScreen(Screen):
         super().__init__()
         self.sort = "file"
         self.query_text = ""
+        self.team: list[tuple[str, int, int]] = []  # (annotator, articles, sentences tagged)
 
     def compose(self) -> ComposeResult:
         if self.app.readonly:
             yield readonly_banner()
         yield Static(id="header", classes="title-bar")
-        yield Input(placeholder="Filter by title or text (Enter to apply, Escape to clear)", id="filter",
-                    classes="search-input")
         yield Static(id="columns")
         yield ArticleList(self.app.codebook, id="articles")
         yield Static(id="skipped")
@@ -83,12 +86,24 @@ class LibraryScreen(Screen):
     def reload(self) -> None:
         """Re-read the list (counts change while reading) and keep the cursor on the same article."""
         current = self.table.current
-        articles = sorted(list_articles(self.app.db, self.app.annotator, self.query_text or None),
-                          key=SORTS[self.sort])
+        articles = list_articles(self.app.db, self.app.annotator, self.query_text or None)
+        if self.sort != "file":  # list_articles gives file order
+            articles.sort(key=SORTS[self.sort])
         self.table.set_articles(articles, keep_id=current.id if current else None)
         self._draw_columns()
         self.update_header()
         self._show_skipped()
+        self.call_after_refresh(self._load_team)
+        if not articles:
+            self.set_status("No articles match the filter (Escape clears it)" if self.query_text else
+                            "No articles yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
+        else:
+            self.set_status("Enter read · space mark · s side by side · b best source · / filter · ? help")
+
+    def _load_team(self) -> None:
+        """Everyone's progress for the header: after the list is on screen, as it scans every counter."""
+        self.team = progress_by_annotator(self.app.db)
+        self.update_header()
 
     def _show_skipped(self) -> None:
         """The files the last sync could not import, with why (names are stored escaped)."""
@@ -116,16 +131,11 @@ class LibraryScreen(Screen):
         if self.table.marked:
             text.append(f"  {len(self.table.marked)} marked", "bold")
         text.append(f"\nannotator: {self.app.annotator}  database: {self.app.db_path}", "dim")
-        team = progress_by_annotator(self.app.db)
+        team = self.team
         if len(team) > 1 or (team and team[0][0] != self.app.annotator):
             text.append("  progress: " + " · ".join(f"{who} {sentences} in {articles}"
                                                     for who, articles, sentences in team), "dim")
         self.query_one("#header", Static).update(text)
-        if not count:
-            self.set_status("No articles match the filter (Escape clears it)" if self.query_text else
-                            "No articles yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
-        else:
-            self.set_status("Enter read · space mark · s side by side · b best source · / filter · ? help")
 
     def set_status(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(message, no_wrap=True, overflow="ellipsis"), layout=False)
@@ -191,7 +201,15 @@ class LibraryScreen(Screen):
         self.app.push_screen(AgreementScreen())
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        boxes = self.query("#filter")
+        if boxes:
+            box = boxes.first()
+        else:  # made on first use: an Input costs start-up time that most sessions never need back
+            from textual.widgets import Input
+
+            box = Input(placeholder="Filter by title or text (Enter to apply, Escape to clear)", id="filter",
+                        classes="search-input")
+            self.mount(box)
         box.add_class("-visible")
         box.focus()
 
@@ -202,9 +220,9 @@ class LibraryScreen(Screen):
         self.reload()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.remove_class("-visible")
-        box.value = ""
+        for box in self.query("#filter"):
+            box.remove_class("-visible")
+            box.value = ""
         self.table.focus()
         if self.query_text:
             self.query_text = ""

@@ -1,0 +1,66 @@
+"""Guards for the structural reasons start-up is fast (issue 6; figures in bench/README.md).
+
+Start-up is import-bound, so what the library screen imports is pinned here; the library's
+queries are pinned to their covering indexes, so 10,000 articles do not mean reading 10,000 texts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from store.db import connect
+
+# Not needed to paint the library; each costs start-up time (measured with python -X importtime).
+HEAVY = ("sqlite_utils", "numpy", "store.annotate", "store.files", "store.speakers", "store.suggest",
+         "store.align", "tui.cli_align", "tui.cli_suggest", "tui.cli_team",
+         "tui.screens.reader")
+
+
+def test_library_start_path_imports_nothing_heavy():
+    code = ("import sys, tui.cli, tui.app, tui.screens.library; "
+            f"print(sorted(m for m in sys.modules if m in {HEAVY!r}))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def _plan(db, sql: str, params=()) -> str:
+    return " | ".join(row[3] for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+
+@pytest.fixture
+def db(tmp_path):
+    return connect(tmp_path / "plans.db")
+
+
+def test_article_listing_reads_only_its_covering_index(db, monkeypatch):
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    from store.library import list_articles
+
+    list_articles(db, "alice")
+    listing = [s for s in statements if "FROM articles" in s]
+    assert len(listing) == 1
+    assert "COVERING INDEX articles_listing" in _plan(db, listing[0])
+
+
+def test_one_annotators_counters_are_a_search_not_a_scan(db):
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    from store.library import list_articles
+
+    list_articles(db, "alice")
+    counters = [s for s in statements if "FROM progress" in s]
+    assert len(counters) == 1
+    assert _plan(db, counters[0]).startswith("SEARCH progress USING COVERING INDEX progress_annotator")
+
+
+def test_library_css_loads_with_the_app_so_the_first_screen_does_not_reparse():
+    from tui.app import PressmarkApp
+    from tui.screens.library import LibraryScreen
+
+    assert "screens/library.tcss" in PressmarkApp.CSS_PATH
+    assert not LibraryScreen.CSS_PATH
