@@ -225,7 +225,8 @@ class Terminal:
             if time.monotonic() > deadline:
                 raise AssertionError(f"never saw {text!r} on screen")
             if not self._read(0.2):
-                raise AssertionError(f"program ended before showing {text!r}")
+                raise AssertionError(f"program ended before showing {text!r}; it wrote last: "
+                                     f"{bytes(self.output[-2000:])!r}")
 
     def alive(self) -> bool:
         pid, status = os.waitpid(self.pid, os.WNOHANG)

@@ -61,7 +61,7 @@ def test_tag_survives_sigkill_right_after_saved(tmp_path, keys, expected):
         (corpus / src.name).write_bytes(src.read_bytes())
     term = Terminal(["--db", "k.db", "open", "articles"], tmp_path)
     try:
-        term.wait_for("Enter read")
+        term.wait_for("articles synced")  # the sync runs after the library is up
         term.press("\r")
         term.wait_for("sentences")
         term.press("j")

@@ -83,7 +83,7 @@ def test_edited_then_removed_article_through_the_cli(tmp_path):
     article.write_text(EDITED)
     out = ok("sync", "articles", cwd=tmp_path).splitlines()
     assert "report.txt: 1 annotation(s) could not be re-anchored and are kept as orphans" in out
-    assert out[-1] == "0 added, 1 changed, 0 unchanged, 0 skipped"
+    assert out[-1] == "0 added, 1 changed, 0 unchanged, 0 skipped, 1 annotation(s) orphaned"
     after = sentence_numbers(tmp_path, "report")
     assert after[SAME] == before[SAME] + 2 and after[LIGHT_NEW] == before[LIGHT] + 2
     rows = {r["tag"]: r for r in exported(tmp_path)}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
+import importlib
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +39,14 @@ def reports_failure(action: Callable) -> Callable:
     return wrapper
 
 
+# Modules the library does not need but the reader does; see PressmarkApp._warm_up.
+WARM_UP = ("store.annotate", "store.speakers", "store.suggest", "tui.screens.reader")
+
+
+class _SyncCancelled(Exception):
+    pass
+
+
 class PressmarkApp(App):
     """Library, reader and compare screens over one pressmark database."""
 
@@ -49,13 +60,17 @@ class PressmarkApp(App):
         Binding("ctrl+r", "redo", "Redo", show=False),
     ]
 
-    def __init__(self, db: Database, *, annotator: str, db_path: str | Path):
+    def __init__(self, db: Database, *, annotator: str, db_path: str | Path, sync_folder: str | None = None,
+                 max_size: int | None = None):
         super().__init__()
         self.db = db
         self.annotator = annotator
         self.db_path = str(db_path)
         self.codebook: list[Tag] = tags(db)
         self.readonly = is_readonly(db)
+        self.sync_folder = sync_folder  # synced in the background once the library is up
+        self.syncing: str | None = None  # what a running sync has got to, for the library's status line
+        self.max_size = max_size
 
     @property
     def acting_annotator(self) -> str:
@@ -74,9 +89,73 @@ class PressmarkApp(App):
         self.push_screen(LibraryScreen())
 
     def on_ready(self) -> None:
+        threading.Thread(target=self._warm_up, name="pressmark-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        """Import what opening an article needs while the library is on screen, off the UI thread:
+        start-up does not wait for it and the first article opens as fast as the next."""
+        for module in WARM_UP:
+            importlib.import_module(module)
         # Everything loaded so far lives as long as the app: keep it out of the garbage collector's
         # full passes, which otherwise pause keypresses for 50-100 ms now and then.
-        gc.freeze()
+        with contextlib.suppress(RuntimeError):  # the app already quit
+            self.call_from_thread(gc.freeze)
+
+    # -- syncing the article folder ---------------------------------------------------
+    def start_pending_sync(self) -> None:
+        """Start the sync asked for on the command line; the library calls this once it is on screen."""
+        folder, self.sync_folder = self.sync_folder, None
+        if folder:
+            self.start_sync(folder)
+
+    def start_sync(self, folder: str) -> None:
+        """Sync ``folder`` in a thread with its own connection; progress and the outcome go to the status line."""
+        if self.readonly:
+            self.notify(f"Read-only database: not syncing {folder}; reading what it holds", markup=False)
+            return
+        self._sync_progress(f"Syncing {folder}…")
+        self.run_worker(lambda: self._sync(folder), thread=True, group="sync", exit_on_error=False)
+
+    def _sync(self, folder: str) -> None:
+        from textual.worker import get_current_worker
+
+        from store.db import connect
+        from store.sync import sync
+        from tui.cli import sync_summary
+
+        worker = get_current_worker()
+
+        def progress(i: int, file: str) -> None:
+            if worker.is_cancelled:  # the app is quitting: stop; sync rolls back the unwritten batch
+                raise _SyncCancelled
+            if i and i % 500 == 0:
+                self.call_from_thread(self._sync_progress, f"Syncing {folder}: {i:,} files checked…")
+
+        limits = {"max_size": self.max_size} if self.max_size else {}  # else store.sync's default
+        db = None
+        try:
+            db = connect(self.db_path)
+            report = sync(db, folder, progress=progress, **limits)
+        except _SyncCancelled:
+            return
+        except (StoreError, sqlite3.Error, OSError) as exc:
+            self.call_from_thread(self._synced, f"Sync of {folder} failed: {exc}")
+            return
+        finally:
+            if db is not None:
+                db.close()
+        self.call_from_thread(self._synced, f"{folder} synced: {sync_summary(report)}")
+
+    def _sync_progress(self, message: str) -> None:
+        self.syncing = message
+        self.report(message)
+
+    def _synced(self, summary: str) -> None:
+        self.syncing = None
+        reload = getattr(self.screen, "reload", None)
+        if reload:  # the library; other screens re-read when they come back
+            reload()
+        self.report(summary)
 
     # -- actions that work on every screen ------------------------------------------
     def action_help(self) -> None:

@@ -96,16 +96,23 @@ def cli(ctx: click.Context, db_path: str, annotator: str, readonly: bool) -> Non
         ctx.invoke(open_cmd)
 
 
-def _print_sync(report, err: bool = False) -> None:
-    echo = lambda msg: click.echo(msg, err=err)  # noqa: E731
+def _print_sync(report) -> None:
+    echo = click.echo
     for file, reason in report.skipped:
         echo(f"skipped {safe(file)}: {reason}")
     for file, lost in report.orphaned:
         echo(f"{safe(file)}: {lost} annotation(s) could not be re-anchored and are kept as orphans")
     for file in report.missing:
         echo(f"missing {safe(file)}: file has gone; its annotations are kept")
-    echo(f"{len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged, "
-         f"{len(report.skipped)} skipped" + (f", {len(report.missing)} missing" if report.missing else ""))
+    echo(sync_summary(report))
+
+
+def sync_summary(report) -> str:
+    """One line for a ``SyncReport``: what the CLI prints last and the reader's status line shows."""
+    orphaned = sum(lost for _, lost in report.orphaned)
+    return (f"{len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged, "
+            f"{len(report.skipped)} skipped" + (f", {len(report.missing)} missing" if report.missing else "")
+            + (f", {orphaned} annotation(s) orphaned" if orphaned else ""))
 
 
 def safe(text: str) -> str:
@@ -113,18 +120,18 @@ def safe(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _sync(obj: Context, folder: str, max_size: int, err: bool = False):
+def _sync(obj: Context, folder: str, max_size: int):
     from store.sync import sync
 
-    show = sys.stderr.isatty() if err else sys.stdout.isatty()
+    show = sys.stdout.isatty()
 
     def progress(i: int, file: str) -> None:
         if show and i % 200 == 0 and i:
-            click.echo(f"\r{i} files…", nl=False, err=err)
+            click.echo(f"\r{i} files…", nl=False)
 
     report = sync(obj.db, folder, max_size=max_size, progress=progress)
     if show and report.seen >= 200:
-        click.echo("\r", nl=False, err=err)
+        click.echo("\r", nl=False)
     return report
 
 
@@ -139,18 +146,19 @@ folder_argument = click.argument("folder", default=DEFAULT_DIR, type=click.Path(
 @max_size_option
 @pass_ctx
 def open_cmd(obj: Context, folder: str = DEFAULT_DIR, max_size: int = 20) -> None:
-    """Sync FOLDER (default ./articles) and open the full-screen reader."""
-    from store.db import is_readonly
+    """Open the full-screen reader and sync FOLDER (default ./articles) into the database.
 
-    if Path(folder).is_dir() and is_readonly(obj.db):
-        click.echo(f"{safe(obj.db_path)} is read-only: not syncing {safe(folder)}; opening it to read", err=True)
-    elif Path(folder).is_dir():
-        _print_sync(_sync(obj, folder, max_size * 1024 * 1024, err=True), err=True)
-    elif folder != DEFAULT_DIR:
-        raise click.BadParameter(f"{folder}: no such folder", param_hint="FOLDER")
+    The sync runs in the background: the library shows at once, with the sync's
+    progress on its status line, and fills in as the sync finishes.
+    """
+    if not Path(folder).is_dir():
+        if folder != DEFAULT_DIR:
+            raise click.BadParameter(f"{folder}: no such folder", param_hint="FOLDER")
+        folder = None
     from tui.app import PressmarkApp
 
-    PressmarkApp(obj.db, annotator=obj.annotator, db_path=obj.db_path).run()
+    PressmarkApp(obj.db, annotator=obj.annotator, db_path=obj.db_path, sync_folder=folder,
+                 max_size=max_size * 1024 * 1024).run()
 
 
 @cli.command()

@@ -244,6 +244,8 @@ class AnnotatingScreen(Screen):
 
     # -- suggestions ----------------------------------------------------------------------
     def refresh_suggestions(self, view: ArticleView) -> None:
+        if not self.is_attached:  # the worker finished after the reader was closed
+            return
         view.article.suggestions = suggestions_by_sentence(self.app.db, view.article.id, self.annotator)
         view.refresh_all()
         self.show_position()

@@ -76,6 +76,7 @@ class LibraryScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.reload()
+        self.app.start_pending_sync()
 
     def on_resize(self, event: Resize) -> None:
         self.call_after_refresh(self._draw_columns)
@@ -94,7 +95,9 @@ class LibraryScreen(Screen):
         self.update_header()
         self._show_skipped()
         self.call_after_refresh(self._load_team)
-        if not articles:
+        if self.app.syncing:
+            self.set_status(self.app.syncing)
+        elif not articles:
             self.set_status("No articles match the filter (Escape clears it)" if self.query_text else
                             "No articles yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
         else:

@@ -1,0 +1,129 @@
+"""Pilot tests of `pressmark open FOLDER`: the library shows at once and the folder syncs in the background."""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+from tui_helpers import ME, SIZE, library, library_ready, open_reader, status, sync_test, tag_rows, wait_for
+
+import store.sync
+from store.db import connect
+from store.sync import sync
+from tui.app import PressmarkApp
+from tui.screens.library import LibraryScreen
+
+ARTICLES = Path(__file__).resolve().parent.parent / "articles"
+
+
+def _folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    shutil.copytree(ARTICLES, folder)
+    return folder
+
+
+def _app(path: Path, folder: Path | None, readonly: bool | None = None) -> PressmarkApp:
+    return PressmarkApp(connect(path, readonly=readonly), annotator=ME, db_path=path,
+                        sync_folder=str(folder) if folder else None)
+
+
+@sync_test
+async def test_open_syncs_the_folder_in_the_background_and_fills_the_library(tmp_path):
+    folder = _folder(tmp_path)
+    app = _app(tmp_path / "bg.db", folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
+        await app.workers.wait_for_complete()
+        await library_ready(pilot)
+        assert sorted(a.file for a in library(app).articles) == sorted(p.name for p in folder.iterdir())
+        assert status(app.screen) == f"{folder} synced: 2 added, 0 changed, 0 unchanged, 0 skipped"
+        view = await open_reader(pilot)  # the synced articles are readable and taggable at once
+        await pilot.press("f")
+        await pilot.pause()
+        assert tag_rows(app.db) == [(view.article.id, view.cursor, "finding", ME)]
+
+
+def test_library_says_a_sync_is_running_until_it_reports(tmp_path, monkeypatch):
+    folder = _folder(tmp_path)
+    release = threading.Event()
+
+    def slow_sync(*args, **kwargs):  # the real sync, once the test has looked at the screen
+        release.wait(30)
+        return real_sync(*args, **kwargs)
+
+    real_sync = store.sync.sync
+    monkeypatch.setattr(store.sync, "sync", slow_sync)
+
+    @sync_test
+    async def run():
+        app = _app(tmp_path / "bg.db", folder)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.syncing)
+            await pilot.pause()
+            assert status(app.screen) == f"Syncing {folder}…"
+            app.screen.reload()  # e.g. back from the reader: still says so
+            assert status(app.screen) == f"Syncing {folder}…"
+            release.set()
+            await app.workers.wait_for_complete()
+            await wait_for(pilot, lambda: app.syncing is None)
+            assert status(app.screen).startswith(f"{folder} synced: 2 added")
+            assert len(library(app).articles) == 2
+
+    run()
+
+
+@sync_test
+async def test_unchanged_folder_resyncs_quietly(tmp_path):
+    folder = _folder(tmp_path)
+    path = tmp_path / "bg.db"
+    sync(connect(path), folder)
+    app = _app(path, folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app.screen).endswith("0 added, 0 changed, 2 unchanged, 0 skipped")
+
+
+@sync_test
+async def test_read_only_database_is_not_synced(tmp_path):
+    folder = _folder(tmp_path)
+    path = tmp_path / "ro.db"
+    sync(connect(path), folder)
+    (folder / "new.txt").write_text("A new article. It should not be synced into a read-only database.\n")
+    app = _app(path, folder, readonly=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(library(app).articles) == 2
+        assert any("not syncing" in str(n.message) for n in app._notifications)
+
+
+@sync_test
+async def test_a_failed_sync_is_reported_not_raised(tmp_path):
+    folder = _folder(tmp_path)
+    app = _app(tmp_path / "bg.db", folder)
+    shutil.rmtree(folder)  # gone between the command line and the sync
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.screen.is_mounted)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert status(app.screen).startswith(f"Sync of {folder} failed: ")
+
+
+@sync_test
+async def test_suggestions_arriving_after_the_reader_closed_are_dropped(tmp_path):
+    """The suggestion worker can finish after the reader was closed; that must not crash the app."""
+    folder = _folder(tmp_path)
+    path = tmp_path / "late.db"
+    sync(connect(path), folder)
+    app = _app(path, None)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_reader(pilot)
+        reader = app.screen
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
+        reader.refresh_suggestions(view)  # what the worker's call_from_thread runs
+        await pilot.pause()
+        assert isinstance(app.screen, LibraryScreen)
