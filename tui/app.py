@@ -41,6 +41,7 @@ def reports_failure(action: Callable) -> Callable:
 
 # Modules the library does not need but the reader does; see PressmarkApp._warm_up.
 WARM_UP = ("store.annotate", "store.speakers", "store.suggest", "tui.screens.reader")
+WARM_UP_AFTER_S = 0.3
 
 
 class _SyncCancelled(Exception):
@@ -83,12 +84,17 @@ class PressmarkApp(App):
             self.report("Read-only database: you can read, search and export, but not tag")
         return self.readonly
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The library is the bottom of the screen stack (no blank default screen to build first)."""
         from tui.screens.library import LibraryScreen
 
-        self.push_screen(LibraryScreen())
+        return LibraryScreen()
 
     def on_ready(self) -> None:
+        # Ready comes before the first frame is drawn: a thread started now would compete with it.
+        self.set_timer(WARM_UP_AFTER_S, self._start_warm_up)
+
+    def _start_warm_up(self) -> None:
         threading.Thread(target=self._warm_up, name="pressmark-warm-up", daemon=True).start()
 
     def _warm_up(self) -> None:

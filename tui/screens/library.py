@@ -76,7 +76,7 @@ class LibraryScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.reload()
-        self.app.start_pending_sync()
+        self.call_after_refresh(self.app.start_pending_sync)  # once the list is drawn: not competing with it
 
     def on_resize(self, event: Resize) -> None:
         self.call_after_refresh(self._draw_columns)
