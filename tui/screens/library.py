@@ -92,6 +92,7 @@ class LibraryScreen(Screen):
             articles.sort(key=SORTS[self.sort])
         self.table.set_articles(articles, keep_id=current.id if current else None)
         self._draw_columns()
+        self.call_after_refresh(self._draw_columns)  # again once a scrollbar has come or gone
         self.update_header()
         self._show_skipped()
         self.call_after_refresh(self._load_team)

@@ -123,8 +123,11 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         row = y + int(self.scroll_offset.y)
         width = self.scrollable_content_region.width
-        if row >= len(self.articles):
-            return Strip.blank(width, self.rich_style)
+        if row >= len(self.articles):  # below the last article: one cached blank (rich_style walks the DOM)
+            key = ("blank", width, self.app.theme, self.has_focus)
+            if (strip := self._strips.get(key)) is None:
+                strip = self._strips[key] = Strip.blank(width, self.rich_style)
+            return strip
         article = self.articles[row]
         key = (row, width, self._generation, self.app.theme, row == self.cursor, self.has_focus,
                article.id in self.marked)
