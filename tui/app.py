@@ -8,9 +8,11 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from store import annotate
 from store.annotate import Action
@@ -34,6 +36,10 @@ def reports_failure(action: Callable) -> Callable:
     return wrapper
 
 
+IDLE_COLLECT_S = 0.25  # this long without a key or mouse event, the user is reading: collect garbage then
+FULL_COLLECT_BACKSTOP = 1000  # young collections between automatic full ones (Python's default: 10)
+
+
 class PressmarkApp(App):
     """Library, reader and compare screens over one pressmark database."""
 
@@ -52,6 +58,8 @@ class PressmarkApp(App):
         self.db_path = str(db_path)
         self.codebook: list[Tag] = tags(db)
         self.readonly = is_readonly(db)
+        self._collector: Timer | None = None
+        self._gc_threshold = gc.get_threshold()
 
     @property
     def acting_annotator(self) -> str:
@@ -71,8 +79,31 @@ class PressmarkApp(App):
 
     def on_ready(self) -> None:
         # Everything loaded so far lives as long as the app: keep it out of the garbage collector's
-        # full passes, which otherwise pause keypresses for 50-100 ms now and then.
+        # full passes. Those walk every other long-lived object (20-90 ms with a big article open),
+        # and every strip drawn adds to the count that triggers them, so left alone they land inside
+        # keypresses; they run when the user pauses instead (_collect_when_idle), and automatically
+        # only after input that never pauses.
         gc.freeze()
+        gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], FULL_COLLECT_BACKSTOP)
+
+    def on_unmount(self) -> None:
+        gc.set_threshold(*self._gc_threshold)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._collect_when_idle()
+        await super().on_event(event)
+
+    def _collect_when_idle(self) -> None:
+        """(Re)start the countdown to a full garbage collection: it runs once input pauses."""
+        if self._collector is None:
+            self._collector = self.set_timer(IDLE_COLLECT_S, self._collect, name="idle-gc")
+        else:
+            self._collector.reset()
+
+    def _collect(self) -> None:
+        self._collector = None
+        gc.collect()
 
     # -- actions that work on every screen ------------------------------------------
     def action_help(self) -> None:
