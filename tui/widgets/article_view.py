@@ -162,8 +162,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines))
         self.refresh()
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Called by the screen's layout pass right before it paints (the Resize event comes after that
+        # paint): laying out here puts the article's text into the reader's first frame.
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        self._fit_width()
+        return resized
+
     def on_resize(self, event: Resize) -> None:
-        # The first Resize comes right after mount, so this is also the first layout.
+        self._fit_width()
+
+    def _fit_width(self) -> None:
         if self.scrollable_content_region.width != self._layout_width:
             self.relayout()
             self.scroll_to_cursor(center=True)
