@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -51,6 +53,35 @@ class SentenceView:
     end: int
 
 
+class Sentences(Sequence):
+    """An article's sentences in order (sentence n at index n - 1), stored as columns.
+
+    A 1 MB article has about 12,000 sentences: three arrays of integers cost a fraction
+    of the time and memory of 12,000 objects (which the garbage collector would also walk),
+    and the reader's layout loops over the columns directly. Items are made on demand.
+    """
+
+    __slots__ = ("paras", "starts", "ends")
+
+    def __init__(self, rows: list[tuple[int, int, int]]) -> None:
+        """``rows``: (para, start, end) of sentences 1, 2, ... in order."""
+        paras, starts, ends = zip(*rows) if rows else ((), (), ())
+        self.paras, self.starts, self.ends = array("q", paras), array("q", starts), array("q", ends)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return SentenceView(i + 1, self.paras[i], self.starts[i], self.ends[i])
+
+    def __iter__(self) -> Iterator[SentenceView]:
+        return map(SentenceView, range(1, len(self) + 1), self.paras, self.starts, self.ends)
+
+
 @dataclass
 class ArticleView:
     """One article as the reader and ``show`` need it, for one annotator."""
@@ -59,7 +90,7 @@ class ArticleView:
     file: str
     title: str
     text: str
-    sentences: list[SentenceView]
+    sentences: Sentences
     tags: dict[int, set[str]] = field(default_factory=dict)  # sentence n -> tag names
     notes: dict[int, str] = field(default_factory=dict)  # sentence n -> note
     orphans: int = 0
@@ -161,8 +192,8 @@ def article_view(db: Database, article_id: int, annotator: str | None) -> Articl
                           (article_id,)).fetchone()
     if row is None:
         raise StoreError(f"no article with id {article_id}")
-    view = ArticleView(*row[:4], status=row[4], sentences=[SentenceView(*r) for r in db.conn.execute(
-        'SELECT n, para, start, "end" FROM sentences WHERE article_id = ? ORDER BY n', (article_id,))])
+    view = ArticleView(*row[:4], status=row[4], sentences=Sentences(db.conn.execute(
+        'SELECT para, start, "end" FROM sentences WHERE article_id = ? ORDER BY n', (article_id,)).fetchall()))
     ann_sql, ann_params = _annotator_filter(annotator)
     for n, tag, note, status in db.conn.execute(
         f"SELECT sentence, tag, note, status FROM annotations WHERE article_id = ?{ann_sql}",

@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from store.db import Database, StoreError, is_readonly
 from store.library import Tag, article_file, tags
@@ -42,6 +44,8 @@ def reports_failure(action: Callable) -> Callable:
 # Modules the library does not need but the reader does; see PressmarkApp._warm_up.
 WARM_UP = ("store.annotate", "store.speakers", "store.suggest", "tui.screens.reader")
 WARM_UP_AFTER_S = 0.3
+IDLE_COLLECT_S = 0.25  # this long without a key or mouse event, the user is reading: collect garbage then
+FULL_COLLECT_BACKSTOP = 1000  # young collections between automatic full ones (Python's default: 10)
 
 
 class _SyncCancelled(Exception):
@@ -72,6 +76,8 @@ class PressmarkApp(App):
         self.sync_folder = sync_folder  # synced in the background once the library is up
         self.syncing: str | None = None  # what a running sync has got to, for the library's status line
         self.max_size = max_size
+        self._collector: Timer | None = None
+        self._gc_threshold = gc.get_threshold()
 
     @property
     def acting_annotator(self) -> str:
@@ -91,8 +97,34 @@ class PressmarkApp(App):
         return LibraryScreen()
 
     def on_ready(self) -> None:
+        # Everything loaded so far lives as long as the app: keep it out of the garbage collector's
+        # full passes. Those walk every other long-lived object (20-90 ms with a big article open),
+        # and every strip drawn adds to the count that triggers them, so left alone they land inside
+        # keypresses; they run when the user pauses instead (_collect_when_idle), and automatically
+        # only after input that never pauses.
+        gc.freeze()
+        gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], FULL_COLLECT_BACKSTOP)
         # Ready comes before the first frame is drawn: a thread started now would compete with it.
         self.set_timer(WARM_UP_AFTER_S, self._start_warm_up)
+
+    def on_unmount(self) -> None:
+        gc.set_threshold(*self._gc_threshold)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._collect_when_idle()
+        await super().on_event(event)
+
+    def _collect_when_idle(self) -> None:
+        """(Re)start the countdown to a full garbage collection: it runs once input pauses."""
+        if self._collector is None:
+            self._collector = self.set_timer(IDLE_COLLECT_S, self._collect, name="idle-gc")
+        else:
+            self._collector.reset()
+
+    def _collect(self) -> None:
+        self._collector = None
+        gc.collect()
 
     def _start_warm_up(self) -> None:
         threading.Thread(target=self._warm_up, name="pressmark-warm-up", daemon=True).start()
@@ -102,10 +134,8 @@ class PressmarkApp(App):
         start-up does not wait for it and the first article opens as fast as the next."""
         for module in WARM_UP:
             importlib.import_module(module)
-        # Everything loaded so far lives as long as the app: keep it out of the garbage collector's
-        # full passes, which otherwise pause keypresses for 50-100 ms now and then.
         with contextlib.suppress(RuntimeError):  # the app already quit
-            self.call_from_thread(gc.freeze)
+            self.call_from_thread(gc.freeze)  # the new modules are long-lived too
 
     # -- syncing the article folder ---------------------------------------------------
     def start_pending_sync(self) -> None:

@@ -1,15 +1,17 @@
 """The article as wrapped sentences with a tag gutter, drawn through the Line API.
 
-Wrapping is done once per width into a flat list of display lines (plain
-tuples of offsets); ``render_line`` turns one of them into a ``Strip`` and
-caches it by everything that can change its look. So a 10,000-sentence
-article costs one pass on open and a handful of strips per keypress.
+``Layout`` (tui/widgets/layout.py) says which sentence and offsets each display
+line shows, wrapping sentences only when they are drawn; ``render_line`` turns a
+line into a ``Strip`` from styles built once per look and caches it by everything
+that can change it. So a 10,000-sentence article opens with one counting pass,
+and a keypress builds strips only for the lines it changed.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -24,54 +26,23 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from store.library import ArticleView as Article
-from store.library import Tag
-
-TEXT, NOTE, BLANK, OTHERS, SPEAKER = 0, 1, 2, 3, 4
-_WORDS = re.compile(r"\S+\s*")
-# Characters that are not exactly one cell wide: combining marks, East Asian wide and fullwidth
-# forms, emoji. Text without any (nearly all news text) is wrapped by character counts.
-_NOT_ONE_CELL = re.compile(
-    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0e31-\u0e3a\u1100-\u115f"
-    "\u200b-\u200f\u20d0-\u20ff\u231a-\u23ff\u2600-\u27bf\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff"
-    "\ufe00-\ufe2f\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U0001f000-\U0001faff\U00020000-\U0003fffd]")
+from store.library import Sentences, Tag
+from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
 
 
-def wrap(text: str, start: int, end: int, width: int) -> list[tuple[int, int]]:
-    """Greedy word wrap of ``text[start:end]`` into (a, b) offsets of at most ``width`` cells."""
-    width = max(width, 1)
-    piece = text[start:end]
-    if piece.isascii() or not _NOT_ONE_CELL.search(piece):  # one cell per character: wrap with str.rfind
-        out, pos = [], start
-        while end - pos > width:
-            cut = text.rfind(" ", pos, pos + width + 1)
-            if cut <= pos:
-                out.append((pos, pos + width))
-                pos += width
-            else:
-                out.append((pos, cut))
-                pos = cut + 1
-            while pos < end and text[pos] == " ":
-                pos += 1
-        if pos < end or not out:
-            out.append((pos, end))
-        return out
-    out, line_start, used = [], start, 0
-    for m in _WORDS.finditer(text, start, end):
-        word = m.group()
-        w = cell_len(word.rstrip())
-        if used and used + w > width:
-            out.append((line_start, m.start()))
-            line_start, used = m.start(), 0
-        while w > width:  # a word wider than the line: break it by characters
-            cells, i = 0, m.start() if line_start < m.start() else line_start
-            while i < m.end() and cells + cell_len(text[i]) <= width:
-                cells += cell_len(text[i])
-                i += 1
-            out.append((line_start, i))
-            line_start, w = i, cell_len(text[i:m.end()].rstrip())
-        used += cell_len(word)
-    out.append((line_start, end))
-    return [(a, b) for a, b in out if b > a] or [(start, end)]
+@dataclass(frozen=True, slots=True)
+class _Palette:
+    """Every style a line in one state (cursor or not, partner or not) is drawn with."""
+
+    line: Style  # the line's background; also blank cells
+    gutter: Style
+    text: Style
+    unaligned: Style  # text of a sentence with no partner in the other pane
+    note: Style  # notes, others' tags, speaker labels
+    tags: dict[str, Style]  # tag name -> its gutter letter
+    suggested: dict[str, Style]  # tag name -> its dim suggestion letter
+    shared: Style  # overlays on text: copied passages, search hits
+    match: Style
 
 
 class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
@@ -112,11 +83,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.highlighted: frozenset[int] = frozenset()  # partners of the other pane's cursor
         self.others: dict[int, str] = {}  # sentence -> a line of other annotators' tags, when shown
         self.show_suggestions = True
-        self._lines: list[tuple[int, int, int, int]] = []  # (kind, sentence n, a, b)
-        self._first_line: list[int] = [0]  # sentence n -> its first display line
+        self._lines = Layout("", Sentences([]), 1, lambda n: [], set())  # until the first Resize
         self._layout_width = -1
         self._generation = 0  # bumped whenever every cached strip is stale
+        self._versions: dict[int, int] = {}  # sentence n -> bumped when its tags or note change
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._palettes: dict[tuple, _Palette] = {}
 
     # -- layout -----------------------------------------------------------------
     @property
@@ -160,33 +132,27 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def _text_width(self) -> int:
         return max(self.scrollable_content_region.width - self.gutter_width, 10)
 
-    def _sentence_layout(self, n: int, width: int) -> list[tuple[int, int, int, int]]:
-        """Display lines of sentence ``n``: its wrapped text, then its note when notes are shown."""
-        s = self.article.sentences[n - 1]
-        lines = [(TEXT, n, a, b) for a, b in wrap(self.article.text, s.start, s.end, width)]
+    def _extra_lines(self, n: int, width: int) -> list[Line]:
+        """Lines under sentence ``n``'s text: who speaks, others' tags, and its note when notes are shown."""
+        lines: list[Line] = []
         if label := self._speaker_label(n):
             lines.extend((SPEAKER, n, a, b) for a, b in wrap(label, 0, len(label), width - 2))
         if n in self.others:
             lines.extend((OTHERS, n, a, b) for a, b in wrap(self.others[n], 0, len(self.others[n]), width - 2))
         note = self.article.notes.get(n) if self.show_notes else None
         if note:
-            for chunk_start, chunk_end in _note_chunks(note):
+            for chunk_start, chunk_end in note_chunks(note):
                 lines.extend((NOTE, n, a, b) for a, b in wrap(note, chunk_start, chunk_end, width - 2))
         return lines
 
     def relayout(self) -> None:
-        """Wrap every sentence for the current width (and note visibility)."""
-        width = self._text_width()
-        lines: list[tuple[int, int, int, int]] = []
-        first = [0] * (len(self.article.sentences) + 1)
-        para = None
-        for s in self.article.sentences:
-            if para is not None and s.para != para:
-                lines.append((BLANK, 0, 0, 0))
-            para = s.para
-            first[s.n] = len(lines)
-            lines.extend(self._sentence_layout(s.n, width))
-        self._lines, self._first_line = lines, first
+        """Lay the article out for the current width, notes and labels (sentences wrap when drawn)."""
+        width, article = self._text_width(), self.article
+        with_extras = set(self.others) | {n for n in article.speakers if self._speaker_label(n)}
+        if self.show_notes:
+            with_extras.update(article.notes)
+        self._lines = Layout(article.text, article.sentences, width, lambda n: self._extra_lines(n, width),
+                             with_extras)
         self._layout_width = self.scrollable_content_region.width
         self._relaid()
 
@@ -196,8 +162,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines))
         self.refresh()
 
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        # Called by the screen's layout pass right before it paints (the Resize event comes after that
+        # paint): laying out here puts the article's text into the reader's first frame.
+        resized = super()._size_updated(size, virtual_size, container_size, layout)
+        self._fit_width()
+        return resized
+
     def on_resize(self, event: Resize) -> None:
-        # The first Resize comes right after mount, so this is also the first layout.
+        self._fit_width()
+
+    def _fit_width(self) -> None:
         if self.scrollable_content_region.width != self._layout_width:
             self.relayout()
             self.scroll_to_cursor(center=True)
@@ -208,20 +183,14 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to_cursor()
 
     def refresh_sentence(self, n: int) -> None:
-        """Redraw after ``n``'s tags or note changed; only a changed note re-wraps, and only ``n``."""
-        if not 1 <= n < len(self._first_line):
+        """Redraw after ``n``'s tags or note changed: only ``n``'s lines, unless its line count changed."""
+        if not 1 <= n <= self._lines.count:
             return
-        first, last = self._sentence_lines(n)
-        lines = self._sentence_layout(n, self._text_width())
-        if lines == self._lines[first:last]:
+        self._versions[n] = self._versions.get(n, 0) + 1
+        if not self._lines.rewrap(n):
             self._refresh_sentence_lines(n)
             return
-        self._lines[first:last] = lines
-        shift = len(lines) - (last - first)
-        if shift:
-            for m in range(n + 1, len(self._first_line)):
-                self._first_line[m] += shift
-        self._relaid()
+        self._relaid()  # the lines below moved
         if n == self.cursor:
             self.scroll_to_cursor()  # a new note under the cursor sentence must come into view
 
@@ -229,16 +198,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._generation += 1
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._palettes.clear()  # the CSS changed: styles are built again, strips drawn again
+        self._generation += 1
+
     def _sentence_lines(self, n: int) -> tuple[int, int]:
         """First display line of sentence ``n`` and one past its last (notes included)."""
-        first = self._first_line[n]
-        last = first + 1
-        while last < len(self._lines) and self._lines[last][1] == n and self._lines[last][0] != BLANK:
-            last += 1
-        return first, last
+        return self._lines.first[n], self._lines.stop[n]
 
     def _refresh_sentence_lines(self, n: int) -> None:
-        if 1 <= n < len(self._first_line):
+        if 1 <= n <= self._lines.count:
             first, last = self._sentence_lines(n)
             self.refresh_lines(first - int(self.scroll_offset.y), last - first)
 
@@ -265,9 +235,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_to_region(Region(0, first, 1, last - first), animate=False, center=center, immediate=True)
 
     def sentence_at_line(self, line: int) -> int | None:
-        if 0 <= line < len(self._lines):
-            return self._lines[line][1] or None
-        return None
+        return self._lines.sentence_at(line) or None
 
     def page(self, direction: int) -> None:
         """Scroll a screenful and put the cursor on the first sentence that starts in view."""
@@ -281,25 +249,27 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         elif direction < 0 and top == 0:
             n = 1
         if n:
-            if self._first_line[n] < top and n < self.count:
+            if self._lines.first[n] < top and n < self.count:
                 n += 1
             self.cursor = n
 
     def para_step(self, direction: int) -> None:
         """Move to the first sentence of the next or previous paragraph."""
-        sentences = self.article.sentences
-        if not sentences:
+        paras = self.article.sentences.paras
+        if not paras:
             return
-        para = sentences[self.cursor - 1].para
+
+        def paragraph_start(i: int) -> int:  # index of the first sentence of sentence index i's paragraph
+            while i > 0 and paras[i - 1] == paras[i]:
+                i -= 1
+            return i
+
+        i = self.cursor - 1
         if direction > 0:
-            n = next((s.n for s in sentences[self.cursor:] if s.para != para), self.count)
+            n = next((j + 1 for j in range(i + 1, len(paras)) if paras[j] != paras[i]), self.count)
         else:
-            first_of_para = next(s.n for s in sentences if s.para == para)
-            if first_of_para < self.cursor:
-                n = first_of_para
-            else:
-                prev = sentences[first_of_para - 2].para if first_of_para > 1 else para
-                n = next((s.n for s in sentences if s.para == prev), 1)
+            start = paragraph_start(i)
+            n = start + 1 if start < i else paragraph_start(start - 1) + 1 if start else 1
         self.cursor = n
 
     def on_focus(self) -> None:
@@ -326,68 +296,86 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def match_sentences(self) -> list[int]:
         """Sentence numbers containing a search hit, in order."""
-        starts = [s.start for s in self.article.sentences]
+        starts = self.article.sentences.starts
         return sorted({bisect.bisect_right(starts, a) for a, _ in self.matches} - {0})
 
     # -- drawing ------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
         index = y + int(self.scroll_offset.y)
-        width = self.scrollable_content_region.width
-        if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        kind, n, a, b = self._lines[index]
-        tags = frozenset(self.article.tags.get(n, ()))
-        key = (index, width, self._generation, self.app.theme, self.has_focus, n == self.cursor, tags,
-               n in self.article.notes, n in self.highlighted, self._suggested(n))
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render(index, tags, width)
-            self._strips[key] = strip
-        return strip.apply_offsets(0, index)
-
-    def _render(self, index: int, tags: frozenset, width: int) -> Strip:
-        kind, n, a, b = self._lines[index]
-        base = self.rich_style
-        if kind == BLANK:
-            return Strip.blank(width, base)
+        width = self._layout_width  # kept equal to scrollable_content_region.width by on_resize (which is slow)
+        lines = self._lines
+        if index >= len(lines):
+            return Strip.blank(max(width, 0), self._palette(False, False).line)
+        kind, n, a, b = lines[index]
+        tags = self.article.tags.get(n)
         is_cursor = n == self.cursor
-        style = base + self.get_component_rich_style("article-view--cursor") if is_cursor else base
-        if n in self.highlighted and not is_cursor:
-            style += self.get_component_rich_style("article-view--partner")
-        gutter_style = self.get_component_rich_style("article-view--gutter")
-        first_line = index == self._first_line[n]
-        segments = [Segment("▌" if is_cursor else " ", style + gutter_style)]
-        suggested = self._suggested(n) if first_line and kind == TEXT else frozenset()
+        key = (index, width, self._generation, self.app.theme, self.has_focus, is_cursor,
+               frozenset(tags) if tags else None, n in self.article.notes, self._versions.get(n),
+               n in self.highlighted, self._suggested(n))
+        strip = self._strips.get(key)
+        if strip is None:  # no apply_offsets: the view offers no text selection, and offsets double the cost
+            strip = self._strips[key] = self._render(index, kind, n, a, b, tags or (), width, is_cursor)
+        return strip
+
+    def _palette(self, is_cursor: bool, partner: bool) -> _Palette:
+        """The styles of a line in this state, built once per theme and focus (``rich_style`` is slow)."""
+        look = (self.app.theme, self.has_focus, is_cursor, partner)
+        palette = self._palettes.get(look)
+        if palette is None:
+            component = self.get_component_rich_style
+            style = self.rich_style
+            if is_cursor:
+                style += component("article-view--cursor")
+            if partner:
+                style += component("article-view--partner")
+            palette = self._palettes[look] = _Palette(
+                line=style, gutter=style + component("article-view--gutter"), text=style,
+                unaligned=style + component("article-view--unaligned"),
+                note=style + component("article-view--note"),
+                tags={t.name: style + Style(color=t.colour, bold=True) for t in self.codebook},
+                suggested={t.name: style + Style(color=t.colour, dim=True, italic=True) for t in self.codebook},
+                shared=component("article-view--shared"), match=component("article-view--match"))
+        return palette
+
+    def _render(self, index: int, kind: int, n: int, a: int, b: int, tags, width: int, is_cursor: bool) -> Strip:
+        palette = self._palette(is_cursor, n in self.highlighted and not is_cursor)
+        if kind == BLANK:
+            return Strip.blank(width, palette.line)
+        heading = kind == TEXT and index == self._lines.first[n]  # the sentence's first line carries its marks
+        segments = [Segment("▌" if is_cursor else " ", palette.gutter)]
+        suggested = self._suggested(n) if heading else frozenset()
         for tag in self.codebook:
-            if first_line and kind == TEXT and tag.name in tags:
-                segments.append(Segment(tag.letter, style + Style(color=tag.colour, bold=True)))
+            if heading and tag.name in tags:
+                segments.append(Segment(tag.letter, palette.tags[tag.name]))
             elif tag.name in suggested:  # a suggestion, never mistaken for a tag: dim, lower case, and a ?
-                segments.append(Segment(tag.key, style + Style(color=tag.colour, dim=True, italic=True)))
+                segments.append(Segment(tag.key, palette.suggested[tag.name]))
             else:
-                segments.append(Segment(" ", style))
-        note_mark = first_line and kind == TEXT and n in self.article.notes
-        mark = "✎" if note_mark else "?" if suggested else " "
-        segments.append(Segment(mark, style + gutter_style))
-        segments.append(Segment(" ", style))
-        unaligned = self.partners is not None and n not in self.partners
+                segments.append(Segment(" ", palette.line))
+        mark = "✎" if heading and n in self.article.notes else "?" if suggested else " "
+        segments.append(Segment(mark, palette.gutter))
+        segments.append(Segment(" ", palette.line))
         if self.partners is not None:
-            segments.append(Segment(self._pair_mark(n) if first_line and kind == TEXT else "     ",
-                                    style + gutter_style))
+            segments.append(Segment(self._pair_mark(n) if heading else "     ", palette.gutter))
         if kind in (NOTE, OTHERS, SPEAKER):
-            note_style = style + self.get_component_rich_style("article-view--note")
             source = {NOTE: self.article.notes.get(n, ""), OTHERS: self.others.get(n, ""),
                       SPEAKER: self._speaker_label(n)}[kind]
-            segments.append(Segment("  " + source[a:b].replace("\t", " "), note_style))
+            segments.append(Segment("  " + source[a:b].replace("\t", " "), palette.note))
         else:
-            text_style = style + self.get_component_rich_style("article-view--unaligned") if unaligned else style
-            segments.extend(self._text_segments(a, b, text_style))
-        return Strip(segments).crop_extend(0, width, style)
+            unaligned = self.partners is not None and n not in self.partners
+            segments.extend(self._text_segments(a, b, palette.unaligned if unaligned else palette.text, palette))
+        cells = sum(cell_len(segment.text) for segment in segments)
+        if cells > width:
+            return Strip(segments).crop_extend(0, width, palette.line)
+        if cells < width:
+            segments.append(Segment(" " * (width - cells), palette.line))
+        return Strip(segments, width)
 
     def _suggested(self, n: int) -> frozenset[str]:
         """Tags suggested for sentence ``n`` that are shown (dimmed, with a ?) in the gutter."""
         if not self.show_suggestions or n in self.article.tags:
             return frozenset()
-        return frozenset(g.tag for g in self.article.suggestions.get(n, ()))
+        suggestions = self.article.suggestions.get(n)
+        return frozenset(g.tag for g in suggestions) if suggestions else frozenset()
 
     def _pair_mark(self, n: int) -> str:
         """Five gutter cells: the first partner's number (``+`` when there are more), or the label."""
@@ -397,11 +385,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         mark = f"→{partners[0]}"[-4:]
         return f"{mark:>4}{'+' if len(partners) > 1 else ' '}"
 
-    def _text_segments(self, a: int, b: int, style: Style) -> list[Segment]:
+    def _text_segments(self, a: int, b: int, style: Style, palette: _Palette) -> list[Segment]:
         """``text[a:b]`` with two overlays: shared (copied) passages and search matches."""
         text = self.article.text
-        layers = [(self.shared, self.get_component_rich_style("article-view--shared")),
-                  (self.matches, self.get_component_rich_style("article-view--match"))]
+        if not self.shared and not self.matches:
+            return [Segment(text[a:b].replace("\t", " "), style)]
+        layers = [(self.shared, palette.shared), (self.matches, palette.match)]
         cuts = {a, b}
         for ranges, _ in layers:
             for start, end in _overlapping(ranges, a, b):
@@ -432,13 +421,3 @@ def _overlapping(ranges: list[tuple[int, int]], a: int, b: int) -> list[tuple[in
 def _covers(ranges: list[tuple[int, int]], x: int) -> bool:
     i = bisect.bisect_right(ranges, (x, float("inf"))) - 1
     return i >= 0 and ranges[i][0] <= x < ranges[i][1]
-
-
-def _note_chunks(note: str) -> list[tuple[int, int]]:
-    """Offsets of each line of a (possibly multi-line) note."""
-    out, pos = [], 0
-    for line in note.split("\n"):
-        if line.strip():
-            out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out

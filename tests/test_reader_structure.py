@@ -1,0 +1,187 @@
+"""Why the reader stays fast on a 1 MB article (bench/ measures the times; these check the reasons).
+
+* the layout counts lines up front and wraps a sentence only when it is drawn, and its lines are
+  exactly those of wrapping every sentence eagerly;
+* PgDn repaints the view once, through ``render_line``, and strips come from the cache on a revisit;
+* a tag keypress runs only indexed statements (no scan of annotations, however many there are);
+* full garbage collections wait for a pause in the input.
+"""
+from __future__ import annotations
+
+import gc
+import re
+
+import pytest
+from tui_helpers import make_app, open_reader, quicker_idle_wait, sync_test, view_lines  # noqa: F401
+
+from store import annotate
+from store.db import connect
+from store.library import article_view
+from store.sync import sync
+from tui import app as app_module
+from tui.widgets.article_view import ArticleView
+from tui.widgets.layout import BLANK, NOTE, TEXT, Layout, note_chunks, wrap
+
+SIZE = (100, 30)
+
+
+def _long_text(paragraphs: int = 150) -> str:
+    words = ("council inspectors found that the service had improved since the last visit and that "
+             "managers had acted on every recommendation made in the previous report").split()
+    out = []
+    for p in range(paragraphs):
+        sentences = []
+        for s in range(1 + p % 4):
+            n = 6 + (p * 7 + s * 5) % 40  # some sentences wrap over two or three lines
+            sentences.append(" ".join(words[(p + s + i) % len(words)] for i in range(n)).capitalize() + ".")
+        out.append(" ".join(sentences))
+    return "\n\n".join(out) + "\n"
+
+
+@pytest.fixture
+def long_db(make_articles, tmp_path):
+    folder = make_articles({"long.txt": "A long report\n\n" + _long_text()})
+    db = connect(tmp_path / "long.db")
+    sync(db, folder)
+    return db
+
+
+@pytest.fixture
+def long_id(long_db) -> int:
+    return long_db.conn.execute("SELECT id FROM articles").fetchone()[0]
+
+
+@pytest.fixture
+def long_app(long_db, tmp_path):
+    return make_app(long_db, db_path=tmp_path / "long.db")
+
+
+# --------------------------------------------------------------------------- layout
+def _eager(text, sentences, width, extras) -> list[tuple]:
+    """The display lines as the reader used to build them: every sentence wrapped up front."""
+    lines, para = [], None
+    for s in sentences:
+        if para is not None and s.para != para:
+            lines.append((BLANK, 0, 0, 0))
+        para = s.para
+        lines.extend((TEXT, s.n, a, b) for a, b in wrap(text, s.start, s.end, width))
+        lines.extend(extras(s.n))
+    return lines
+
+
+@pytest.mark.parametrize("width", [10, 37, 80, 200])
+def test_layout_is_the_eager_wrap_done_lazily(long_db, long_id, width):
+    article = article_view(long_db, long_id, None)
+    note = "a note\nover two lines"
+    notes = {3: note, 40: note}
+
+    def extras(n):
+        return [(NOTE, n, a, b) for c, d in note_chunks(notes[n]) for a, b in wrap(notes[n], c, d, width - 2)] \
+            if n in notes else []
+
+    layout = Layout(article.text, article.sentences, width, extras, set(notes))
+    assert len(layout._wrapped) == len(notes)  # counting wrapped only the sentences with extra lines
+    expected = _eager(article.text, article.sentences, width, extras)
+    assert len(layout) == len(expected)
+    assert [layout[y] for y in range(len(layout))] == expected
+    assert [layout.sentence_at(y) for y in range(len(layout))] == [line[1] for line in expected]
+    for n in (1, 3, len(article.sentences)):
+        first = next(y for y, line in enumerate(expected) if line[1] == n)
+        assert layout.first[n] == first
+        assert layout.stop[n] == first + sum(1 for line in expected if line[1] == n)
+    # a note that grows moves every later sentence down by as many lines as it gained
+    notes[3] = note + "\nand a third"
+    grown = len(extras(3)) - sum(1 for line in expected if line[0] == NOTE and line[1] == 3)
+    before = [layout.first[n] for n in range(1, len(article.sentences) + 1)]
+    assert grown > 0 and layout.rewrap(3) == grown
+    assert [layout.first[n] for n in range(1, len(article.sentences) + 1)] == \
+        [y + grown * (n > 3) for n, y in enumerate(before, 1)]
+    assert [layout[y] for y in range(len(layout))] == _eager(article.text, article.sentences, width, extras)
+
+
+@sync_test
+async def test_opening_wraps_only_what_is_drawn(long_app):
+    async with long_app.run_test(size=SIZE) as pilot:
+        view = await open_reader(pilot)
+        assert view.count > 300
+        assert any(line.strip() for line in view_lines(view))
+        assert len(view._lines._wrapped) < SIZE[1], "every sentence was wrapped up front"
+
+
+# --------------------------------------------------------------------------- PgDn
+@sync_test
+async def test_pagedown_repaints_the_view_once_and_revisits_come_from_the_cache(long_app, monkeypatch):
+    renders, built = [], []
+    original_render, original_build = ArticleView.render_line, ArticleView._render
+    monkeypatch.setattr(ArticleView, "render_line", lambda self, y: renders.append(y) or original_render(self, y))
+    monkeypatch.setattr(ArticleView, "_render", lambda self, *a: built.append(a[0]) or original_build(self, *a))
+    app = long_app
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_reader(pilot)
+        height = view.scrollable_content_region.height
+        paints = []
+        original_display = app._display
+        monkeypatch.setattr(app, "_display", lambda screen, update: (paints.append(len(renders)),
+                                                                      original_display(screen, update)))
+        for _ in range(3):
+            renders.clear(), paints.clear(), built.clear()
+            top = view.scroll_offset.y
+            await pilot.press("pagedown")
+            assert view.scroll_offset.y > top
+            assert sorted(renders) == list(range(height)), "each visible line drawn exactly once"
+            per_paint = [b - a for a, b in zip([0, *paints], paints)]  # view lines drawn for each paint
+            assert [n for n in per_paint if n] == [height], "the view's lines all went out in one paint"
+            assert height - 2 <= len(built) <= height  # new lines need new strips (one line overlaps)
+        built.clear()
+        await pilot.press("pageup")
+        await pilot.press("pagedown")
+        cursor_lines = {y for y in range(len(view._lines)) if view._lines.sentence_at(y) == view.cursor}
+        assert set(built) <= cursor_lines, "a revisited page is drawn from cached strips (bar the cursor)"
+
+
+# --------------------------------------------------------------------------- tag keypress SQL
+def test_tag_keypress_statements_use_indexes(long_db, long_id):
+    db = long_db
+    # enough other rows that a scan would be the planner's last resort, not a shortcut
+    for n in range(1, 200):
+        annotate.set_tag(db, long_id, n, "finding", "someone")
+    db.conn.execute("ANALYZE")
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        annotate.toggle_tag(db, long_id, 5, "response", "me")  # on
+        annotate.toggle_tag(db, long_id, 5, "response", "me")  # off
+        from store.library import sentence_annotations
+        sentence_annotations(db, long_id, 5, "me")
+    finally:
+        db.conn.set_trace_callback(None)
+    plans = {}
+    for sql in statements:
+        if re.match(r"\s*(SELECT|UPDATE|DELETE|INSERT)", sql, re.IGNORECASE):
+            plans[sql] = " | ".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql))
+    assert len(plans) >= 6
+    scans = {sql: plan for sql, plan in plans.items() if re.search(r"\bSCAN (annotations|events|actions|progress)\b", plan)}
+    assert not scans
+    # the triggers' lookups (store/db.py _count_in/_count_out), which the trace does not show
+    for sql in ("SELECT 1 FROM annotations WHERE article_id = 1 AND sentence = 5 AND annotator = 'me'"
+                " AND status = 'ok' AND tag IS NOT NULL AND id != 7",
+                "UPDATE progress SET sentences = sentences - 1 WHERE article_id = 1 AND annotator = 'me' AND tag = ''"):
+        plan = " | ".join(r[3] for r in db.conn.execute("EXPLAIN QUERY PLAN " + sql))
+        assert plan.startswith("SEARCH"), plan
+
+
+# --------------------------------------------------------------------------- garbage collection
+@sync_test
+async def test_full_collections_wait_for_a_pause(long_app, monkeypatch):
+    collected = []
+    monkeypatch.setattr(app_module.gc, "collect", lambda *a: collected.append(a) or 0)
+    app = long_app
+    async with app.run_test(size=SIZE) as pilot:
+        await open_reader(pilot)
+        assert gc.get_threshold()[2] == app_module.FULL_COLLECT_BACKSTOP  # no automatic full pass per 10
+        collected.clear()
+        await pilot.press("pagedown")
+        assert not collected, "collected inside the keypress"
+        await pilot.pause(app_module.IDLE_COLLECT_S * 3)
+        assert collected, "no collection once input paused"
+    assert gc.get_threshold()[2] != app_module.FULL_COLLECT_BACKSTOP  # restored when the app ends
