@@ -143,8 +143,12 @@ class AnnotatingScreen(Screen):
         return text
 
     def show_position(self) -> None:
-        text = Text(self.position_text(self.active), no_wrap=True, overflow="ellipsis")
-        if message := getattr(self, "_message", ""):
+        position, message = self.position_text(self.active), getattr(self, "_message", "")
+        if (position, message) == getattr(self, "_shown", None):
+            return  # unchanged: an update would cost a frame of its own
+        self._shown = position, message
+        text = Text(position, no_wrap=True, overflow="ellipsis")
+        if message:
             text.append("  ·  ")
             text.append(message, "bold")
         self.query_one("#status").update(text, layout=False)  # fixed height: no relayout per key
@@ -172,6 +176,7 @@ class AnnotatingScreen(Screen):
 
     def action_page(self, direction: int) -> None:
         self.active.page(direction)
+        self.show_position()  # now, so the status line is in the same frame as the scroll
 
     def action_tagged(self, direction: int) -> None:
         view = self.active
