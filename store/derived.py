@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from store.speakers import Speaker
 
 __all__ = ["BATCH_SECONDS", "backfill_speakers", "ensure_search", "ensure_shingles", "ensure_speakers", "forget",
-           "search_matches", "sentence_speakers", "store_speakers"]
+           "search_backlog", "search_matches", "sentence_speakers", "store_speakers"]
 
 BATCH_SECONDS = 0.25  # a catch-up commits at least this often
 SEARCH_SHIFT = 24  # search_fts rowid = article id << SEARCH_SHIFT | sentence n
@@ -189,6 +189,13 @@ def _index(db: Database, item: tuple[int, str | None]) -> None:
     db.conn.execute("INSERT INTO search_fts (rowid, text) SELECT ? + n, text FROM sentences WHERE article_id = ?",
                     (article_id << SEARCH_SHIFT, article_id))
     db.conn.execute("INSERT INTO search_state (article_id, sha256) VALUES (?, ?)", (article_id, sha))
+
+
+def search_backlog(db: Database) -> int:
+    """How many articles the next search would index first (0 in a read-only database or before schema 8)."""
+    if is_readonly(db) or not has_table(db, "search_state"):
+        return 0
+    return len(_stale(db, "search_state"))
 
 
 def ensure_search(db: Database, progress: Progress | None = None) -> int:
