@@ -23,6 +23,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from array import array
@@ -195,6 +196,12 @@ def _files(root_path: Path, known: dict[str, _Known], max_size: int, progress: P
             return
 
 
+def _worker_init() -> None:
+    """Ctrl-C reaches every process of the terminal's group: only the syncing process handles it
+    (it stops the workers), instead of each worker dying with a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class _Chunk:
     """Up to ``POOL_CHUNK`` files read by one worker task."""
 
@@ -212,7 +219,8 @@ def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size:
     # fork is cheapest, but unsafe once this process runs other threads (the TUI's workers).
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
         else "spawn"
-    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                                  initializer=_worker_init)
     queue: deque[tuple[_Entry, _Chunk | None, int]] = deque()  # files walked, not yet handed on
     chunk, in_flight, walked_all = _Chunk(), 0, False
 

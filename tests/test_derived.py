@@ -222,7 +222,8 @@ def test_shingle_catch_up_reports_progress(db, make_articles, monkeypatch):
 # --------------------------------------------------------------------------- the worker pool
 
 
-def test_a_big_sync_in_worker_processes_stores_the_same_as_in_process(tmp_path, make_articles, monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])  # 2: another thread runs, so the workers are spawned, not forked
+def test_a_big_sync_in_worker_processes_stores_the_same_as_in_process(tmp_path, make_articles, monkeypatch, threads):
     files = {f"d{i // 10}/s{i:02}.txt": story(i, " Extra." * (i % 4)) for i in range(45)}
     files["d1/bad.txt"] = b"\x89PNG\r\n\x1a\nnot an article"
     folder = make_articles(files, folder="pool")
@@ -234,10 +235,16 @@ def test_a_big_sync_in_worker_processes_stores_the_same_as_in_process(tmp_path, 
     monkeypatch.setattr(store.sync, "POOL_MIN_FILES", 3)
     monkeypatch.setattr(store.sync, "POOL_CHUNK", 4)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(store.sync.threading, "active_count", lambda: threads)
+    started = []
+    real_pool = store.sync.concurrent.futures.ProcessPoolExecutor
+    monkeypatch.setattr(store.sync.concurrent.futures, "ProcessPoolExecutor",
+                        lambda *a, **k: started.append(k["mp_context"].get_start_method()) or real_pool(*a, **k))
     pooled_db = connect(tmp_path / "pooled.db")
     seen = []
     pooled = sync(pooled_db, folder, progress=lambda i, file: seen.append((i, file)))
     try:
+        assert started == ["fork" if threads == 1 else "spawn"]
         assert [i for i, _ in seen] == list(range(46))
         assert (pooled.added, pooled.skipped) == (plain.added, plain.skipped) and len(pooled.added) == 45
         assert pooled_db.conn.execute(table).fetchall() == one.conn.execute(table).fetchall()
