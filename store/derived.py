@@ -163,11 +163,14 @@ def sentence_speakers(db: Database, article_id: int) -> dict[int, Speaker]:
     if not speakers_current(db, article_id):
         if is_readonly(db):
             return {n: sp for n, sp in enumerate(_attribute(db, article_id), 1) if sp}
-        with write(db):
-            if not speakers_current(db, article_id):  # another process may have done it meanwhile
-                sha = db.conn.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
-                if sha is not None:
-                    _attribute_and_store(db, (article_id, sha[0]))
+        try:
+            with write(db):
+                if not speakers_current(db, article_id):  # another process may have done it meanwhile
+                    sha = db.conn.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
+                    if sha is not None:
+                        _attribute_and_store(db, (article_id, sha[0]))
+        except sqlite3.OperationalError:  # busy beyond the timeout: right all the same, only not stored
+            return {n: sp for n, sp in enumerate(_attribute(db, article_id), 1) if sp}
     return {n: Speaker(name, role, bool(quoted)) for n, name, role, quoted in db.conn.execute(
         "SELECT n, speaker, role, quoted FROM sentence_speakers WHERE article_id = ? ORDER BY n", (article_id,))}
 

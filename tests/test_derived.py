@@ -309,3 +309,19 @@ def test_migration_from_schema_7(tmp_path, corpus):
         assert db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         db.close()
+
+
+def test_speakers_are_computed_even_when_they_cannot_be_stored(db, article_ids):
+    import sqlite3
+
+    aid = max(article_ids.values())
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    blocker = sqlite3.connect(path, isolation_level=None)
+    db.conn.execute("PRAGMA busy_timeout = 50")
+    blocker.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        assert sentence_speakers(db, aid) == expected_speakers(db, aid) != {}
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert count(db, "speaker_state") == 0
