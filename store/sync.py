@@ -29,8 +29,8 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
-from itertools import repeat
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -44,6 +44,7 @@ BATCH_SECONDS = 0.25  # prepare at most this much work before writing it in one 
 POOL_MIN_FILES = 200  # fewer files to read than this are read in this process (no pool start-up)
 POOL_CHUNK = 16  # files per task sent to a worker
 MAX_WORKERS = 4
+READ_AHEAD_BYTES = 64 * 1024 * 1024  # files read by the workers and not yet written, at most (about)
 WAL_PAGES = 32768  # let the WAL grow to about 128 MB during a sync before it is checkpointed
 
 
@@ -207,40 +208,46 @@ class _Chunk:
 
     def __init__(self) -> None:
         self.jobs: list[_Job] = []
+        self.size = 0  # bytes of its files
         self.future: concurrent.futures.Future | None = None
         self.results: list[_Analysed] | None = None
 
 
 def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size: int,
             progress: Progress | None, workers: int) -> Iterator[tuple[_Entry, _Analysed]]:
-    """``_files`` for the rest of the walk, read ahead by a pool of worker processes (a bounded
-    number of chunks in flight); results come back in walk order, ``progress`` is told as each
-    file is handed on."""
+    """``_files`` for the rest of the walk, read ahead by a pool of worker processes (up to about
+    ``READ_AHEAD_BYTES`` of files not yet handed on); results come back in walk order, ``progress``
+    is told as each file is handed on."""
     # fork is cheapest, but unsafe once this process runs other threads (the TUI's workers).
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
         else "spawn"
     pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                                   initializer=_worker_init)
     queue: deque[tuple[_Entry, _Chunk | None, int]] = deque()  # files walked, not yet handed on
-    chunk, in_flight, walked_all = _Chunk(), 0, False
+    # Read ahead far enough that the workers keep going while this process writes a batch.
+    chunk, in_flight, walked_all = _Chunk(), 0, False  # in_flight: bytes submitted, not yet handed on
 
     def submit(c: _Chunk) -> None:
         nonlocal in_flight
         c.future = pool.submit(_analyse_chunk, c.jobs, max_size)
-        in_flight += 1
+        in_flight += c.size
 
     try:
         while True:
-            while not walked_all and in_flight < 4 * workers and len(queue) < 64 * POOL_CHUNK * workers:
+            while not walked_all and in_flight < READ_AHEAD_BYTES and len(queue) < 256 * POOL_CHUNK * workers:
                 nxt = next(walk, None)
                 if nxt is None:
                     walked_all = True
+                    if chunk.jobs:
+                        submit(chunk)
+                        chunk = _Chunk()
                     break
                 entry, job = _look(nxt[0], *nxt[1], root_path, known)
                 if job is None:
                     queue.append((entry, None, 0))
                     continue
                 chunk.jobs.append(job)
+                chunk.size += entry.stat.st_size
                 queue.append((entry, chunk, len(chunk.jobs) - 1))
                 if len(chunk.jobs) == POOL_CHUNK:
                     submit(chunk)
@@ -259,7 +266,7 @@ def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size:
             if c.results is None:
                 c.results = c.future.result()
             if k == len(c.jobs) - 1:
-                in_flight -= 1
+                in_flight -= c.size
             yield entry, c.results[k]
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
