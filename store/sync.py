@@ -20,8 +20,6 @@ tagging in another pressmark process never waits long behind a big sync.
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
 import os
 import signal
 import threading
@@ -32,13 +30,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from store.anchor import reanchor
 from store.db import Database, StoreError, db_path, is_readonly, now, write
 from store.derived import forget
 from store.files import MAX_SIZE, ArticleText, Skipped, find_article_files, read_article, safe_name
 from store.segment import segment
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 BATCH_SECONDS = 0.25  # prepare at most this much work before writing it in one transaction
 POOL_MIN_FILES = 200  # fewer files to read than this are read in this process (no pool start-up)
@@ -218,6 +219,9 @@ def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size:
     """``_files`` for the rest of the walk, read ahead by a pool of worker processes (up to about
     ``READ_AHEAD_BYTES`` of files not yet handed on); results come back in walk order, ``progress``
     is told as each file is handed on."""
+    import concurrent.futures  # here: about 15 ms of imports that a small sync never needs
+    import multiprocessing
+
     # fork is cheapest, but unsafe once this process runs other threads (the TUI's workers).
     method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
         else "spawn"
