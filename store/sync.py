@@ -41,7 +41,8 @@ from store.segment import segment
 if TYPE_CHECKING:
     import concurrent.futures
 
-BATCH_SECONDS = 0.25  # prepare at most this much work before writing it in one transaction
+BATCH_SECONDS = 0.25  # prepare at most this much work, or as much as takes this long to write, per transaction
+LOCK_GAP = 0.1  # leave the write lock free at least this long between transactions (a waiting tagger's retry)
 POOL_MIN_FILES = 200  # fewer files to read than this are read in this process (no pool start-up)
 POOL_CHUNK = 16  # files per task sent to a worker
 MAX_WORKERS = 4
@@ -293,6 +294,7 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
     report = SyncReport()
     seen: set[str] = set()
     batch: list[_Prepared] = []
+    chars, per_char = 0, 1e-7  # the batch's text; seconds to write a character, measured as batches are written
     started = time.monotonic()
     files = _files(root_path, known, max_size, progress)
     # Checkpoint the WAL once at the end instead of every ~4 MB (each checkpoint waits for two fsyncs).
@@ -312,9 +314,18 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
                 batch.append(_Prepared(entry.file, None, array("q"), entry.stat, entry.existing))
             else:
                 batch.append(_Prepared(entry.file, result[0], result[1], entry.stat, entry.existing))
-            if time.monotonic() - started > BATCH_SECONDS:
+                chars += len(result[0].text)
+            # Worker processes prepare faster than this process writes: then the batch is cut by
+            # how long it will take to write, and the lock still gets a break between transactions.
+            waited = time.monotonic() - started
+            if waited > BATCH_SECONDS or chars * per_char > BATCH_SECONDS:
+                if waited < LOCK_GAP:
+                    time.sleep(LOCK_GAP - waited)
+                t = time.monotonic()
                 _write(db, root, batch, report, tables)
-                batch, started = [], time.monotonic()
+                if chars:
+                    per_char = max((time.monotonic() - t) / chars, 1e-9)
+                batch, chars, started = [], 0, time.monotonic()
     finally:
         files.close()  # stops the worker processes, also when progress() raised
         db.conn.execute(f"PRAGMA wal_autocheckpoint = {autocheckpoint}")
