@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from store.anchor import reanchor
 from store.db import Database, StoreError, db_path, is_readonly, now, write
 from store.derived import forget
-from store.files import MAX_SIZE, ArticleText, Skipped, find_article_files, read_article, safe_name
+from store.files import MAX_SIZE, ArticleText, Skipped, read_article, safe_name, walk_article_files
 from store.segment import segment
 
 if TYPE_CHECKING:
@@ -160,17 +160,14 @@ class _Entry(NamedTuple):
 _Job = tuple[str, str | None]  # what a file to read needs: its path and its stored sha256
 
 
-def _look(i: int, path: Path, problem: str | None, root_path: Path, known: dict[str, _Known]
-          ) -> tuple[_Entry, _Job | None]:
-    """One file of the walk, and what reading it needs if it must be read (new, or another size or mtime)."""
+def _look(i: int, path: Path, st: os.stat_result | None, problem: str | None, root_path: Path,
+          known: dict[str, _Known]) -> tuple[_Entry, _Job | None]:
+    """One file of the walk (with the stat the walk took), and what reading it needs if it must be
+    read (new, or another size or mtime than stored)."""
     file = safe_name(path.relative_to(root_path).as_posix())
     existing = known.get(file)
     if problem:
         return _Entry(i, file, None, existing, problem), None
-    try:
-        st = path.stat()
-    except OSError as exc:
-        return _Entry(i, file, None, existing, f"cannot read: {exc.strerror or exc}"), None
     if existing and (existing.size, existing.mtime_ns, existing.status) == (st.st_size, st.st_mtime_ns, "ok"):
         return _Entry(i, file, None, existing, None), None
     return _Entry(i, file, st, existing, None), (str(path), existing.sha256 if existing else None)
@@ -182,13 +179,13 @@ def _files(root_path: Path, known: dict[str, _Known], max_size: int, progress: P
 
     Files are read here, one at a time, right after ``progress`` is told; once ``POOL_MIN_FILES``
     have had to be read (a big sync) the rest is read ahead by worker processes."""
-    walk = enumerate(find_article_files(root_path))
+    walk = enumerate(walk_article_files(root_path))
     workers = min(MAX_WORKERS, os.cpu_count() or 1)
     read = 0
-    for i, (path, problem) in walk:
+    for i, (path, st, problem) in walk:
         if progress:
             progress(i, safe_name(path.relative_to(root_path).as_posix()))
-        entry, job = _look(i, path, problem, root_path, known)
+        entry, job = _look(i, path, st, problem, root_path, known)
         if job is None:
             yield entry, None
             continue
