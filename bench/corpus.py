@@ -20,7 +20,9 @@
   ``actions`` row per annotation (label ``tag <name>`` or ``note``, as
   ``set_tag``/``set_note`` label them) and one ``events`` row with
   ``before`` NULL and ``after`` the JSON image ``_Recorder.insert`` logs (same
-  keys, same order, ``id`` last).  ``generate`` ends with ``PRAGMA integrity_check``,
+  keys, same order, ``id`` last).  Then every annotated article's speakers are
+  attributed (``store.derived.ensure_speakers``), as opening it in the reader to
+  tag it would have done.  ``generate`` ends with ``PRAGMA integrity_check``,
   and ``--check`` also runs ``pressmark export`` and compares its row count.
 
 ``cached_corpus(n, m, seed)`` is what ``python -m bench run`` uses: everything
@@ -204,6 +206,11 @@ def add_annotations(db_path: Path, m: int, seed: int = SEED) -> dict:
         (tagged.add if tag is not None else notes.append)((article_id, n, who))
     counts["export_rows"] = conn.execute(
         "SELECT count(*) FROM annotations WHERE tag IS NOT NULL").fetchone()[0] + sum(k not in tagged for k in notes)
+    # Whoever tagged an article opened it first, and opening attributes its speakers (store.derived):
+    # do that here too, outside the insert transaction, so the database is as the reader leaves it.
+    from store.derived import ensure_speakers
+
+    counts["attributed"] = ensure_speakers(db, annotated=True)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return counts

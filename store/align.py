@@ -34,7 +34,8 @@ said") produce no pairs.  ``docs/alignment.md`` gives the definitions; in short:
 result in SQLite, keyed by both article ids and both texts' sha256 (plus the
 algorithm version and the sentence spans).  ``index_article`` keeps a shingle
 index (64-bit hashes of every distinct normalised 5-word shingle) so that
-``sources(db, article_id)`` can rank every other article by reuse quickly.
+``sources(db, article_id)`` can rank every other article by reuse quickly;
+sync does not build it: ``sources`` brings it up to date first.
 
 Pure standard library; no textual or rich import.
 """
@@ -507,20 +508,12 @@ def index_article(db: Database, article_id: int, hashes: set[int] | None = None)
             (article_id, sha, len(hashes), ALGORITHM))
 
 
-def _stale_articles(db: Database) -> list[int]:
-    return [r[0] for r in db.conn.execute(
-        """SELECT a.id FROM articles a LEFT JOIN shingle_state s ON s.article_id = a.id
-           WHERE s.article_id IS NULL OR s.sha256 != a.sha256 OR s.algorithm != ?""", (ALGORITHM,))]
+def reindex_stale(db: Database, progress=None) -> int:
+    """Index every article whose index is missing or out of date, in short transactions
+    (``store.derived.ensure_shingles``; ``progress(done, total)``); returns how many."""
+    from store.derived import ensure_shingles  # late: store.derived imports this module lazily too
 
-
-def reindex_stale(db: Database) -> int:
-    """Index every article whose index is missing or out of date; returns how many."""
-    stale = _stale_articles(db)
-    if stale:
-        with write(db):
-            for article_id in stale:
-                index_article(db, article_id)
-    return len(stale)
+    return ensure_shingles(db, progress)
 
 
 # --------------------------------------------------------------------------- stored articles
@@ -608,7 +601,7 @@ class Source:
     pairs: int | None = None  # aligned sentence pairs, when exact
 
 
-def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True) -> list[Source]:
+def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True, progress=None) -> list[Source]:
     """Other articles ranked by how much of ``article_id`` they contain, via the shingle index.
 
     Candidates come from the index: articles sharing at least ``MIN_SHARED``
@@ -618,8 +611,9 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
     with no aligned sentence pair (only names, titles or stock phrases in
     common) is dropped, the others get the exact figures.  The result, at most
     ``limit`` articles, is ranked by the share of the article found in each.
-    The index of any article that is missing or stale is rebuilt first (if the
-    database is writable).
+    The index of any article that is missing or stale is built first (if the
+    database is writable; sync leaves it to this), reporting ``progress(done, total)``
+    for a long catch-up.
     """
     if limit < 1:
         return []
@@ -629,7 +623,7 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
         raise StoreError("this database has no shingle index yet; open it once with write access to upgrade")
     readonly = is_readonly(db)
     if not readonly:
-        reindex_stale(db)
+        reindex_stale(db, progress)
     state = db.conn.execute(  # None when missing or stale (possible only when read-only)
         """SELECT st.shingles FROM shingle_state st JOIN articles a ON a.id = st.article_id
            WHERE st.article_id = ? AND st.sha256 = a.sha256 AND st.algorithm = ?""",

@@ -396,8 +396,42 @@ def _v8_library_indexes(db: Database) -> None:
     db.conn.execute("CREATE INDEX progress_annotator ON progress (annotator, tag, sentences)")
 
 
+def _v9_deferred(db: Database) -> None:
+    """Derived data is no longer written by sync but brought up to date when it is needed (store.derived).
+
+    * Full-text search: the external-content ``sentences_fts`` kept by triggers on every sentence row made
+      sync several times slower. It is replaced by ``search_fts`` (its own copy of each sentence's text;
+      rowid = article id * 2**24 + sentence n, so one article's rows are a rowid range that can be
+      deleted without the old text) and ``search_state`` (the text, by sha256, each article was indexed
+      from; no foreign key, so the rows of an article that is gone can still be found and removed).
+      Starts empty: the first search indexes every article.
+    * Speakers: ``speaker_state`` records the text each article's ``sentence_speakers`` rows were
+      attributed from. An article with rows has them from its current text (sync wrote them with the
+      sentences and deleted both together; schema 5 backfilled them); one without rows may have none
+      or may have been synced without attribution (by this code into an older schema), so it is
+      attributed again on first use.
+    """
+    statements = (
+        "DROP TRIGGER IF EXISTS sentences_ai",
+        "DROP TRIGGER IF EXISTS sentences_ad",
+        "DROP TRIGGER IF EXISTS sentences_au",
+        "DROP TABLE IF EXISTS sentences_fts",
+        "CREATE VIRTUAL TABLE search_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2')",
+        "CREATE TABLE search_state (article_id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL)",
+        """CREATE TABLE speaker_state (
+            article_id INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+            sha256 TEXT NOT NULL
+        )""",
+        """INSERT INTO speaker_state (article_id, sha256)
+           SELECT id, sha256 FROM articles WHERE id IN (SELECT article_id FROM sentence_speakers)""",
+    )
+    for statement in statements:
+        db.conn.execute(statement)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
-                                                _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes]
+                                                _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
+                                                _v9_deferred]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from store.db import Database, StoreError, db_path
+from store.db import Database, StoreError, db_path, is_readonly
 from store.files import ARTICLE_SUFFIXES, safe_name
 
 CSV_COLUMNS = ("article", "title", "sentence", "start", "end", "tag", "speaker", "text", "note",
@@ -75,13 +75,32 @@ def _umask() -> int:
 
 
 def export_rows(db: Database, flt: ExportFilter = ExportFilter()) -> Iterator[tuple]:
-    """The export rows, streamed from SQLite in ``CSV_COLUMNS`` order."""
+    """The export rows, streamed from SQLite in ``CSV_COLUMNS`` order.
+
+    Speakers are attributed lazily (``store.derived``): every annotated article not yet attributed is
+    attributed (and stored) first; in a read-only database such articles get theirs computed here."""
+    from store.derived import ensure_speakers, has_table, sentence_speakers, speakers_current
+
     filters, params = [], []
     for column, value in (("a.article_id", flt.article_id), ("a.tag", flt.tag), ("a.annotator", flt.annotator)):
         if value is not None:
             filters.append(f"AND {column} = ?")
             params.append(value)
-    yield from db.conn.execute(_EXPORT_SQL.format(filters=" ".join(filters)), params)
+    ensure_speakers(db, None if flt.article_id is None else [flt.article_id], annotated=True)
+    sql = _EXPORT_SQL.format(filters=" ".join(filters))
+    if not is_readonly(db) or not has_table(db, "speaker_state"):
+        yield from db.conn.execute(sql, params)
+        return
+    sql = sql.replace("SELECT ar.file,", "SELECT a.article_id, a.status, ar.file,", 1)
+    fresh: dict[int, dict | None] = {}  # article id -> computed speakers, None when the stored ones are current
+    for article_id, status, *row in db.conn.execute(sql, params):
+        if article_id not in fresh:
+            fresh.clear()  # rows come article by article
+            fresh[article_id] = None if speakers_current(db, article_id) else sentence_speakers(db, article_id)
+        if (computed := fresh[article_id]) is not None and status == "ok":
+            speaker = computed.get(row[2])
+            row[6] = speaker.name if speaker else None
+        yield tuple(row)
 
 
 def write_csv(db: Database, out: IO[str], flt: ExportFilter = ExportFilter(), *, raw: bool = False,

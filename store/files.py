@@ -157,6 +157,10 @@ _REMOVE_RE = re.compile(
 )
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
+# Any character that steps 1-4 of clean() remove or replace (the escape sequences start with one).
+_SPECIAL_RE = re.compile("[\r\u2028\u2029\x00-\x08\x0b-\x1f\x7f-\x9f"
+                         "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u200c\u200d\u2060\ufeff"
+                         "\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
@@ -192,16 +196,18 @@ def clean(text: str) -> str:
     Text that looks like markup (``[bold red]x[/]``, ``[@click=app.quit]q[/]``) is
     ordinary text and is kept literally.
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\u2028" in text or "\u2029" in text:
-        text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
-    text = _ESCAPE_RE.sub("", text)
-    text = _REMOVE_RE.sub("", text)
-    text = _SURROGATE_RE.sub("\ufffd", text)
+    if _SPECIAL_RE.search(text):  # steps 1-4 change nothing in most texts: one scan tells
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\u2028" in text or "\u2029" in text:
+            text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+        text = _ESCAPE_RE.sub("", text)
+        text = _REMOVE_RE.sub("", text)
+        text = _SURROGATE_RE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
-    text = _BLANK_LINES_RE.sub("\n\n", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES_RE.sub("\n\n", text)
     return text.strip()
 
 
@@ -452,19 +458,26 @@ def find_article_files(root: Path) -> Iterator[tuple[Path, str | None]]:
 
     Readability of files is not checked here: :func:`read_article` reports it.
     """
+    for path, _, problem in walk_article_files(root):
+        yield path, problem
+
+
+def walk_article_files(root: Path) -> Iterator[tuple[Path, os.stat_result | None, str | None]]:
+    """:func:`find_article_files` with each candidate's ``stat`` (following a symlink), as the walk
+    found it; ``None`` with a problem."""
     root = Path(root)
     try:
         st = root.stat()
     except OSError as exc:
-        yield root, f"cannot read: {_os_reason(exc)}"
+        yield root, None, f"cannot read: {_os_reason(exc)}"
         return
     if not stat.S_ISDIR(st.st_mode):
         if not stat.S_ISREG(st.st_mode):
-            yield root, "not a regular file"
+            yield root, None, "not a regular file"
         elif _is_article_name(root.name):
-            yield root, None
+            yield root, st, None
         else:
-            yield root, "not an article file (" + ", ".join(ARTICLE_SUFFIXES) + ")"
+            yield root, None, "not an article file (" + ", ".join(ARTICLE_SUFFIXES) + ")"
         return
 
     walked: set[tuple[int, int]] = set()
@@ -483,7 +496,7 @@ def find_article_files(root: Path) -> Iterator[tuple[Path, str | None]]:
 
     entries, problem = listing(root)
     if entries is None:
-        yield root, problem
+        yield root, None, problem
         return
     stack.append((entries, frozenset({key})))
 
@@ -500,7 +513,7 @@ def find_article_files(root: Path) -> Iterator[tuple[Path, str | None]]:
             lst = path.lstat()
         except OSError as exc:
             if _is_article_name(name):
-                yield path, f"cannot read: {_os_reason(exc)}"
+                yield path, None, f"cannot read: {_os_reason(exc)}"
             continue
         is_link = stat.S_ISLNK(lst.st_mode)
         if is_link:
@@ -508,30 +521,30 @@ def find_article_files(root: Path) -> Iterator[tuple[Path, str | None]]:
                 st = path.stat()
             except OSError as exc:
                 if exc.errno == errno.ELOOP:
-                    yield path, "symlink loop"
+                    yield path, None, "symlink loop"
                 elif exc.errno == errno.ENOENT:
-                    yield path, "broken symbolic link"
+                    yield path, None, "broken symbolic link"
                 else:
-                    yield path, f"cannot read: {_os_reason(exc)}"
+                    yield path, None, f"cannot read: {_os_reason(exc)}"
                 continue
         else:
             st = lst
         if stat.S_ISDIR(st.st_mode):
             key = (st.st_dev, st.st_ino)
             if key in ancestors:
-                yield path, "symlink loop"
+                yield path, None, "symlink loop"
                 continue
             if key in walked:
-                yield path, "directory already included"
+                yield path, None, "directory already included"
                 continue
             walked.add(key)
             sub, problem = listing(path)
             if sub is None:
-                yield path, problem
+                yield path, None, problem
                 continue
             stack.append((sub, ancestors | {key}))
         elif _is_article_name(name):
             if stat.S_ISREG(st.st_mode):
-                yield path, None
+                yield path, st, None
             else:
-                yield path, "not a regular file"
+                yield path, None, "not a regular file"

@@ -110,19 +110,22 @@ def _rows(db: Database, article_id: int, flt: ExportFilter) -> tuple[list[dict],
 
 
 def _speakers(db: Database, article_id: int) -> list[dict] | None:
-    """The article's speaker attribution (``sentence_speakers``, issue 8); None before that schema."""
-    if db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sentence_speakers'"
-                       ).fetchone() is None:
+    """The article's speaker attribution (``sentence_speakers``, issue 8; attributed now if it was not
+    yet, see ``store.derived``); None before that schema."""
+    from store.derived import has_table, sentence_speakers
+
+    if not has_table(db, "sentence_speakers"):
         return None
+    speakers = sentence_speakers(db, article_id)
     out = []
-    for n, start, end, speaker, role, quoted in db.conn.execute(
-            """SELECT s.n, s.start, s."end", sp.speaker, sp.role, sp.quoted FROM sentence_speakers sp
-               JOIN sentences s ON s.article_id = sp.article_id AND s.n = sp.n
-               WHERE sp.article_id = ? ORDER BY sp.n""", (article_id,)):
-        item = {"sentence": n, "start": start, "end": end, "speaker": speaker}
-        if role is not None:
-            item["speaker_role"] = role
-        item["quoted"] = bool(quoted)
+    for n, start, end in db.conn.execute('SELECT n, start, "end" FROM sentences WHERE article_id = ? ORDER BY n',
+                                         (article_id,)):
+        if (sp := speakers.get(n)) is None:
+            continue
+        item = {"sentence": n, "start": start, "end": end, "speaker": sp.name}
+        if sp.role is not None:
+            item["speaker_role"] = sp.role
+        item["quoted"] = bool(sp.quoted)
         out.append(item)
     return out
 

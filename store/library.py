@@ -156,9 +156,9 @@ def search_articles(db: Database, text: str) -> list[int]:
     """Ids of articles whose title contains ``text`` or whose sentences match it (FTS)."""
     ids = {r[0] for r in db.conn.execute("SELECT id FROM articles WHERE title LIKE ?", (f"%{text}%",))}
     if match := fts_query(text):
-        ids.update(r[0] for r in db.conn.execute(
-            "SELECT DISTINCT s.article_id FROM sentences_fts JOIN sentences s ON s.id = sentences_fts.rowid"
-            " WHERE sentences_fts MATCH ?", (match,)))
+        from store.derived import search_matches  # indexes what sync added or changed since the last search
+
+        ids.update(search_matches(db, match))
     return sorted(ids)
 
 
@@ -204,10 +204,10 @@ def article_view(db: Database, article_id: int, annotator: str | None) -> Articl
             view.tags.setdefault(n, set()).add(tag)
         else:
             view.notes[n] = note if n not in view.notes else f"{view.notes[n]}\n{note}"
-    from store.speakers import sentence_speakers
+    from store.derived import sentence_speakers
     from store.suggest import suggestions_by_sentence
 
-    view.speakers = sentence_speakers(db, article_id)
+    view.speakers = sentence_speakers(db, article_id)  # attributes the article on its first opening
     if annotator:
         view.suggestions = suggestions_by_sentence(db, article_id, annotator)
     return view

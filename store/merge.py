@@ -37,17 +37,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.align import index_article, shingle_hashes
 from store.anchor import ANCHOR_CONTEXT, _Article
 from store.annotate import _COLUMNS, _Recorder, _row
 from store.db import Database, StoreError, connect, db_path, is_readonly, now, write
 from store.files import clean, safe_name
 from store.segment import Sentence, segment
-
-try:  # speaker attribution (issue 8): stored for added articles as sync stores it, once it exists
-    from store.speakers import attribute, store_speakers
-except ImportError:  # pragma: no cover - an older tree
-    attribute = store_speakers = None
 
 ROW_FIELDS = ("sentence", "start", "end", "exact", "prefix", "suffix", "tag", "note",
               "annotator", "created_at", "updated_at", "status")
@@ -268,8 +262,6 @@ def match_article(db: Database, *, sha256: str | None = None, file: str | None =
 class _NewArticle:
     fields: dict
     sentences: list[Sentence]
-    shingles: set[int]
-    speakers: list | None = None
 
 
 def _prepare(article: dict) -> _NewArticle:
@@ -282,12 +274,12 @@ def _prepare(article: dict) -> _NewArticle:
               "size": article.get("size"), "mtime_ns": article.get("mtime_ns"),
               "status": article.get("status") if article.get("status") in ("ok", "missing") else "ok",
               "synced_at": article.get("synced_at") or now()}
-    sentences = segment(text)
-    return _NewArticle(fields, sentences, shingle_hashes(text), attribute(text, sentences) if attribute else None)
+    return _NewArticle(fields, segment(text))
 
 
 def add_article(db: Database, new: _NewArticle) -> int:
-    """Store an article and its sentences as ``sync`` does (the caller holds the write transaction)."""
+    """Store an article and its sentences as ``sync`` does (the caller holds the write transaction);
+    speakers, search and shingle index follow when needed (``store.derived``)."""
     fields = {**new.fields, "n_sentences": len(new.sentences)}
     article_id = db.conn.execute(
         f"INSERT INTO articles ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
@@ -296,9 +288,6 @@ def add_article(db: Database, new: _NewArticle) -> int:
     db.conn.executemany(
         'INSERT INTO sentences (article_id, n, para, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
         [(article_id, i, s.para, s.start, s.end, text[s.start:s.end]) for i, s in enumerate(new.sentences, 1)])
-    if store_speakers is not None and new.speakers is not None:
-        store_speakers(db, article_id, new.speakers)
-    index_article(db, article_id, new.shingles)
     return article_id
 
 

@@ -50,7 +50,9 @@ is credited to the previous speaker; coordinated speakers (``X and Y said``)
 are not split.
 
 Pure standard library and precompiled regexes: a linear pass over the
-sentences, cheap enough to run for every article at sync time.
+sentences. Still about ten times the cost of segmenting, so it is not run at
+sync: ``store.derived.sentence_speakers`` attributes an article when its
+speakers are first needed and stores the result.
 """
 
 from __future__ import annotations
@@ -62,7 +64,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from store.db import Database
 
 __all__ = ["Speaker", "attribute", "backfill_speakers", "sentence_speakers", "store_speakers"]
 
@@ -74,12 +75,6 @@ class Speaker:
     name: str
     role: str | None = None
     quoted: bool = False
-
-
-class _Span(NamedTuple):  # what attribute() needs of a store.segment.Sentence
-    start: int
-    end: int
-    para: int
 
 
 # --------------------------------------------------------------------------- word lists
@@ -680,36 +675,5 @@ def attribute(text: str, sentences: Sequence) -> list[Speaker | None]:
 
 # --------------------------------------------------------------------------- storing
 
-
-def _has_table(db: Database) -> bool:
-    return db.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sentence_speakers'").fetchone() is not None
-
-
-def store_speakers(db: Database, article_id: int, speakers: Sequence[Speaker | None]) -> None:
-    """Replace the article's stored speakers (sentence n = index + 1); a no-op before schema 5.
-
-    Call inside the transaction that writes the article's sentences.
-    """
-    if not _has_table(db):
-        return  # an older schema (a database opened with target < 5): the migration backfills later
-    db.conn.execute("DELETE FROM sentence_speakers WHERE article_id = ?", (article_id,))
-    db.conn.executemany(
-        "INSERT INTO sentence_speakers (article_id, n, speaker, role, quoted) VALUES (?, ?, ?, ?, ?)",
-        [(article_id, n, sp.name, sp.role, int(sp.quoted)) for n, sp in enumerate(speakers, 1) if sp])
-
-
-def backfill_speakers(db: Database) -> None:
-    """Attribute every stored article from its stored text and sentences (the schema-5 migration)."""
-    for article_id, text in db.conn.execute("SELECT id, text FROM articles ORDER BY id").fetchall():
-        spans = [_Span(*r) for r in db.conn.execute(
-            'SELECT start, "end", para FROM sentences WHERE article_id = ? ORDER BY n', (article_id,))]
-        store_speakers(db, article_id, attribute(text, spans))
-
-
-def sentence_speakers(db: Database, article_id: int) -> dict[int, Speaker]:
-    """Sentence n -> its stored speaker, for the sentences that have one."""
-    if not _has_table(db):
-        return {}
-    return {n: Speaker(name, role, bool(quoted)) for n, name, role, quoted in db.conn.execute(
-        "SELECT n, speaker, role, quoted FROM sentence_speakers WHERE article_id = ? ORDER BY n", (article_id,))}
+# Stored speakers are derived data, attributed when first needed: see store.derived.
+from store.derived import backfill_speakers, sentence_speakers, store_speakers  # noqa: E402

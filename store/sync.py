@@ -6,29 +6,48 @@ again and its annotations re-anchored (see ``store.anchor``); files that have
 gone are marked missing, never deleted, so their annotations stay. Files that
 cannot be imported are recorded with their reason in ``skipped``.
 
-The slow part (reading, cleaning, segmenting, hashing shingles) happens
-outside any transaction; the results are written in short batches. Between
-batches the write lock is free, so a person tagging in another pressmark
-process never waits long behind a big sync.
+Sync stores only what opening and reading an article needs: its text and its
+sentence rows. Speakers, the full-text search index and the shingle index are
+derived later, when first needed (``store.derived``); for a changed article
+sync removes what was derived from its old text.
+
+The slow part (reading, cleaning, segmenting) happens outside any
+transaction -- in a pool of worker processes when there are at least
+``POOL_MIN_FILES`` files to read and more than one CPU -- and the results are
+written in short batches. Between batches the write lock is free, so a person
+tagging in another pressmark process never waits long behind a big sync.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from store.align import index_article, shingle_hashes
 from store.anchor import reanchor
 from store.db import Database, StoreError, db_path, is_readonly, now, write
-from store.files import MAX_SIZE, ArticleText, Skipped, find_article_files, read_article, safe_name
-from store.segment import Sentence, segment
-from store.speakers import Speaker, attribute, store_speakers
+from store.derived import forget
+from store.files import MAX_SIZE, ArticleText, Skipped, read_article, safe_name, walk_article_files
+from store.segment import segment
 
-BATCH_SECONDS = 0.25  # prepare at most this much work before writing it in one transaction
+if TYPE_CHECKING:
+    import concurrent.futures
+
+BATCH_SECONDS = 0.25  # prepare at most this much work, or as much as takes this long to write, per transaction
+LOCK_GAP = 0.1  # leave the write lock free at least this long between transactions (a waiting tagger's retry)
+POOL_MIN_FILES = 200  # fewer files to read than this are read in this process (no pool start-up)
+POOL_CHUNK = 16  # files per task sent to a worker
+MAX_WORKERS = 4
+READ_AHEAD_BYTES = 64 * 1024 * 1024  # files read by the workers and not yet written, at most (about)
+WAL_PAGES = 32768  # let the WAL grow to about 128 MB during a sync before it is checkpointed
 
 
 @dataclass
@@ -58,21 +77,41 @@ class _Prepared(NamedTuple):
 
     file: str
     article: ArticleText | None  # None: same text as stored, only the stat changed
-    sentences: list[Sentence]
-    shingles: set[int]
+    spans: array  # start, end, para of each sentence, flat
     stat: os.stat_result
     existing: _Known | None
-    speakers: tuple[Speaker | None, ...] = ()  # one per sentence
 
 
 Progress = Callable[[int, str], None]  # (files done, current file)
 
+# What reading one file gives: the article and its sentence spans; None (same text as ``known_sha``);
+# or the reason it cannot be imported.
+_Analysed = tuple[ArticleText, array] | None | str
 
-def _save(db: Database, root: str, item: _Prepared) -> int:
+
+def _analyse(path: str, max_size: int, known_sha: str | None) -> _Analysed:
+    """Read, clean and segment one file (in a worker process for a big sync)."""
+    try:
+        art = read_article(Path(path), max_size)
+    except Skipped as exc:
+        return exc.reason
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if art.sha256 == known_sha:
+        return None
+    return art, array("q", [x for s in segment(art.text) for x in (s.start, s.end, s.para)])
+
+
+def _analyse_chunk(items: list[tuple[str, str | None]], max_size: int) -> list[_Analysed]:
+    return [_analyse(path, max_size, sha) for path, sha in items]
+
+
+def _save(db: Database, root: str, item: _Prepared, tables: set[str]) -> int:
     art, st = item.article, item.stat
+    n_sentences = len(item.spans) // 3
     fields = {"title": art.title, "source": art.source, "date": art.date, "encoding": art.encoding,
               "text": art.text, "sha256": art.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-              "n_sentences": len(item.sentences), "status": "ok", "synced_at": now()}
+              "n_sentences": n_sentences, "status": "ok", "synced_at": now()}
     if item.existing is None:
         cols = ["root", "file", *fields]
         article_id = db.conn.execute(
@@ -84,37 +123,24 @@ def _save(db: Database, root: str, item: _Prepared) -> int:
         db.conn.execute(f"UPDATE articles SET {', '.join(f'{c} = ?' for c in fields)} WHERE id = ?",
                         [*fields.values(), article_id])
         db.conn.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
-    text = art.text
+        forget(db, article_id, tables)
+    starts, ends = item.spans[0::3], item.spans[1::3]
     db.conn.executemany(
         'INSERT INTO sentences (article_id, n, para, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
-        [(article_id, i, s.para, s.start, s.end, text[s.start:s.end]) for i, s in enumerate(item.sentences, 1)],
+        zip(repeat(article_id), range(1, n_sentences + 1), item.spans[2::3], starts, ends,
+            map(art.text.__getitem__, map(slice, starts, ends))),
     )
-    store_speakers(db, article_id, item.speakers)
-    index_article(db, article_id, item.shingles)
     return article_id
 
 
-def _prepare(path: Path, file: str, existing: _Known | None, max_size: int) -> _Prepared | None:
-    """Read and analyse one file; None when its size and mtime say it is unchanged."""
-    st = path.stat()
-    if existing and (existing.size, existing.mtime_ns, existing.status) == (st.st_size, st.st_mtime_ns, "ok"):
-        return None
-    art = read_article(path, max_size)
-    if existing and existing.sha256 == art.sha256:
-        return _Prepared(file, None, [], set(), st, existing)
-    sentences = segment(art.text)
-    return _Prepared(file, art, sentences, shingle_hashes(art.text), st, existing,
-                     tuple(attribute(art.text, sentences)))
-
-
-def _write(db: Database, root: str, batch: list[_Prepared], report: SyncReport) -> None:
+def _write(db: Database, root: str, batch: list[_Prepared], report: SyncReport, tables: set[str]) -> None:
     with write(db):
         for item in batch:
             if item.article is None:
                 db.conn.execute("UPDATE articles SET size = ?, mtime_ns = ?, status = 'ok' WHERE id = ?",
                                 (item.stat.st_size, item.stat.st_mtime_ns, item.existing.id))
                 continue
-            article_id = _save(db, root, item)
+            article_id = _save(db, root, item, tables)
             if item.existing is None:
                 report.added.append(item.file)
                 continue
@@ -123,52 +149,192 @@ def _write(db: Database, root: str, batch: list[_Prepared], report: SyncReport) 
                 report.orphaned.append((item.file, lost))
 
 
+class _Entry(NamedTuple):
+    i: int  # position in the walk, for progress()
+    file: str
+    stat: os.stat_result | None  # None: skipped before reading, or unchanged (size and mtime)
+    existing: _Known | None
+    problem: str | None  # the reason it is skipped, found before reading it
+
+
+_Job = tuple[str, str | None]  # what a file to read needs: its path and its stored sha256
+
+
+def _look(i: int, path: Path, st: os.stat_result | None, problem: str | None, root_path: Path,
+          known: dict[str, _Known]) -> tuple[_Entry, _Job | None]:
+    """One file of the walk (with the stat the walk took), and what reading it needs if it must be
+    read (new, or another size or mtime than stored)."""
+    file = safe_name(path.relative_to(root_path).as_posix())
+    existing = known.get(file)
+    if problem:
+        return _Entry(i, file, None, existing, problem), None
+    if existing and (existing.size, existing.mtime_ns, existing.status) == (st.st_size, st.st_mtime_ns, "ok"):
+        return _Entry(i, file, None, existing, None), None
+    return _Entry(i, file, st, existing, None), (str(path), existing.sha256 if existing else None)
+
+
+def _files(root_path: Path, known: dict[str, _Known], max_size: int, progress: Progress | None
+           ) -> Iterator[tuple[_Entry, _Analysed]]:
+    """Every file under the folder in order, with what reading it gave (None if it was not read).
+
+    Files are read here, one at a time, right after ``progress`` is told; once ``POOL_MIN_FILES``
+    have had to be read (a big sync) the rest is read ahead by worker processes."""
+    walk = enumerate(walk_article_files(root_path))
+    workers = min(MAX_WORKERS, os.cpu_count() or 1)
+    read = 0
+    for i, (path, st, problem) in walk:
+        if progress:
+            progress(i, safe_name(path.relative_to(root_path).as_posix()))
+        entry, job = _look(i, path, st, problem, root_path, known)
+        if job is None:
+            yield entry, None
+            continue
+        yield entry, _analyse(job[0], max_size, job[1])
+        read += 1
+        if read >= POOL_MIN_FILES and workers > 1:
+            yield from _pooled(walk, root_path, known, max_size, progress, workers)
+            return
+
+
+def _worker_init() -> None:
+    """Ctrl-C reaches every process of the terminal's group: only the syncing process handles it
+    (it stops the workers), instead of each worker dying with a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class _Chunk:
+    """Up to ``POOL_CHUNK`` files read by one worker task."""
+
+    def __init__(self) -> None:
+        self.jobs: list[_Job] = []
+        self.size = 0  # bytes of its files
+        self.future: concurrent.futures.Future | None = None
+        self.results: list[_Analysed] | None = None
+
+
+def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size: int,
+            progress: Progress | None, workers: int) -> Iterator[tuple[_Entry, _Analysed]]:
+    """``_files`` for the rest of the walk, read ahead by a pool of worker processes (up to about
+    ``READ_AHEAD_BYTES`` of files not yet handed on); results come back in walk order, ``progress``
+    is told as each file is handed on."""
+    import concurrent.futures  # here: about 15 ms of imports that a small sync never needs
+    import multiprocessing
+
+    # fork is cheapest, but unsafe once this process runs other threads (the TUI's workers).
+    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
+        else "spawn"
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                                                  initializer=_worker_init)
+    queue: deque[tuple[_Entry, _Chunk | None, int]] = deque()  # files walked, not yet handed on
+    # Read ahead far enough that the workers keep going while this process writes a batch.
+    chunk, in_flight, walked_all = _Chunk(), 0, False  # in_flight: bytes submitted, not yet handed on
+
+    def submit(c: _Chunk) -> None:
+        nonlocal in_flight
+        c.future = pool.submit(_analyse_chunk, c.jobs, max_size)
+        in_flight += c.size
+
+    try:
+        while True:
+            while not walked_all and in_flight < READ_AHEAD_BYTES and len(queue) < 256 * POOL_CHUNK * workers:
+                nxt = next(walk, None)
+                if nxt is None:
+                    walked_all = True
+                    if chunk.jobs:
+                        submit(chunk)
+                        chunk = _Chunk()
+                    break
+                entry, job = _look(nxt[0], *nxt[1], root_path, known)
+                if job is None:
+                    queue.append((entry, None, 0))
+                    continue
+                chunk.jobs.append(job)
+                chunk.size += entry.stat.st_size
+                queue.append((entry, chunk, len(chunk.jobs) - 1))
+                if len(chunk.jobs) == POOL_CHUNK:
+                    submit(chunk)
+                    chunk = _Chunk()
+            if not queue:
+                return
+            entry, c, k = queue.popleft()
+            if progress:
+                progress(entry.i, entry.file)
+            if c is None:
+                yield entry, None
+                continue
+            if c.future is None:  # the chunk still being filled is needed now
+                submit(c)
+                chunk = _Chunk()
+            if c.results is None:
+                c.results = c.future.result()
+            if k == len(c.jobs) - 1:
+                in_flight -= c.size
+            yield entry, c.results[k]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress: Progress | None = None) -> SyncReport:
-    """Sync every article file under ``folder``; see the module docstring."""
+    """Sync every article file under ``folder``; see the module docstring.
+
+    ``progress(i, file)`` is called before each file is taken into account, in walk order (for
+    a big sync, worker processes may already have read it)."""
     root_path = Path(folder).resolve()
     if not root_path.is_dir():
         raise StoreError(f"{folder}: not a folder")
     root = str(root_path)
     if is_readonly(db):
         raise StoreError(f"{db_path(db)}: the database is read-only, so {folder} cannot be synced into it")
+    tables = set(db.table_names())
     known = {file: _Known(*rest) for file, *rest in db.conn.execute(
         "SELECT file, id, size, mtime_ns, sha256, status FROM articles WHERE root = ?", (root,))}
     report = SyncReport()
     seen: set[str] = set()
     batch: list[_Prepared] = []
+    chars, per_char = 0, 1e-7  # the batch's text; seconds to write a character, measured as batches are written
     started = time.monotonic()
-    for i, (path, problem) in enumerate(find_article_files(root_path)):
-        file = safe_name(path.relative_to(root_path).as_posix())
-        if progress:
-            progress(i, file)
-        if problem:
-            report.skipped.append((file, problem))
-            continue
-        try:
-            item = _prepare(path, file, known.get(file), max_size)
-        except Skipped as exc:
-            report.skipped.append((file, exc.reason))
-            continue
-        except OSError as exc:
-            report.skipped.append((file, f"cannot read: {exc.strerror or exc}"))
-            continue
-        seen.add(file)
-        if item is None:
-            report.unchanged += 1
-            continue
-        if item.article is None:
-            report.unchanged += 1
-        batch.append(item)
-        if time.monotonic() - started > BATCH_SECONDS:
-            _write(db, root, batch, report)
-            batch, started = [], time.monotonic()
-    _write(db, root, batch, report)
+    files = _files(root_path, known, max_size, progress)
+    # Checkpoint the WAL once at the end instead of every ~4 MB (each checkpoint waits for two fsyncs).
+    autocheckpoint = db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+    db.conn.execute(f"PRAGMA wal_autocheckpoint = {max(autocheckpoint, WAL_PAGES)}")
+    try:
+        for entry, result in files:
+            if entry.problem or isinstance(result, str):
+                report.skipped.append((entry.file, entry.problem or result))
+                continue
+            seen.add(entry.file)
+            if entry.stat is None:
+                report.unchanged += 1
+                continue
+            if result is None:
+                report.unchanged += 1
+                batch.append(_Prepared(entry.file, None, array("q"), entry.stat, entry.existing))
+            else:
+                batch.append(_Prepared(entry.file, result[0], result[1], entry.stat, entry.existing))
+                chars += len(result[0].text)
+            # Worker processes prepare faster than this process writes: then the batch is cut by
+            # how long it will take to write, and the lock still gets a break between transactions.
+            waited = time.monotonic() - started
+            if waited > BATCH_SECONDS or chars * per_char > BATCH_SECONDS:
+                if waited < LOCK_GAP:
+                    time.sleep(LOCK_GAP - waited)
+                t = time.monotonic()
+                _write(db, root, batch, report, tables)
+                if chars:
+                    per_char = max((time.monotonic() - t) / chars, 1e-9)
+                batch, chars, started = [], 0, time.monotonic()
+    finally:
+        files.close()  # stops the worker processes, also when progress() raised
+        db.conn.execute(f"PRAGMA wal_autocheckpoint = {autocheckpoint}")
+    _write(db, root, batch, report, tables)
     report.missing = sorted(set(known) - seen - {f for f, _ in report.skipped})
     with write(db):
         db.conn.executemany("UPDATE articles SET status = 'missing' WHERE root = ? AND file = ?",
                             [(root, f) for f in report.missing])
-        if db["skipped"].exists():  # not in a database still on an older schema (tests make such)
+        if "skipped" in tables:  # not in a database still on an older schema (tests make such)
             db.conn.execute("DELETE FROM skipped WHERE root = ?", (root,))
             db.conn.executemany("INSERT INTO skipped (root, file, reason, at) VALUES (?, ?, ?, ?)",
                                 [(root, f, reason, now()) for f, reason in report.skipped])
+    if report.added or report.changed:
+        db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return report

@@ -19,7 +19,8 @@ import pytest
 import store.align as align_mod
 from bench.align import joined
 from store.align import (
-    MIN_RUN, Alignment, align_texts, alignment, index_article, normalised_words, shingle_hashes, sources,
+    MIN_RUN, Alignment, align_texts, alignment, index_article, normalised_words, reindex_stale, shingle_hashes,
+    sources,
 )
 from store.db import SCHEMA_VERSION, connect, schema_version
 from store.segment import segment
@@ -313,7 +314,10 @@ def test_schema_has_the_alignment_tables(db):
     assert {"shingles", "shingle_state", "alignments"} <= set(db.table_names())
 
 
-def test_sync_indexes_every_article(db, article_ids):
+def test_sync_leaves_the_index_to_sources_which_indexes_every_article(db, article_ids):
+    assert db.conn.execute("SELECT count(*) FROM shingles").fetchone()[0] == 0  # sync does not build it
+    assert db.conn.execute("SELECT count(*) FROM shingle_state").fetchone()[0] == 0
+    sources(db, article_ids[B_FILE])
     for file, aid in article_ids.items():
         text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (aid,)).fetchone()[0]
         stored = {h for (h,) in db.conn.execute("SELECT hash FROM shingles WHERE article_id = ?", (aid,))}
@@ -335,11 +339,15 @@ def test_shingle_hashes_are_normalised_and_stable():
 
 def test_resync_of_a_changed_file_reindexes_it(db, corpus, article_ids):
     aid = article_ids[B_FILE]
+    reindex_stale(db)
     before = {h for (h,) in db.conn.execute("SELECT hash FROM shingles WHERE article_id = ?", (aid,))}
     path = corpus / B_FILE
     path.write_text(path.read_text(encoding="utf-8") + "\nA wholly new closing sentence about the budget plans.\n",
                     encoding="utf-8")
     sync(db, corpus)
+    # The old text's rows are gone at once (nothing stale is ever read); sources() builds the new ones.
+    assert db.conn.execute("SELECT count(*) FROM shingles WHERE article_id = ?", (aid,)).fetchone()[0] == 0
+    sources(db, article_ids[A_FILE])
     after = {h for (h,) in db.conn.execute("SELECT hash FROM shingles WHERE article_id = ?", (aid,))}
     assert before < after
     assert after == shingle_hashes(db.conn.execute("SELECT text FROM articles WHERE id = ?", (aid,)).fetchone()[0])

@@ -110,6 +110,8 @@ def test_jsonl_includes_speakers_when_the_database_has_them(annotated):
     conn.execute("DELETE FROM sentence_speakers")
     conn.execute("INSERT INTO sentence_speakers VALUES (?, 3, 'Mark Douglas', 'Strategic Director', 1)",
                  (aid(annotated, A),))
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'speaker_state'").fetchone():
+        conn.execute("INSERT OR REPLACE INTO speaker_state SELECT id, sha256 FROM articles")  # planted: current
     out = io.StringIO()
     write_jsonl(annotated, out)
     first, second = (json.loads(line) for line in out.getvalue().splitlines())

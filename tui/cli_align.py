@@ -97,7 +97,14 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
     from store.align import sources as find_sources
     from store.library import resolve_article
 
-    found = find_sources(obj.db, resolve_article(obj.db, article), limit)
+    show = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:  # the first search after a big sync builds the index
+        if show:
+            click.echo(f"\rindexing new articles: {done} of {total}" + ("\n" if done == total else ""), nl=False,
+                       err=True)
+
+    found = find_sources(obj.db, resolve_article(obj.db, article), limit, progress=progress)
     if fmt == "json":
         click.echo(json.dumps([{"id": s.id, "file": s.file, "title": s.title, "b_from_a": round(s.b_from_a, 4),
                                 "a_used_by_b": round(s.a_used_by_b, 4), "longest_passage": s.longest_passage,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from textual.widgets import Input
 
 SKIPPED_SHOWN = 8
+SEARCH_IN_THREAD = 200  # more articles to index than this before a search: index them in a thread
 
 SORTS = {
     "file": lambda a: (a.file, a.id),
@@ -188,16 +190,35 @@ class LibraryScreen(Screen):
 
     def action_best_source(self) -> None:
         """Open the highlighted article beside the one it most likely reuses (found via the shingle index)."""
+        if (article := self.table.current) is not None:
+            self.set_status("Looking for the best source…")
+            self.find_source(article.id)
+
+    @work(thread=True, exclusive=True, group="sources")
+    def find_source(self, article_id: int) -> None:
+        """In a thread, on its own connection: the first search after a sync builds the shingle index
+        of every new or changed article (store.derived), which takes a while for thousands of them."""
         from store.align import sources
+        from store.db import connect
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self.set_status, f"Indexing new articles for source search: {done} of {total}…")
+
+        db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
+        try:
+            found = sources(db, article_id, limit=1, progress=progress)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.show_source, article_id, found[0].id if found else None)
+
+    def show_source(self, article_id: int, source_id: int | None) -> None:
         from tui.screens.compare import CompareScreen
 
-        if (article := self.table.current) is None:
-            return
-        found = sources(self.app.db, article.id, limit=1)
-        if not found:
+        if source_id is None:
             self.set_status("No other article shares a passage of five or more words with this one")
             return
-        self.app.push_screen(CompareScreen(found[0].id, article.id))
+        self.set_status("Enter read · space mark · s side by side · b best source · / filter · ? help")
+        self.app.push_screen(CompareScreen(source_id, article_id))
 
     def action_agreement(self) -> None:
         from tui.screens.agreement import AgreementScreen
@@ -218,10 +239,33 @@ class LibraryScreen(Screen):
         box.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        from store.derived import search_backlog
+
         self.query_text = event.value.strip()
         event.input.remove_class("-visible")
         self.table.focus()
-        self.reload()
+        if self.query_text and search_backlog(self.app.db) > SEARCH_IN_THREAD:
+            self.set_status("Indexing new articles for search…")
+            self.index_then_reload()
+        else:
+            self.reload()
+
+    @work(thread=True, exclusive=True, group="search")
+    def index_then_reload(self) -> None:
+        """The first search after a big sync indexes every new or changed article (store.derived):
+        in a thread, on its own connection, with progress on the status line."""
+        from store.db import connect
+        from store.derived import ensure_search
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self.set_status, f"Indexing new articles for search: {done} of {total}…")
+
+        db = connect(self.app.db_path)
+        try:
+            ensure_search(db, progress)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.reload)
 
     def action_clear_filter(self) -> None:
         for box in self.query("#filter"):

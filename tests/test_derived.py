@@ -1,0 +1,329 @@
+"""store.derived: sync stores text and sentences only; speakers, search and the shingle index follow when needed."""
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import io
+import multiprocessing
+import os
+
+import pytest
+
+import store.derived
+import store.sync
+from store.align import index_article, reindex_stale, shingle_hashes, sources
+from store.annotate import set_tag
+from store.db import SCHEMA_VERSION, connect, schema_version
+from store.derived import ensure_search, ensure_shingles, ensure_speakers, sentence_speakers, store_speakers
+from store.export import export_rows
+from store.library import article_view, resolve_article, search_articles
+from store.segment import segment
+from store.speakers import Speaker, attribute
+from store.sync import sync
+
+DERIVED = ("shingles", "shingle_state", "sentence_speakers", "speaker_state", "search_fts", "search_state")
+
+
+def count(db, table: str) -> int:
+    return db.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def expected_speakers(db, aid: int) -> dict:
+    text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (aid,)).fetchone()[0]
+    return {n: s for n, s in enumerate(attribute(text, segment(text)), 1) if s}
+
+
+def story(i: int, extra: str = "") -> str:
+    return (f"Report number {i} on the harbour.\n\nInspectors found the quay wall number {i} unsafe. "
+            f"The harbour master, Jo Platt, said: “We will fix it by spring.”{extra}\n")
+
+
+# --------------------------------------------------------------------------- what sync writes
+
+
+def test_sync_writes_no_derived_data(db, article_ids):
+    assert schema_version(db) == SCHEMA_VERSION
+    for table in DERIVED:
+        assert count(db, table) == 0, table
+    assert count(db, "sentences") > 0
+    assert {"sentences_ai", "sentences_ad", "sentences_au"}.isdisjoint(
+        r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+
+
+def test_sync_does_not_import_the_derived_computations():
+    import subprocess
+    import sys
+
+    code = ("import sys, store.sync; print(sorted(m for m in ('store.align', 'store.speakers', 'multiprocessing',"
+            " 'concurrent.futures') if m in sys.modules))")  # the pool's modules: only for a big sync
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_resync_of_changed_text_removes_what_was_derived_from_the_old_text(db, corpus, article_ids):
+    aid = next(iter(article_ids.values()))
+    file = next(iter(article_ids))
+    reindex_stale(db)
+    ensure_search(db)
+    sentence_speakers(db, aid)
+    assert all(db.conn.execute(f"SELECT count(*) FROM {t} WHERE article_id = ?", (aid,)).fetchone()[0]
+               for t in ("shingles", "sentence_speakers", "search_state"))
+    path = corpus / file
+    path.write_text(path.read_text(encoding="utf-8") + "\n\nA closing line about the zeppelinfield.\n",
+                    encoding="utf-8")
+    sync(db, corpus)
+    for table in ("shingles", "shingle_state", "sentence_speakers", "speaker_state", "search_state"):
+        assert db.conn.execute(f"SELECT count(*) FROM {table} WHERE article_id = ?", (aid,)).fetchone()[0] == 0
+    low = aid << store.derived.SEARCH_SHIFT
+    assert db.conn.execute("SELECT count(*) FROM search_fts WHERE rowid BETWEEN ? AND ?",
+                           (low, low + (1 << store.derived.SEARCH_SHIFT) - 1)).fetchone()[0] == 0
+
+
+# --------------------------------------------------------------------------- full-text search
+
+
+def test_search_finds_synced_and_changed_text_and_forgets_removed_text(db, make_articles):
+    folder = make_articles({"a.txt": "Coast\n\nThe lighthouse keeper retired.\n",
+                            "b.txt": "Town\n\nA bakery opened downtown.\n"}, folder="search")
+    sync(db, folder)
+    a, b = resolve_article(db, "a.txt"), resolve_article(db, "b.txt")
+    assert search_articles(db, "lighthouse") == [a]  # just synced: indexed by the search itself
+    assert count(db, "search_state") == count(db, "articles")
+    (folder / "a.txt").write_text("Coast\n\nThe lighthouse keeper retired.\n\nA gull nested on the lantern.\n",
+                                  encoding="utf-8")
+    (folder / "b.txt").write_text("Town\n\nA florist opened downtown.\n", encoding="utf-8")
+    sync(db, folder)
+    assert search_articles(db, "gull") == [a]  # added text
+    assert search_articles(db, "bakery") == []  # removed text
+    assert search_articles(db, "florist") == [b]
+    assert search_articles(db, "downtown") == [b]
+    db.conn.execute("DELETE FROM sentences WHERE article_id = ?", (b,))  # an article that is gone
+    db.conn.execute("DELETE FROM articles WHERE id = ?", (b,))
+    assert search_articles(db, "florist") == []
+    assert db.conn.execute("SELECT count(*) FROM search_state WHERE article_id = ?", (b,)).fetchone()[0] == 0
+
+
+def test_search_in_a_read_only_database_sees_unindexed_articles(tmp_path, make_articles):
+    folder = make_articles({"a.txt": "News in brief\n\nThe café reopened.\n",
+                            "b.txt": "News in brief\n\nThe museum closed.\n"}, folder="ro")
+    path = tmp_path / "ro.db"
+    db = connect(path)
+    sync(db, folder)
+    assert search_articles(db, "museum") == [resolve_article(db, "b.txt")]  # b indexed ...
+    (folder / "b.txt").write_text("News in brief\n\nThe library closed.\n", encoding="utf-8")
+    sync(db, folder)  # ... then changed, and never searched again
+    db.close()
+    ro = connect(path, readonly=True)
+    try:
+        a, b = resolve_article(ro, "a.txt"), resolve_article(ro, "b.txt")
+        assert search_articles(ro, "cafe") == [a]  # diacritics folded, as in the index
+        assert search_articles(ro, "library") == [b]
+        assert search_articles(ro, "museum") == []
+        assert count(ro, "search_state") == 2 - 1  # nothing was written
+    finally:
+        ro.close()
+
+
+def test_search_catch_up_commits_in_batches_and_reports_progress(db, make_articles, monkeypatch):
+    folder = make_articles({f"s{i}.txt": story(i) for i in range(5)}, folder="many")
+    sync(db, folder)
+    monkeypatch.setattr(store.derived, "BATCH_SECONDS", 0)  # one article per transaction
+    commits = []
+    db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    seen = []
+    total = ensure_search(db, progress=lambda done, of: seen.append((done, of)))
+    db.conn.set_trace_callback(None)
+    assert total == 7 and len(commits) == 7
+    assert seen == [(i, 7) for i in range(1, 8)]
+    assert ensure_search(db) == 0
+
+
+# --------------------------------------------------------------------------- speakers
+
+
+def test_speakers_are_attributed_once_when_first_needed(db, article_ids, monkeypatch):
+    aid = max(article_ids.values())
+    expected = expected_speakers(db, aid)
+    assert expected and db.conn.execute("SELECT count(*) FROM sentence_speakers").fetchone()[0] == 0
+    view = article_view(db, aid, "alice")  # opening the article
+    assert view.speakers == expected
+    assert db.conn.execute("SELECT count(*) FROM speaker_state WHERE article_id = ?", (aid,)).fetchone()[0] == 1
+    monkeypatch.setattr("store.speakers.attribute", lambda *a: pytest.fail("attributed twice"))
+    assert article_view(db, aid, "alice").speakers == expected
+
+
+def test_export_after_sync_fills_the_speaker_column(db, article_ids, tmp_path):
+    aid = article_ids["000_946a8aef52dcef49.txt"]
+    set_tag(db, aid, 12, "response", "alice")  # tagged without opening the article (CLI, import)
+    set_tag(db, aid, 2, "finding", "alice")
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    ro = connect(path, readonly=True)  # the TUI exports on a read-only connection: computed, not stored
+    try:
+        assert {r[2]: r[6] for r in export_rows(ro)} == {2: None, 12: "Mark Douglas"}
+    finally:
+        ro.close()
+    assert count(db, "speaker_state") == 0
+    assert {r[2]: r[6] for r in export_rows(db)} == {2: None, 12: "Mark Douglas"}
+    assert count(db, "speaker_state") == 1  # stored for the annotated article only
+    out = io.StringIO()
+    from store.export import write_csv
+    write_csv(db, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {r["sentence"]: r["speaker"] for r in rows} == {"2": "", "12": "Mark Douglas"}
+
+
+def test_ensure_speakers_for_annotated_articles_only(db, article_ids):
+    first, second = sorted(article_ids.values())
+    set_tag(db, second, 1, "finding", "alice")
+    assert ensure_speakers(db, annotated=True) == 1
+    assert [r[0] for r in db.conn.execute("SELECT article_id FROM speaker_state")] == [second]
+    assert ensure_speakers(db) == 1 and ensure_speakers(db) == 0
+
+
+# --------------------------------------------------------------------------- shingle index
+
+
+def test_sources_are_the_same_with_the_index_built_at_sync_or_lazily(tmp_path, corpus, make_articles):
+    extra = make_articles({"copy.txt": (corpus / sorted(os.listdir(corpus))[0]).read_text(encoding="utf-8")
+                           .split("\n\n", 3)[-1]}, folder="copies")
+
+    def build(name: str, eager: bool):
+        db = connect(tmp_path / name)
+        sync(db, corpus)
+        sync(db, extra)
+        if eager:  # what sync used to do: index every article as it is stored
+            for (aid,) in db.conn.execute("SELECT id FROM articles").fetchall():
+                index_article(db, aid)
+        return db
+
+    eager, lazy = build("eager.db", True), build("lazy.db", False)
+    try:
+        assert count(lazy, "shingles") == 0
+        for (aid,) in eager.conn.execute("SELECT id FROM articles ORDER BY id").fetchall():
+            assert sources(lazy, aid) == sources(eager, aid)
+        assert count(lazy, "shingles") == count(eager, "shingles") > 0
+        rows = "SELECT hash, article_id FROM shingles ORDER BY hash, article_id"
+        assert lazy.conn.execute(rows).fetchall() == eager.conn.execute(rows).fetchall()
+        assert any(sources(lazy, aid) for (aid,) in lazy.conn.execute("SELECT id FROM articles"))
+    finally:
+        eager.close()
+        lazy.close()
+
+
+def test_shingle_catch_up_reports_progress(db, make_articles, monkeypatch):
+    sync(db, make_articles({f"s{i}.txt": story(i) for i in range(3)}, folder="three"))
+    monkeypatch.setattr(store.derived, "BATCH_SECONDS", 0)
+    seen = []
+    assert ensure_shingles(db, progress=lambda done, of: seen.append((done, of))) == 5
+    assert seen == [(i, 5) for i in range(1, 6)]
+    for (aid, text) in db.conn.execute("SELECT id, text FROM articles").fetchall():
+        assert {h for (h,) in db.conn.execute("SELECT hash FROM shingles WHERE article_id = ?", (aid,))} == \
+            shingle_hashes(text)
+
+
+# --------------------------------------------------------------------------- the worker pool
+
+
+@pytest.mark.parametrize("threads", [1, 2])  # 2: another thread runs, so the workers are spawned, not forked
+def test_a_big_sync_in_worker_processes_stores_the_same_as_in_process(tmp_path, make_articles, monkeypatch, threads):
+    files = {f"d{i // 10}/s{i:02}.txt": story(i, " Extra." * (i % 4)) for i in range(45)}
+    files["d1/bad.txt"] = b"\x89PNG\r\n\x1a\nnot an article"
+    folder = make_articles(files, folder="pool")
+    table = "SELECT file, title, text, sha256, n_sentences FROM articles ORDER BY file"
+    sentences = ('SELECT a.file, s.n, s.para, s.start, s."end", s.text FROM sentences s'
+                 " JOIN articles a ON a.id = s.article_id ORDER BY a.file, s.n")
+    one = connect(tmp_path / "one.db")
+    plain = sync(one, folder)
+    monkeypatch.setattr(store.sync, "POOL_MIN_FILES", 3)
+    monkeypatch.setattr(store.sync, "POOL_CHUNK", 4)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(store.sync.threading, "active_count", lambda: threads)
+    started = []
+    real_pool = concurrent.futures.ProcessPoolExecutor
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor",
+                        lambda *a, **k: started.append(k["mp_context"].get_start_method()) or real_pool(*a, **k))
+    pooled_db = connect(tmp_path / "pooled.db")
+    seen = []
+    pooled = sync(pooled_db, folder, progress=lambda i, file: seen.append((i, file)))
+    try:
+        assert started == ["fork" if threads == 1 else "spawn"]
+        assert [i for i, _ in seen] == list(range(46))
+        assert (pooled.added, pooled.skipped) == (plain.added, plain.skipped) and len(pooled.added) == 45
+        assert pooled_db.conn.execute(table).fetchall() == one.conn.execute(table).fetchall()
+        assert pooled_db.conn.execute(sentences).fetchall() == one.conn.execute(sentences).fetchall()
+        assert multiprocessing.active_children() == []  # the workers are gone (shutdown waited)
+    finally:
+        one.close()
+        pooled_db.close()
+
+
+def test_a_big_sync_stopped_midway_rolls_back_and_stops_its_workers(tmp_path, make_articles, monkeypatch):
+    folder = make_articles({f"s{i:02}.txt": story(i) for i in range(40)}, folder="stop")
+    monkeypatch.setattr(store.sync, "POOL_MIN_FILES", 3)
+    monkeypatch.setattr(store.sync, "POOL_CHUNK", 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    db = connect(tmp_path / "stop.db")
+
+    def stop(i: int, file: str) -> None:
+        if i == 20:
+            raise KeyboardInterrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sync(db, folder, progress=stop)
+        assert not db.conn.in_transaction
+        assert count(db, "articles") == 0  # written in one batch at the end, never committed
+        assert multiprocessing.active_children() == []
+    finally:
+        db.close()
+
+
+# --------------------------------------------------------------------------- migration from schema 7
+
+
+def test_migration_from_schema_7(tmp_path, corpus):
+    path = tmp_path / "v7.db"
+    old = connect(path, target=7)
+    sync(old, corpus)  # written by this sync into schema 7: its triggers still fill sentences_fts
+    ids = [aid for (aid,) in old.conn.execute("SELECT id FROM articles ORDER BY id")]
+    # As schema 7's sync stored them, for the first article (a planted row shows they are kept as they
+    # are); none for the second, as when this sync wrote it into schema 7.
+    store_speakers(old, ids[0], [Speaker("Planted Person")])
+    set_tag(old, ids[1], 2, "finding", "alice")
+    assert old.conn.execute("SELECT count(*) FROM sentences_fts").fetchone()[0] > 0
+    old.close()
+    db = connect(path)
+    try:
+        assert schema_version(db) == SCHEMA_VERSION == 9
+        tables = set(db.table_names())
+        assert "sentences_fts" not in tables and {"search_fts", "search_state", "speaker_state"} <= tables
+        assert not [r for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                    if r[0].startswith("sentences_")]
+        # Stored speakers are kept as they were (an article with rows is current) ...
+        assert sentence_speakers(db, ids[0]) == {1: sentence_speakers(db, ids[0])[1]}
+        assert sentence_speakers(db, ids[0])[1].name == "Planted Person"
+        # ... one without rows is attributed on first use.
+        assert sentence_speakers(db, ids[1]) == expected_speakers(db, ids[1]) != {}
+        text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (ids[1],)).fetchone()[0]
+        word = max((w for w in text.split() if w.isalpha()), key=len)
+        assert ids[1] in search_articles(db, word)  # the new index is built by the first search
+        assert count(db, "search_state") == len(ids)
+        assert count(db, "annotations") == 1
+        assert db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+
+
+def test_speakers_are_computed_even_when_they_cannot_be_stored(db, article_ids):
+    import sqlite3
+
+    aid = max(article_ids.values())
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    blocker = sqlite3.connect(path, isolation_level=None)
+    db.conn.execute("PRAGMA busy_timeout = 50")
+    blocker.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        assert sentence_speakers(db, aid) == expected_speakers(db, aid) != {}
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert count(db, "speaker_state") == 0
