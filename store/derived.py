@@ -136,12 +136,24 @@ def ensure_speakers(db: Database, article_ids: Sequence[int] | None = None, *, a
     annotations if ``annotated``); returns how many. A no-op in a read-only database or before schema 9."""
     if is_readonly(db) or not has_table(db, "speaker_state"):
         return 0
+    return _in_batches(db, _stale_speakers(db, article_ids, annotated), lambda item: _attribute_and_store(db, item),
+                       progress)
+
+
+def stale_speakers(db: Database, article_ids: Sequence[int] | None = None, *, annotated: bool = False) -> set[int]:
+    """Which of ``article_ids`` (as ``ensure_speakers`` picks them) have no speakers stored from their current text."""
+    if not has_table(db, "speaker_state"):
+        return set()
+    return {article_id for article_id, _ in _stale_speakers(db, article_ids, annotated)}
+
+
+def _stale_speakers(db: Database, article_ids: Sequence[int] | None, annotated: bool) -> list[tuple[int, str]]:
     where = " AND EXISTS (SELECT 1 FROM annotations WHERE article_id = a.id)" if annotated else ""
     stale = _stale(db, "speaker_state", where)
     if article_ids is not None:
         wanted = set(article_ids)
         stale = [item for item in stale if item[0] in wanted]
-    return _in_batches(db, stale, lambda item: _attribute_and_store(db, item), progress)
+    return stale
 
 
 def speakers_current(db: Database, article_id: int) -> bool:

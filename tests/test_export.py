@@ -336,3 +336,61 @@ def test_cli_export_errors(cli_db):
     assert bad_tag.code == 2 and "not in the codebook" in bad_tag.err and bad_tag.out == ""
     ambiguous = cli_db("export", "-o", "-", "--article", "0")
     assert ambiguous.code == 1 and "matches 2 articles" in ambiguous.err
+
+
+# --------------------------------------------------------------------------- speed paths (issue 6)
+def _python_reference(db, flt: ExportFilter, raw: bool) -> str:
+    """What the export must write, made the slow obvious way: raw rows, ``neutralise`` and csv in Python."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in store.export.export_rows(db, flt):
+        writer.writerow(row if raw else [neutralise(v) for v in row])
+    return out.getvalue()
+
+
+def _annotate_everything(db, tricky) -> None:
+    aid, starts = tricky
+    for n in starts.values():
+        set_tag(db, aid, n, "finding", "=alice")  # an annotator name that is a formula too
+        set_note(db, aid, n, '-1, "quoted"\nsecond line', "bob")
+    for (other,) in db.conn.execute("SELECT id FROM articles WHERE id != ?", (aid,)).fetchall():
+        for n in range(1, 6):
+            set_tag(db, other, n, "response", "bob")
+            set_tag(db, other, n, "commitment", "carol")
+            set_note(db, other, n, "@note", "carol")
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_neutralising_in_sql_matches_python(db, tricky, raw):
+    _annotate_everything(db, tricky)
+    out = io.StringIO(newline="")
+    write_csv(db, out, raw=raw)
+    assert out.getvalue() == _python_reference(db, ExportFilter(), raw)
+    assert ("'=SUM" in out.getvalue()) is not raw
+
+
+@pytest.mark.parametrize("flt", [ExportFilter(), ExportFilter(tag="finding"), ExportFilter(annotator="carol")])
+def test_export_in_parallel_parts_is_byte_identical(db, tricky, tmp_path, monkeypatch, flt):
+    _annotate_everything(db, tricky)
+    monkeypatch.setattr(store.export, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    parts = store.export._parts(db, flt)
+    assert len(parts) == 2  # really split, so this compares the parallel path with the reference
+    calls = []
+    count = export_csv(db, tmp_path / "parallel.csv", flt, progress=calls.append)
+    written = (tmp_path / "parallel.csv").read_bytes().decode("utf-8")
+    assert written == _python_reference(db, flt, raw=False)
+    assert count == len(parse(written)[1])
+
+
+def test_a_failing_export_part_is_one_error_line(db, tricky, tmp_path):
+    _annotate_everything(db, tricky)
+    parts = [(None, ("m", 0)), (("m", 0), None)]
+    with pytest.raises(StoreError, match="^export: "):
+        store.export._write_in_parts(str(tmp_path / "gone.db"), ExportFilter(), False, parts, io.StringIO(), None)
+
+
+def test_small_exports_stay_in_process(db, tricky):
+    _annotate_everything(db, tricky)
+    assert store.export._parts(db, ExportFilter()) == []  # far below PARALLEL_MIN_ROWS
