@@ -27,13 +27,20 @@ def _app(path: Path, folder: Path | None, readonly: bool | None = None) -> Press
                         sync_folder=str(folder) if folder else None)
 
 
+async def sync_done(pilot, app: PressmarkApp) -> None:
+    """Wait until the sync asked for has started (after its short delay) and reported."""
+    await wait_for(pilot, lambda: app.sync_folder is None and app.syncing is None)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 @sync_test
 async def test_open_syncs_the_folder_in_the_background_and_fills_the_library(tmp_path):
     folder = _folder(tmp_path)
     app = _app(tmp_path / "bg.db", folder)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen))
-        await app.workers.wait_for_complete()
+        await sync_done(pilot, app)
         await library_ready(pilot)
         assert sorted(a.file for a in library(app).articles) == sorted(p.name for p in folder.iterdir())
         assert status(app.screen) == f"{folder} synced: 2 added, 0 changed, 0 unchanged, 0 skipped"
@@ -64,7 +71,7 @@ def test_library_says_a_sync_is_running_until_it_reports(tmp_path, monkeypatch):
             app.screen.reload()  # e.g. back from the reader: still says so
             assert status(app.screen) == f"Syncing {folder}…"
             release.set()
-            await app.workers.wait_for_complete()
+            await sync_done(pilot, app)
             await wait_for(pilot, lambda: app.syncing is None)
             assert status(app.screen).startswith(f"{folder} synced: 2 added")
             assert len(library(app).articles) == 2
@@ -80,7 +87,7 @@ async def test_unchanged_folder_resyncs_quietly(tmp_path):
     app = _app(path, folder)
     async with app.run_test(size=SIZE) as pilot:
         await library_ready(pilot)
-        await app.workers.wait_for_complete()
+        await sync_done(pilot, app)
         await pilot.pause()
         assert status(app.screen).endswith("0 added, 0 changed, 2 unchanged, 0 skipped")
 
@@ -94,7 +101,7 @@ async def test_read_only_database_is_not_synced(tmp_path):
     app = _app(path, folder, readonly=True)
     async with app.run_test(size=SIZE) as pilot:
         await library_ready(pilot)
-        await app.workers.wait_for_complete()
+        await sync_done(pilot, app)
         await pilot.pause()
         assert len(library(app).articles) == 2
         assert any("not syncing" in str(n.message) for n in app._notifications)
@@ -107,7 +114,7 @@ async def test_a_failed_sync_is_reported_not_raised(tmp_path):
     shutil.rmtree(folder)  # gone between the command line and the sync
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.screen.is_mounted)
-        await app.workers.wait_for_complete()
+        await sync_done(pilot, app)
         await pilot.pause()
         assert status(app.screen).startswith(f"Sync of {folder} failed: ")
 

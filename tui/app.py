@@ -44,6 +44,7 @@ def reports_failure(action: Callable) -> Callable:
 # Modules the library does not need but the reader does; see PressmarkApp._warm_up.
 WARM_UP = ("store.annotate", "store.speakers", "store.suggest", "tui.screens.reader")
 WARM_UP_AFTER_S = 0.3
+SYNC_AFTER_S = 0.2
 IDLE_COLLECT_S = 0.25  # this long without a key or mouse event, the user is reading: collect garbage then
 FULL_COLLECT_BACKSTOP = 1000  # young collections between automatic full ones (Python's default: 10)
 
@@ -139,18 +140,20 @@ class PressmarkApp(App):
 
     # -- syncing the article folder ---------------------------------------------------
     def start_pending_sync(self) -> None:
-        """Start the sync asked for on the command line; the library calls this once it is on screen."""
-        folder, self.sync_folder = self.sync_folder, None
-        if folder:
-            self.start_sync(folder)
+        """Sync the folder named on the command line, in a thread with its own connection; the library
+        calls this once it has its list. Progress and the outcome go to the status line.
 
-    def start_sync(self, folder: str) -> None:
-        """Sync ``folder`` in a thread with its own connection; progress and the outcome go to the status line."""
+        The thread starts a moment later, not at once: the first frame is still being written to the
+        terminal (by Textual's writer thread), and a sync walking the folder would hold it up."""
+        folder, self.sync_folder = self.sync_folder, None
+        if not folder:
+            return
         if self.readonly:
             self.notify(f"Read-only database: not syncing {folder}; reading what it holds", markup=False)
             return
         self._sync_progress(f"Syncing {folder}…")
-        self.run_worker(lambda: self._sync(folder), thread=True, group="sync", exit_on_error=False)
+        self.set_timer(SYNC_AFTER_S, lambda: self.run_worker(lambda: self._sync(folder), thread=True, group="sync",
+                                                             exit_on_error=False))
 
     def _sync(self, folder: str) -> None:
         from textual.worker import get_current_worker

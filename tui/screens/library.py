@@ -78,7 +78,7 @@ class LibraryScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.reload()
-        self.call_after_refresh(self.app.start_pending_sync)  # once the list is drawn: not competing with it
+        self.app.start_pending_sync()
 
     def on_resize(self, event: Resize) -> None:
         self.call_after_refresh(self._draw_columns)
