@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import concurrent.futures
 
 BATCH_SECONDS = 0.25  # prepare at most this much work, or as much as takes this long to write, per transaction
-LOCK_GAP = 0.1  # leave the write lock free at least this long between transactions (a waiting tagger's retry)
+LOCK_GAP = 0.05  # leave the write lock free at least this long between transactions (a waiting tagger's retry)
 POOL_MIN_FILES = 200  # fewer files to read than this are read in this process (no pool start-up)
 POOL_CHUNK = 16  # files per task sent to a worker
 MAX_WORKERS = 4
