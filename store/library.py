@@ -15,8 +15,7 @@ if TYPE_CHECKING:  # imported where used: the library screen starts without them
     from store.suggest import Suggestion
 
 
-@dataclass(frozen=True, slots=True)
-class Tag:
+class Tag(NamedTuple):  # NamedTuples, not frozen dataclasses, here: this module is on the start-up path
     name: str
     key: str
     colour: str
@@ -45,8 +44,7 @@ class ArticleSummary(NamedTuple):
         return self.annotated / self.n_sentences if self.n_sentences else 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class SentenceView:
+class SentenceView(NamedTuple):
     n: int
     para: int
     start: int
@@ -114,16 +112,24 @@ def _annotator_filter(annotator: str | None) -> tuple[str, tuple]:
     return (" AND annotator = ?", (annotator,)) if annotator else ("", ())
 
 
-def list_articles(db: Database, annotator: str | None = None, query: str | None = None) -> list[ArticleSummary]:
-    """Every article (optionally only those matching ``query`` in title or text), with tag counts,
-    in file order."""
+def list_articles(db: Database, annotator: str | None = None, query: str | None = None,
+                  limit: int | None = None) -> list[ArticleSummary]:
+    """Every article (optionally only those matching ``query`` in title or text, or only the first
+    ``limit``), with tag counts, in file order."""
     where, params = "", ()
     if query:
         ids = search_articles(db, query)
         where = f"WHERE a.id IN ({', '.join(map(str, ids)) or 'NULL'})"
+    articles = db.conn.execute(
+        f"SELECT a.id, a.file, a.title, a.n_sentences, a.status FROM articles a {where} ORDER BY a.file, a.id"
+        + (f" LIMIT {int(limit)}" if limit is not None else ""), params).fetchall()
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     annotated: dict[int, int] = {}
-    if annotator:  # the library: from the trigger-kept `progress` counters, never a scan
+    if annotator and limit is not None:  # a first page: its articles' counters, by primary key
+        rows = db.conn.execute(
+            f"SELECT article_id, tag, sentences FROM progress WHERE article_id IN ({', '.join('?' * len(articles))})"
+            " AND annotator = ? AND sentences > 0", [a[0] for a in articles] + [annotator])
+    elif annotator:  # the library: from the trigger-kept `progress` counters, never a scan
         rows = db.conn.execute("SELECT article_id, tag, sentences FROM progress WHERE annotator = ? AND sentences > 0",
                                (annotator,))
     else:  # `pressmark list`: a sentence two annotators tagged counts once, which needs the annotations
@@ -138,12 +144,12 @@ def list_articles(db: Database, annotator: str | None = None, query: str | None 
             counts[article_id][tag] = count
         else:
             annotated[article_id] = count
-    return [
-        ArticleSummary(aid, file, title, n, status, counts.get(aid, {}), annotated.get(aid, 0))
-        for aid, file, title, n, status in db.conn.execute(
-            f"SELECT a.id, a.file, a.title, a.n_sentences, a.status FROM articles a {where} ORDER BY a.file, a.id",
-            params)
-    ]
+    return [ArticleSummary(aid, file, title, n, status, counts.get(aid, {}), annotated.get(aid, 0))
+            for aid, file, title, n, status in articles]
+
+
+def count_articles(db: Database) -> int:
+    return db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
 
 
 def fts_query(text: str) -> str:
@@ -254,8 +260,7 @@ def save_position(db: Database, article_id: int, annotator: str, sentence: int) 
                     (article_id, annotator, sentence))
 
 
-@dataclass(frozen=True, slots=True)
-class AnnotatorProgress:
+class AnnotatorProgress(NamedTuple):
     """How far one annotator has got: for the library and `pressmark annotators`."""
 
     annotator: str

@@ -118,6 +118,8 @@ async def test_pagedown_repaints_the_view_once_and_revisits_come_from_the_cache(
     app = long_app
     async with app.run_test(size=SIZE) as pilot:
         view = await open_reader(pilot)
+        await app.workers.wait_for_complete()  # the suggestions worker repaints when it ends: not during the presses
+        await pilot.pause()
         height = view.scrollable_content_region.height
         paints = []
         original_display = app._display

@@ -64,3 +64,33 @@ def test_library_css_loads_with_the_app_so_the_first_screen_does_not_reparse():
 
     assert "screens/library.tcss" in PressmarkApp.CSS_PATH
     assert not LibraryScreen.CSS_PATH
+
+
+def test_first_page_is_the_start_of_the_full_list(tmp_path, make_articles):
+    from store.annotate import set_tag
+    from store.library import count_articles, list_articles
+    from store.sync import sync
+
+    db = connect(tmp_path / "pages.db")
+    sync(db, make_articles({f"{i:03}.txt": f"Article {i} says one thing. It says another." for i in range(40)}))
+    ids = [a.id for a in list_articles(db, "alice")]
+    for aid in ids[::3]:
+        set_tag(db, aid, 1, "finding", "alice")
+        set_tag(db, aid, 2, "response", "bob")
+    full = list_articles(db, "alice")
+    assert list_articles(db, "alice", limit=10) == full[:10]
+    assert any(a.counts for a in full[:10])  # the page carries its counters, not just its titles
+    assert count_articles(db) == len(full) == 40
+
+
+def test_first_page_counters_are_read_by_primary_key(db, make_articles):
+    from store.sync import sync
+
+    sync(db, make_articles({f"{i}.txt": "One sentence. Two sentences." for i in range(8)}))
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    from store.library import list_articles
+
+    list_articles(db, "alice", limit=5)
+    [counters] = [s for s in statements if "FROM progress" in s]
+    assert _plan(db, counters).startswith("SEARCH progress USING PRIMARY KEY")

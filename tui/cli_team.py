@@ -35,7 +35,7 @@ def annotators(obj: Context, fmt: str) -> None:
 
     rows = annotator_progress(obj.db)
     if fmt == "json":
-        click.echo(json.dumps([{**asdict(p), "per_article": {str(k): v for k, v in p.per_article.items()}}
+        click.echo(json.dumps([{**p._asdict(), "per_article": {str(k): v for k, v in p.per_article.items()}}
                                for p in rows], ensure_ascii=False, indent=2))
     elif not rows:
         click.echo("No annotations yet.", err=True)
