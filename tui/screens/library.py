@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 SKIPPED_SHOWN = 8
 FIRST_PAGE = 60  # articles read before the first frame (at least a screenful)
+# Work that can wait for the first frame waits this long: Textual writes a frame to the terminal from
+# a thread, which this one would otherwise hold up (they share the GIL).
+AFTER_FIRST_FRAME_S = 0.1
 SEARCH_IN_THREAD = 200  # more articles to index than this before a search: index them in a thread
 
 SORTS = {
@@ -60,6 +63,7 @@ class LibraryScreen(Screen):
         self.query_text = ""
         self.team: list[tuple[str, int, int]] = []  # (annotator, articles, sentences tagged)
         self.article_count = 0  # all the articles listed (the list may hold only the first page so far)
+        self._columns_width = -1  # the width the column headings were last drawn for
 
     def compose(self) -> ComposeResult:
         if self.app.readonly:
@@ -83,14 +87,18 @@ class LibraryScreen(Screen):
             self.reload()
         else:  # first time: the screenful that shows first, the rest once it is drawn (10,000 take ~80 ms)
             self.reload(first_page=True)
-            self.call_after_refresh(self.reload)
+            if len(self.table.articles) < self.article_count:
+                self.set_timer(AFTER_FIRST_FRAME_S, self.reload)
         self.app.start_pending_sync()
 
     def on_resize(self, event: Resize) -> None:
         self.call_after_refresh(self._draw_columns)
 
     def _draw_columns(self) -> None:
-        self.query_one("#columns", Static).update(self.table.heading(self.table.scrollable_content_region.width))
+        width = self.table.scrollable_content_region.width
+        if width != self._columns_width:  # an update costs a frame
+            self._columns_width = width
+            self.query_one("#columns", Static).update(self.table.heading(width))
 
     def reload(self, first_page: bool = False) -> None:
         """Re-read the list (counts change while reading) and keep the cursor on the same article."""
@@ -105,7 +113,8 @@ class LibraryScreen(Screen):
         self.call_after_refresh(self._draw_columns)  # again once a scrollbar has come or gone
         self.update_header()
         self._show_skipped()
-        self.call_after_refresh(self._load_team)
+        # Not in the frame that shows the list, nor while that frame is being written to the terminal.
+        self.set_timer(AFTER_FIRST_FRAME_S, self._load_team)
         if self.app.syncing:
             self.set_status(self.app.syncing)
         elif not articles:
