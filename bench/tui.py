@@ -117,7 +117,7 @@ async def _select_article(app, probe: PaintProbe, article_id: int) -> float | No
     """From the library, put the cursor on the article and press Enter; return time to the reader's first text."""
     global _text_drawn
     await _until(lambda: not isinstance(app.screen, ReaderScreen) and app.screen.query(ArticleList)
-                 and app.screen.query_one(ArticleList).articles)
+                 and any(a.id == article_id for a in app.screen.query_one(ArticleList).articles))  # past the first page
     table = app.screen.query_one(ArticleList)
     table.cursor = [a.id for a in table.articles].index(article_id)
     await asyncio.sleep(0.3)

@@ -44,6 +44,7 @@ def reports_failure(action: Callable) -> Callable:
 # Modules the library does not need but the reader does; see PressmarkApp._warm_up.
 WARM_UP = ("store.annotate", "store.speakers", "store.suggest", "tui.screens.reader")
 WARM_UP_AFTER_S = 0.3
+APP_CACHE_KB = 32 * 1024
 SYNC_AFTER_S = 0.2
 IDLE_COLLECT_S = 0.25  # this long without a key or mouse event, the user is reading: collect garbage then
 FULL_COLLECT_BACKSTOP = 1000  # young collections between automatic full ones (Python's default: 10)
@@ -70,6 +71,9 @@ class PressmarkApp(App):
                  max_size: int | None = None):
         super().__init__()
         self.db = db
+        # A 32 MB page cache (SQLite's default is 2 MB): on a big database a keypress then finds the index
+        # pages it updates already in memory, instead of reading them again through the OS now and then.
+        db.conn.execute(f"PRAGMA cache_size = -{APP_CACHE_KB}")
         self.annotator = annotator
         self.db_path = str(db_path)
         self.codebook: list[Tag] = tags(db)
