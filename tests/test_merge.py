@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 
 import pytest
 
@@ -124,12 +125,10 @@ def test_never_overwrites_another_annotators_rows(db, other):
 @pytest.mark.parametrize("newer", ["ours", "theirs"])
 def test_same_annotator_note_conflict_newer_wins_and_is_reported(db, other, newer):
     theirs = other("laptop")
-    if newer == "theirs":
-        set_note(db, aid(db, A), 3, "first thought", "alice")
-        set_note(theirs, aid(theirs, A), 3, "second thought", "alice")
-    else:
-        set_note(theirs, aid(theirs, A), 3, "first thought", "alice")
-        set_note(db, aid(db, A), 3, "second thought", "alice")
+    first, second = (db, theirs) if newer == "theirs" else (theirs, db)
+    set_note(first, aid(first, A), 3, "first thought", "alice")
+    time.sleep(0.002)  # timestamps have millisecond resolution: make "newer" unambiguous
+    set_note(second, aid(second, A), 3, "second thought", "alice")
     set_tag(db, aid(db, A), 3, "finding", "alice")
     set_tag(theirs, aid(theirs, A), 3, "finding", "alice")  # same key: the same annotation, not a conflict
     report = merge(db, path_of(theirs), by="alice")
