@@ -22,6 +22,14 @@ def _folder(tmp_path: Path) -> Path:
     return folder
 
 
+def _synced(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """The real articles in a folder, synced into a database: (folder, database path)."""
+    folder = _folder(tmp_path)
+    path = tmp_path / name
+    sync(connect(path), folder)
+    return folder, path
+
+
 def _app(path: Path, folder: Path | None, readonly: bool | None = None) -> PressmarkApp:
     return PressmarkApp(connect(path, readonly=readonly), annotator=ME, db_path=path,
                         sync_folder=str(folder) if folder else None)
@@ -81,28 +89,22 @@ def test_library_says_a_sync_is_running_until_it_reports(tmp_path, monkeypatch):
 
 @sync_test
 async def test_unchanged_folder_resyncs_quietly(tmp_path):
-    folder = _folder(tmp_path)
-    path = tmp_path / "bg.db"
-    sync(connect(path), folder)
+    folder, path = _synced(tmp_path, "bg.db")
     app = _app(path, folder)
     async with app.run_test(size=SIZE) as pilot:
         await library_ready(pilot)
         await sync_done(pilot, app)
-        await pilot.pause()
         assert status(app.screen).endswith("0 added, 0 changed, 2 unchanged, 0 skipped")
 
 
 @sync_test
 async def test_read_only_database_is_not_synced(tmp_path):
-    folder = _folder(tmp_path)
-    path = tmp_path / "ro.db"
-    sync(connect(path), folder)
+    folder, path = _synced(tmp_path, "ro.db")
     (folder / "new.txt").write_text("A new article. It should not be synced into a read-only database.\n")
     app = _app(path, folder, readonly=True)
     async with app.run_test(size=SIZE) as pilot:
         await library_ready(pilot)
         await sync_done(pilot, app)
-        await pilot.pause()
         assert len(library(app).articles) == 2
         assert any("not syncing" in str(n.message) for n in app._notifications)
 
@@ -115,16 +117,13 @@ async def test_a_failed_sync_is_reported_not_raised(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.screen.is_mounted)
         await sync_done(pilot, app)
-        await pilot.pause()
         assert status(app.screen).startswith(f"Sync of {folder} failed: ")
 
 
 @sync_test
 async def test_suggestions_arriving_after_the_reader_closed_are_dropped(tmp_path):
     """The suggestion worker can finish after the reader was closed; that must not crash the app."""
-    folder = _folder(tmp_path)
-    path = tmp_path / "late.db"
-    sync(connect(path), folder)
+    _, path = _synced(tmp_path, "late.db")
     app = _app(path, None)
     async with app.run_test(size=SIZE) as pilot:
         view = await open_reader(pilot)
