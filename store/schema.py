@@ -1,0 +1,350 @@
+"""The pressmark schema as forward migrations: ``MIGRATIONS[v]`` takes a database from version v to v + 1.
+
+``store.db.migrate`` runs each in its own write transaction and records the version in
+``PRAGMA user_version``. Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from store.db import Database
+
+DEFAULT_TAGS = (
+    # name, key, colour, description
+    ("finding", "f", "#e5a50a", "What an inspection, report or study found."),
+    ("response", "r", "#3584e4", "What the organisation or a named person said back."),
+    ("commitment", "c", "#2ec27e", "What someone promised to do."),
+)
+
+
+
+def _v1_core(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            root TEXT NOT NULL,
+            file TEXT NOT NULL,
+            title TEXT NOT NULL,
+            source TEXT,
+            date TEXT,
+            encoding TEXT NOT NULL,
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER,
+            mtime_ns INTEGER,
+            n_sentences INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'missing')),
+            synced_at TEXT NOT NULL,
+            UNIQUE (root, file)
+        );
+        CREATE INDEX articles_sha256 ON articles (sha256);
+
+        CREATE TABLE sentences (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            para INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            UNIQUE (article_id, n)
+        );
+
+        CREATE TABLE tags (
+            name TEXT PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            colour TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- A row is either a tag (tag set, note NULL) or the sentence's note
+        -- (tag NULL). Each row carries its own anchor so it can be re-placed
+        -- when the article text changes.
+        -- AUTOINCREMENT: ids are never reused, because the event log addresses rows by id.
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id INTEGER NOT NULL REFERENCES articles (id),
+            sentence INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            exact TEXT NOT NULL,
+            prefix TEXT NOT NULL DEFAULT '',
+            suffix TEXT NOT NULL DEFAULT '',
+            tag TEXT,
+            note TEXT,
+            annotator TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'orphan')),
+            CHECK ((tag IS NULL) <> (note IS NULL))
+        );
+        CREATE UNIQUE INDEX annotations_unique ON annotations
+            (article_id, sentence, annotator, ifnull(tag, '')) WHERE status = 'ok';
+        CREATE INDEX annotations_tag ON annotations (tag);
+
+        -- The event log: one action per user command (the undo unit), one
+        -- event per annotation row it changed, with JSON before/after images.
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            label TEXT NOT NULL,
+            at TEXT NOT NULL,
+            undone_at TEXT,
+            discarded_at TEXT  -- undone, then ended by a newer action: off the redo chain
+        );
+        CREATE INDEX actions_annotator ON actions (annotator, id);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            action_id INTEGER NOT NULL REFERENCES actions (id),
+            annotation_id INTEGER NOT NULL,
+            before TEXT,
+            after TEXT
+        );
+        CREATE INDEX events_action ON events (action_id);
+        """
+    )
+    db["sentences"].enable_fts(["text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2")
+    db["tags"].insert_all(
+        {"name": n, "key": k, "colour": c, "description": d, "position": i}
+        for i, (n, k, c, d) in enumerate(DEFAULT_TAGS)
+    )
+
+
+def _v2_positions(db: Database) -> None:
+    # Where each annotator last left each article, so reopening returns there.
+    db.execute(
+        """
+        CREATE TABLE positions (
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            annotator TEXT NOT NULL,
+            sentence INTEGER NOT NULL,
+            PRIMARY KEY (article_id, annotator)
+        ) WITHOUT ROWID
+        """
+    )
+
+
+def _v3_alignment(db: Database) -> None:
+    # Sentence alignment (store.align).  The shingle index holds one row per
+    # distinct normalised 5-word shingle of each article (a signed 64-bit hash):
+    # tiny rows, so WITHOUT ROWID, looked up by hash (the primary key) to find
+    # sources, and by article to rebuild or cascade a deletion.
+    # Alignment results can be large JSON, so that table keeps its rowid.
+    # Statement by statement (not executescript, which would commit early), so
+    # the tables, the backfill and the version bump are one transaction.
+    statements = (
+        """CREATE TABLE shingles (
+            hash INTEGER NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            PRIMARY KEY (hash, article_id)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX shingles_article ON shingles (article_id)",
+        # Which text (sha256) and algorithm each article's shingles were made from.
+        """CREATE TABLE shingle_state (
+            article_id INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+            sha256 TEXT NOT NULL,
+            shingles INTEGER NOT NULL,
+            algorithm INTEGER NOT NULL
+        )""",
+        # Cached store.align.alignment results, valid while both texts (sha256),
+        # the algorithm and both sentence segmentations (version) are unchanged.
+        """CREATE TABLE alignments (
+            id INTEGER PRIMARY KEY,
+            a_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            b_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            a_sha256 TEXT NOT NULL,
+            b_sha256 TEXT NOT NULL,
+            version TEXT NOT NULL,
+            result TEXT NOT NULL,
+            computed_at TEXT NOT NULL,
+            UNIQUE (a_id, b_id)
+        )""",
+        "CREATE INDEX alignments_b ON alignments (b_id)",
+    )
+    for statement in statements:
+        db.conn.execute(statement)
+    from store.align import index_article  # late: store.align imports this module
+
+    for (article_id,) in db.conn.execute("SELECT id FROM articles ORDER BY id").fetchall():
+        index_article(db, article_id)
+
+
+def _v4_skipped(db: Database) -> None:
+    # Files the last sync of each folder could not import, with the reason, for the library to list.
+    db.conn.execute(
+        """CREATE TABLE skipped (
+            root TEXT NOT NULL,
+            file TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (root, file)
+        ) WITHOUT ROWID"""
+    )
+
+
+def _v5_suggestions(db: Database) -> None:
+    # Speakers (store.speakers), the cue codebook and suggested tags (store.suggest).
+    # Speakers live in their own sparse table (one row per sentence that has a speaker) rather than
+    # as columns of `sentences`, so sentence rows keep their shape; sync rewrites both together.
+    # A suggestion's `exact` is the sentence text it was made for: after an edit it no longer matches
+    # and is not shown. "accepted" is not a status: it is derived from the annotation, so undoing an
+    # accept (which restores `annotations` rows) reopens the suggestion by itself.
+    statements = (
+        """CREATE TABLE sentence_speakers (
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            speaker TEXT NOT NULL,
+            role TEXT,
+            quoted INTEGER NOT NULL DEFAULT 0,  -- 1: direct quotation, 0: reported speech
+            PRIMARY KEY (article_id, n)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE cues (
+            id INTEGER PRIMARY KEY,
+            tag TEXT NOT NULL,
+            match TEXT NOT NULL CHECK (match IN ('phrase', 'regex', 'speaker')),
+            cue TEXT NOT NULL,
+            "when" TEXT NOT NULL DEFAULT 'any'
+                CHECK ("when" IN ('any', 'quoted', 'reported', 'speaker', 'narration')),
+            weight REAL NOT NULL DEFAULT 1,
+            note TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE suggestions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+            sentence INTEGER NOT NULL,  -- 0: a dismissal kept after its sentence went away
+            tag TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            exact TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'dismissed')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (article_id, sentence, tag, exact)
+        )""",
+    )
+    for statement in statements:
+        db.conn.execute(statement)
+    from store.speakers import backfill_speakers  # late: keep the import graph of this module small
+    from store.suggest import default_cues
+
+    db.conn.executemany(
+        'INSERT INTO cues (tag, match, cue, "when", weight, note, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [(c.tag, c.match, c.cue, c.when, c.weight, c.note, i) for i, c in enumerate(default_cues())])
+    backfill_speakers(db)
+
+
+def _count_in() -> str:
+    """Trigger body: NEW adds one to its tag's count, and to '' if its sentence had no tag of that annotator."""
+    return """
+        INSERT INTO progress VALUES (NEW.article_id, NEW.annotator, NEW.tag, 1)
+          ON CONFLICT DO UPDATE SET sentences = sentences + 1;
+        INSERT INTO progress SELECT NEW.article_id, NEW.annotator, '', 1
+          WHERE NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = NEW.article_id AND sentence = NEW.sentence
+                            AND annotator = NEW.annotator AND status = 'ok' AND tag IS NOT NULL AND id != NEW.id)
+          ON CONFLICT DO UPDATE SET sentences = sentences + 1;"""
+
+
+def _count_out(also: str) -> str:
+    """Trigger body: OLD takes one from its tag's count, and from '' if its sentence keeps no other tag."""
+    return f"""
+        UPDATE progress SET sentences = sentences - 1
+          WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = OLD.tag;
+        UPDATE progress SET sentences = sentences - 1
+          WHERE article_id = OLD.article_id AND annotator = OLD.annotator AND tag = ''
+            AND NOT EXISTS (SELECT 1 FROM annotations WHERE article_id = OLD.article_id AND sentence = OLD.sentence
+                            AND annotator = OLD.annotator AND status = 'ok' AND tag IS NOT NULL {also});"""
+
+
+def _v6_progress(db: Database) -> None:
+    """Indexes and trigger-kept counters so keypresses and the library stay fast at a million annotations."""
+    statements = (
+        # Undo/redo look at an annotator's undone actions only: a tiny partial index instead of a scan.
+        "CREATE INDEX actions_redo ON actions (annotator, id) WHERE undone_at IS NOT NULL AND discarded_at IS NULL",
+        # One article's annotations, in sentence order (the reader, export, re-anchoring).
+        "CREATE INDEX annotations_article ON annotations (article_id, sentence)",
+        # Per article, annotator and tag: how many sentences carry the tag; tag '' counts the sentences with
+        # any tag. Kept by triggers, so the library never scans a million annotations.
+        """CREATE TABLE progress (
+            article_id INTEGER NOT NULL,
+            annotator TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            sentences INTEGER NOT NULL,
+            PRIMARY KEY (article_id, annotator, tag)
+        ) WITHOUT ROWID""",
+        f"""CREATE TRIGGER progress_add AFTER INSERT ON annotations
+           WHEN NEW.status = 'ok' AND NEW.tag IS NOT NULL BEGIN {_count_in()} END""",
+        f"""CREATE TRIGGER progress_remove AFTER DELETE ON annotations
+           WHEN OLD.status = 'ok' AND OLD.tag IS NOT NULL BEGIN {_count_out("")} END""",
+        # An update (re-anchoring, merge) counts as the old row leaving and the new one arriving.
+        f"""CREATE TRIGGER progress_change_out AFTER UPDATE OF article_id, sentence, tag, annotator, status
+           ON annotations WHEN OLD.status = 'ok' AND OLD.tag IS NOT NULL BEGIN {_count_out("AND id != NEW.id")} END""",
+        f"""CREATE TRIGGER progress_change_in AFTER UPDATE OF article_id, sentence, tag, annotator, status
+           ON annotations WHEN NEW.status = 'ok' AND NEW.tag IS NOT NULL BEGIN {_count_in()} END""",
+        """INSERT INTO progress
+           SELECT article_id, annotator, tag, count(*) FROM annotations
+           WHERE status = 'ok' AND tag IS NOT NULL GROUP BY article_id, annotator, tag""",
+        """INSERT INTO progress
+           SELECT article_id, annotator, '', count(DISTINCT sentence) FROM annotations
+           WHERE status = 'ok' AND tag IS NOT NULL GROUP BY article_id, annotator""",
+    )
+    for statement in statements:
+        db.conn.execute(statement)
+
+
+def _v7_indexes(db: Database) -> None:
+    # Found by bench/: the reader reads one annotator's rows of an article, the library lists by file.
+    db.conn.execute("CREATE INDEX annotations_article_annotator ON annotations (article_id, annotator, sentence)")
+    db.conn.execute("CREATE INDEX articles_file ON articles (file, id)")
+
+
+def _v8_library_indexes(db: Database) -> None:
+    # The library's two start-up queries, answered from indexes alone. Without the first, listing
+    # 10,000 articles reads each row past its text (n_sentences and status come after it); without
+    # the second, one annotator's counters are a scan of everyone's.
+    db.conn.execute("CREATE INDEX articles_listing ON articles (file, id, title, n_sentences, status)")
+    db.conn.execute("DROP INDEX articles_file")  # v7's (file, id): a prefix of the new one
+    db.conn.execute("CREATE INDEX progress_annotator ON progress (annotator, tag, sentences)")
+
+
+def _v9_deferred(db: Database) -> None:
+    """Derived data is no longer written by sync but brought up to date when it is needed (store.derived).
+
+    * Full-text search: the external-content ``sentences_fts`` kept by triggers on every sentence row made
+      sync several times slower. It is replaced by ``search_fts`` (its own copy of each sentence's text;
+      rowid = article id * 2**24 + sentence n, so one article's rows are a rowid range that can be
+      deleted without the old text) and ``search_state`` (the text, by sha256, each article was indexed
+      from; no foreign key, so the rows of an article that is gone can still be found and removed).
+      Starts empty: the first search indexes every article.
+    * Speakers: ``speaker_state`` records the text each article's ``sentence_speakers`` rows were
+      attributed from. An article with rows has them from its current text (sync wrote them with the
+      sentences and deleted both together; schema 5 backfilled them); one without rows may have none
+      or may have been synced without attribution (by this code into an older schema), so it is
+      attributed again on first use.
+    """
+    statements = (
+        "DROP TRIGGER IF EXISTS sentences_ai",
+        "DROP TRIGGER IF EXISTS sentences_ad",
+        "DROP TRIGGER IF EXISTS sentences_au",
+        "DROP TABLE IF EXISTS sentences_fts",
+        "CREATE VIRTUAL TABLE search_fts USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2')",
+        "CREATE TABLE search_state (article_id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL)",
+        """CREATE TABLE speaker_state (
+            article_id INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+            sha256 TEXT NOT NULL
+        )""",
+        """INSERT INTO speaker_state (article_id, sha256)
+           SELECT id, sha256 FROM articles WHERE id IN (SELECT article_id FROM sentence_speakers)""",
+    )
+    for statement in statements:
+        db.conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
+                                                _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
+                                                _v9_deferred]
+SCHEMA_VERSION = len(MIGRATIONS)
