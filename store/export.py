@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import multiprocessing
 import os
 import queue
 import shutil
@@ -205,7 +204,9 @@ def _parts(db: Database, flt: ExportFilter) -> list[tuple]:
 
 def _write_in_parts(path: str, flt: ExportFilter, raw: bool, parts: list[tuple], out: IO[str],
                     progress: Callable[[int], None] | None) -> int:
-    context = multiprocessing.get_context("spawn")  # fork is unsafe from a threaded process (the TUI)
+    from store.processes import pool_context
+
+    context = pool_context()
     messages = context.Queue()
     folder = tempfile.mkdtemp(prefix="pressmark-export-")
     files = [os.path.join(folder, f"part{i}.csv") for i in range(len(parts))]

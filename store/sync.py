@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 from array import array
 from collections import deque
@@ -218,13 +217,10 @@ def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size:
     ``READ_AHEAD_BYTES`` of files not yet handed on); results come back in walk order, ``progress``
     is told as each file is handed on."""
     import concurrent.futures  # here: about 15 ms of imports that a small sync never needs
-    import multiprocessing
 
-    # fork is cheapest, but unsafe once this process runs other threads (the TUI's workers).
-    method = "fork" if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods() \
-        else "spawn"
-    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                                  initializer=_worker_init)
+    from store.processes import pool_context
+
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_worker_init)
     queue: deque[tuple[_Entry, _Chunk | None, int]] = deque()  # files walked, not yet handed on
     # Read ahead far enough that the workers keep going while this process writes a batch.
     chunk, in_flight, walked_all = _Chunk(), 0, False  # in_flight: bytes submitted, not yet handed on

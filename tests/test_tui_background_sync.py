@@ -133,3 +133,39 @@ async def test_suggestions_arriving_after_the_reader_closed_are_dropped(tmp_path
         reader.refresh_suggestions(view)  # what the worker's call_from_thread runs
         await pilot.pause()
         assert isinstance(app.screen, LibraryScreen)
+
+
+@sync_test
+async def test_big_folders_sync_through_worker_processes_inside_the_app(tmp_path, monkeypatch):
+    """Inside the app, stderr is Textual's and threads run: the process pool must still start (spawn)."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    count = store.sync.POOL_MIN_FILES + 20
+    for i in range(count):
+        (folder / f"{i:04}.txt").write_text(f"Article {i} has a sentence. It has another one.\n", encoding="utf-8")
+    app = _app(tmp_path / "many.db", folder)
+    async with app.run_test(size=SIZE) as pilot:
+        await sync_done(pilot, app)
+        assert status(app.screen) == f"{folder} synced: {count} added, 0 changed, 0 unchanged, 0 skipped"
+
+
+@sync_test
+async def test_parallel_export_works_from_a_thread_inside_the_app(tmp_path, monkeypatch):
+    import asyncio
+
+    import store.export
+    from store.annotate import set_tag
+
+    monkeypatch.setattr(store.export, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    _, path = _synced(tmp_path, "export.db")
+    db = connect(path)
+    for (aid,) in db.conn.execute("SELECT id FROM articles").fetchall():
+        for n in range(1, 4):
+            set_tag(db, aid, n, "finding", ME)
+    assert len(store.export._parts(db, store.export.ExportFilter())) == 2
+    app = _app(path, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        count = await asyncio.to_thread(store.export.export_csv, connect(path), tmp_path / "out.csv")
+    assert count == 6 and len((tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()) == 7

@@ -184,6 +184,9 @@ class PressmarkApp(App):
         except (StoreError, sqlite3.Error, OSError) as exc:
             self.call_from_thread(self._synced, f"Sync of {folder} failed: {exc}")
             return
+        except Exception as exc:  # anything else (a worker process that died, say): said, not left "Syncing…"
+            self.call_from_thread(self._synced, f"Sync of {folder} failed: {type(exc).__name__}: {exc}")
+            return
         finally:
             if db is not None:
                 db.close()
