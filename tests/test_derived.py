@@ -10,6 +10,7 @@ import os
 import pytest
 
 import store.derived
+import store.processes
 import store.sync
 from store.align import index_article, reindex_stale, shingle_hashes, sources
 from store.annotate import set_tag
@@ -237,7 +238,7 @@ def test_a_big_sync_in_worker_processes_stores_the_same_as_in_process(tmp_path, 
     monkeypatch.setattr(store.sync, "POOL_MIN_FILES", 3)
     monkeypatch.setattr(store.sync, "POOL_CHUNK", 4)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(store.sync.threading, "active_count", lambda: threads)
+    monkeypatch.setattr(store.processes.threading, "active_count", lambda: threads)
     started = []
     real_pool = concurrent.futures.ProcessPoolExecutor
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor",
