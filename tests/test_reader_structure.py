@@ -129,6 +129,11 @@ async def test_pagedown_repaints_the_view_once_and_revisits_come_from_the_cache(
             renders.clear(), paints.clear(), built.clear()
             top = view.scroll_offset.y
             await pilot.press("pagedown")
+            for _ in range(200):  # the frame comes from the screen's update timer: wait for it, then a little more
+                if renders:
+                    break
+                await pilot.pause(0.01)
+            await pilot.pause(0.05)  # long enough for a second paint, if the key caused one
             assert view.scroll_offset.y > top
             assert sorted(renders) == list(range(height)), "each visible line drawn exactly once"
             per_paint = [b - a for a, b in zip([0, *paints], paints)]  # view lines drawn for each paint
