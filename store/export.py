@@ -153,19 +153,20 @@ def _with_computed_speakers(db: Database, rows: Iterator[tuple], stale: set[int]
 
 
 def write_csv(db: Database, out: IO[str], flt: ExportFilter = ExportFilter(), *, raw: bool = False,
-              progress: Callable[[int], None] | None = None) -> int:
+              progress: Callable[[int], None] | None = None, scratch: str | Path | None = None) -> int:
     """Write the header and rows to ``out``; return the number of data rows.
 
     A big export of a database file is split by article into contiguous parts written by worker
     processes side by side (SQLite and the csv module each take about half of the time, and
-    neither lets a thread run beside it), then joined in order."""
+    neither lets a thread run beside it) into a folder in ``scratch`` (default: the system's
+    temporary folder), then joined in order."""
     out.write(",".join(CSV_COLUMNS) + "\r\n")  # what csv.writer writes for the header
     rows = export_rows(db, flt, neutralised=not raw)
     parts = _parts(db, flt) if hasattr(rows, "fetchmany") else []
     if len(parts) < 2:
         return _write_rows(rows, out, progress)
     rows.close()
-    return _write_in_parts(db_path(db), flt, raw, parts, out, progress)
+    return _write_in_parts(db_path(db), flt, raw, parts, out, progress, scratch)
 
 
 def _write_rows(rows, out: IO[str], progress: Callable[[int], None] | None, done: int = 0) -> int:
@@ -203,12 +204,12 @@ def _parts(db: Database, flt: ExportFilter) -> list[tuple]:
 
 
 def _write_in_parts(path: str, flt: ExportFilter, raw: bool, parts: list[tuple], out: IO[str],
-                    progress: Callable[[int], None] | None) -> int:
+                    progress: Callable[[int], None] | None, scratch: str | Path | None = None) -> int:
     from store.processes import pool_context
 
     context = pool_context()
     messages = context.Queue()
-    folder = tempfile.mkdtemp(prefix="pressmark-export-")
+    folder = tempfile.mkdtemp(prefix=".pressmark-export-", dir=scratch)
     files = [os.path.join(folder, f"part{i}.csv") for i in range(len(parts))]
     workers = [context.Process(target=_write_part, args=(path, flt, raw, part, file, messages), daemon=True)
                for part, file in zip(parts, files)]
@@ -308,4 +309,6 @@ def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO[st
 def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilter(), *, raw: bool = False,
                progress: Callable[[int], None] | None = None) -> int:
     """Export atomically to the file ``target``; return the number of rows written."""
-    return write_atomically(db, target, lambda out: write_csv(db, out, flt, raw=raw, progress=progress))
+    # The parts go beside the target, like the temporary file itself: the same disk, with room for the export.
+    return write_atomically(db, target, lambda out: write_csv(db, out, flt, raw=raw, progress=progress,
+                                                              scratch=Path(target).parent))

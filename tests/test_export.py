@@ -377,11 +377,13 @@ def test_export_in_parallel_parts_is_byte_identical(db, tricky, tmp_path, monkey
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     parts = store.export._parts(db, flt)
     assert len(parts) == 2  # really split, so this compares the parallel path with the reference
-    calls = []
-    count = export_csv(db, tmp_path / "parallel.csv", flt, progress=calls.append)
-    written = (tmp_path / "parallel.csv").read_bytes().decode("utf-8")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    count = export_csv(db, folder / "parallel.csv", flt)
+    written = (folder / "parallel.csv").read_bytes().decode("utf-8")
     assert written == _python_reference(db, flt, raw=False)
     assert count == len(parse(written)[1])
+    assert [p.name for p in folder.iterdir()] == ["parallel.csv"]  # the parts were beside it, and are gone
 
 
 def test_a_failing_export_part_is_one_error_line(db, tricky, tmp_path):
