@@ -6,11 +6,13 @@ so a crash or a full disk never leaves half an export under the final name.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import itertools
 import os
 import queue
 import shutil
+import signal
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -232,7 +234,9 @@ def _write_in_parts(path: str, flt: ExportFilter, raw: bool, parts: list[tuple],
                 reported = sum(written) - sum(written) % PROGRESS_EVERY
                 progress(reported)
         out.flush()
-        target = getattr(out, "buffer", None)
+        # Bytes straight into a UTF-8 stream's buffer; through the text layer for any other encoding.
+        utf8 = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8"
+        target = getattr(out, "buffer", None) if utf8 else None
         for file in files:
             with open(file, "rb" if target else "r", **({} if target else {"newline": "", "encoding": "utf-8"})) as f:
                 shutil.copyfileobj(f, target or out, 1 << 20)
@@ -251,6 +255,7 @@ def _write_part(path: str, flt: ExportFilter, raw: bool, part: tuple, file: str,
     """One worker process: its range of articles, to ``file``; progress and the outcome to ``messages``."""
     from store.db import connect
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the workers
     index = int(Path(file).stem.removeprefix("part"))
     try:
         db = connect(path, readonly=True)

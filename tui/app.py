@@ -155,7 +155,9 @@ class PressmarkApp(App):
         if self.readonly:
             self.notify(f"Read-only database: not syncing {folder}; reading what it holds", markup=False)
             return
-        self._sync_progress(f"Syncing {folder}…")
+        from tui.cli import safe
+
+        self._sync_progress(f"Syncing {safe(folder)}…")
         self.set_timer(SYNC_AFTER_S, lambda: self.run_worker(lambda: self._sync(folder), thread=True, group="sync",
                                                              exit_on_error=False))
 
@@ -164,7 +166,7 @@ class PressmarkApp(App):
 
         from store.db import connect
         from store.sync import sync
-        from tui.cli import sync_summary
+        from tui.cli import safe, sync_summary
 
         worker = get_current_worker()
 
@@ -172,7 +174,7 @@ class PressmarkApp(App):
             if worker.is_cancelled:  # the app is quitting: stop; sync rolls back the unwritten batch
                 raise _SyncCancelled
             if i and i % 500 == 0:
-                self.call_from_thread(self._sync_progress, f"Syncing {folder}: {i:,} files checked…")
+                self.call_from_thread(self._sync_progress, f"Syncing {safe(folder)}: {i:,} files checked…")
 
         limits = {"max_size": self.max_size} if self.max_size else {}  # else store.sync's default
         db = None
@@ -182,15 +184,16 @@ class PressmarkApp(App):
         except _SyncCancelled:
             return
         except (StoreError, sqlite3.Error, OSError) as exc:
-            self.call_from_thread(self._synced, f"Sync of {folder} failed: {exc}")
+            self.call_from_thread(self._synced, f"Sync of {safe(folder)} failed: {safe(str(exc))}")
             return
         except Exception as exc:  # anything else (a worker process that died, say): said, not left "Syncing…"
-            self.call_from_thread(self._synced, f"Sync of {folder} failed: {type(exc).__name__}: {exc}")
+            message = f"Sync of {safe(folder)} failed: {type(exc).__name__}: {safe(str(exc))}"
+            self.call_from_thread(self._synced, message)
             return
         finally:
             if db is not None:
                 db.close()
-        self.call_from_thread(self._synced, f"{folder} synced: {sync_summary(report)}")
+        self.call_from_thread(self._synced, f"{safe(folder)} synced: {sync_summary(report)}")
 
     def _sync_progress(self, message: str) -> None:
         self.syncing = message
