@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,9 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from store.errors import StoreError
 from store.library import count_articles, list_articles, progress_by_annotator, skipped_files
+from tui.cli import safe
 from tui.widgets.article_list import ArticleList
 from tui.widgets.banner import readonly_banner
 
@@ -221,11 +224,15 @@ class LibraryScreen(Screen):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self.set_status, f"Indexing new articles for source search: {done} of {total}…")
 
-        db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
         try:
-            found = sources(db, article_id, limit=1, progress=progress)
-        finally:
-            db.close()
+            db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
+            try:
+                found = sources(db, article_id, limit=1, progress=progress)
+            finally:
+                db.close()
+        except (StoreError, sqlite3.Error, OSError) as exc:  # said on the status line, never a crash
+            self.app.call_from_thread(self.set_status, f"Best source search failed: {safe(str(exc))}")
+            return
         self.app.call_from_thread(self.show_source, article_id, found[0].id if found else None)
 
     def show_source(self, article_id: int, source_id: int | None) -> None:
@@ -277,11 +284,15 @@ class LibraryScreen(Screen):
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self.set_status, f"Indexing new articles for search: {done} of {total}…")
 
-        db = connect(self.app.db_path)
         try:
-            ensure_search(db, progress)
-        finally:
-            db.close()
+            db = connect(self.app.db_path)
+            try:
+                ensure_search(db, progress)
+            finally:
+                db.close()
+        except (StoreError, sqlite3.Error, OSError) as exc:  # said on the status line, never a crash
+            self.app.call_from_thread(self.set_status, f"Indexing for search failed: {safe(str(exc))}")
+            return
         self.app.call_from_thread(self.reload)
 
     def action_clear_filter(self) -> None:
