@@ -128,11 +128,19 @@ def export_rows(db: Database, flt: ExportFilter = ExportFilter(), *, neutralised
 
     Speakers are attributed lazily (``store.derived``): every annotated article not yet attributed is
     attributed (and stored) first; in a read-only database such articles get theirs computed here."""
+    return _rows(db, flt, neutralised, _speakers_ready(db, flt))
+
+
+def _speakers_ready(db: Database, flt: ExportFilter) -> set[int]:
+    """Attribute the export's stale articles where that can be stored; return those it could not."""
     from store.derived import ensure_speakers, stale_speakers
 
     scope = None if flt.article_id is None else [flt.article_id]
     ensure_speakers(db, scope, annotated=True)
-    stale = stale_speakers(db, scope, annotated=True) if is_readonly(db) else set()
+    return stale_speakers(db, scope, annotated=True) if is_readonly(db) else set()
+
+
+def _rows(db: Database, flt: ExportFilter, neutralised: bool, stale: set[int]) -> Iterator[tuple]:
     sql, params = _export_sql(flt, neutralised, with_article=bool(stale))
     rows = db.conn.execute(sql, params)
     return _with_computed_speakers(db, rows, stale, neutralised) if stale else rows
@@ -163,11 +171,10 @@ def write_csv(db: Database, out: IO[str], flt: ExportFilter = ExportFilter(), *,
     neither lets a thread run beside it) into a folder in ``scratch`` (default: the system's
     temporary folder), then joined in order."""
     out.write(",".join(CSV_COLUMNS) + "\r\n")  # what csv.writer writes for the header
-    rows = export_rows(db, flt, neutralised=not raw)
-    parts = _parts(db, flt) if hasattr(rows, "fetchmany") else []
+    stale = _speakers_ready(db, flt)
+    parts = [] if stale else _parts(db, flt)  # decided before the query runs: it would be work thrown away
     if len(parts) < 2:
-        return _write_rows(rows, out, progress)
-    rows.close()
+        return _write_rows(_rows(db, flt, not raw, stale), out, progress)
     return _write_in_parts(db_path(db), flt, raw, parts, out, progress, scratch)
 
 
