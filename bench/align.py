@@ -158,6 +158,7 @@ def library_path() -> Path:
     from store.align import index_article
     from store.db import connect, now, write
     from store.segment import segment
+    from store.sentences import encode, save
 
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -182,9 +183,7 @@ def library_path() -> Path:
                 " VALUES (?, ?, ?, 'utf-8', ?, ?, ?, ?, ?)",
                 ("/bench", file, text.split("\n", 1)[0], text, hashlib.sha256(text.encode()).hexdigest(),
                  len(text.encode()), len(sents), now())).lastrowid
-            db.conn.executemany(
-                'INSERT INTO sentences (article_id, n, para, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
-                [(aid, n, s.para, s.start, s.end, text[s.start:s.end]) for n, s in enumerate(sents, 1)])
+            save(db, aid, encode(sents))
             index_article(db, aid)
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
@@ -308,6 +307,7 @@ def _difflib_seconds(words_a: list[str], words_b: list[str]) -> float | None:
 def sources_speed() -> dict:
     from store.align import align_texts, sources
     from store.db import connect
+    from store.sentences import spans
 
     t_build = time.perf_counter()
     path = library_path()
@@ -336,9 +336,7 @@ def sources_speed() -> dict:
 
         def side(article_id):
             text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-            spans = db.conn.execute('SELECT start, "end" FROM sentences WHERE article_id = ? ORDER BY n',
-                                    (article_id,)).fetchall()
-            return text, spans
+            return text, [(start, end) for start, end, _ in spans(db, article_id)]
 
         b_text, b_spans = side(target_id)
         others = [r[0] for r in db.conn.execute("SELECT id FROM articles WHERE id != ? ORDER BY id LIMIT ?",

@@ -14,7 +14,7 @@
   transaction of ``executemany`` inserts, *not* ``store.annotate.set_tag``
   one action at a time (that is one fsync'd transaction each: hours for
   1,000,000).  The rows are shaped exactly as ``store.annotate`` writes them:
-  anchor fields from the ``sentences`` row and ``ANCHOR_CONTEXT`` characters
+  anchor fields from the sentence's span and ``ANCHOR_CONTEXT`` characters
   of the article text either side (as ``store.annotate._anchor`` reads them),
   ``created_at == updated_at`` in ``store.db.now()`` format, status ``ok``, one
   ``actions`` row per annotation (label ``tag <name>`` or ``note``, as
@@ -123,14 +123,16 @@ def add_annotations(db_path: Path, m: int, seed: int = SEED) -> dict:
     """Add ``m`` annotations (see the module docstring); returns counts."""
     from store.anchor import ANCHOR_CONTEXT
     from store.db import connect, write
+    from store.sentences import spans
 
     db = connect(db_path)
     conn = db.conn
     conn.execute("PRAGMA cache_size = -262144")  # 256 MB page cache for the index builds (this connection only)
     rng = random.Random(seed * 7919 + m)
-    sentences = conn.execute(
-        'SELECT s.article_id, s.n, s.start, s."end", s.text FROM sentences s JOIN articles a ON a.id = s.article_id'
-        " WHERE a.status = 'ok' ORDER BY s.article_id, s.n").fetchall()
+    texts: dict[int, str] = dict(conn.execute("SELECT id, text FROM articles"))
+    sentences = [(article_id, n, start, end, texts[article_id][start:end])
+                 for (article_id,) in conn.execute("SELECT id FROM articles WHERE status = 'ok' ORDER BY id").fetchall()
+                 for n, (start, end, _) in enumerate(spans(db, article_id), 1)]
     per_sentence = len(ANNOTATORS) * len(KINDS)
     total = len(sentences) * per_sentence
     taken = {(a, n, who, tag) for a, n, who, tag in conn.execute(
@@ -142,7 +144,6 @@ def add_annotations(db_path: Path, m: int, seed: int = SEED) -> dict:
     next_act = (conn.execute("SELECT max(id) FROM actions").fetchone()[0] or 0) + 1
     next_evt = (conn.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
     t0 = datetime(2021, 1, 4, 9, 0, tzinfo=timezone.utc)
-    texts: dict[int, str] = dict(conn.execute("SELECT id, text FROM articles"))
     counts = {"annotations": 0, "tags": 0, "notes": 0, "export_rows": 0}
 
     def rows():

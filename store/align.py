@@ -53,6 +53,7 @@ from dataclasses import dataclass
 from itertools import compress
 
 from store.db import Database, StoreError, is_readonly, now, write
+from store.sentences import spans as sentence_spans
 
 __all__ = [
     "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article", "normalised_words",
@@ -530,8 +531,7 @@ def _stored(db: Database, article_id: int) -> _Stored:
     row = db.conn.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
     if row is None:
         raise StoreError(f"no article with id {article_id}")
-    spans = [tuple(r) for r in db.conn.execute(
-        'SELECT start, "end" FROM sentences WHERE article_id = ? ORDER BY n', (article_id,))]
+    spans = [(start, end) for start, end, _ in sentence_spans(db, article_id)]
     return _Stored(article_id, row[0], spans)
 
 

@@ -12,6 +12,7 @@ import bisect
 from difflib import SequenceMatcher
 
 from store.db import Database
+from store.sentences import spans
 
 ANCHOR_CONTEXT = 32  # characters of prefix/suffix kept with every annotation
 MIN_SCORE = 0.75
@@ -26,8 +27,7 @@ class _Article:
     def __init__(self, db: Database, article_id: int):
         self.id = article_id
         self.text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-        self.spans = db.conn.execute(
-            'SELECT start, "end" FROM sentences WHERE article_id = ? ORDER BY n', (article_id,)).fetchall()
+        self.spans = [(start, end) for start, end, _ in spans(db, article_id)]
         self.starts = [s for s, _ in self.spans]
 
     def sentence_at(self, offset: int) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from store.anchor import ANCHOR_CONTEXT, anchor_row
 from store.db import Database, StoreError, now, write
 from store.files import clean
+from store.sentences import span
 
 _COLUMNS = ("id", "article_id", "sentence", "start", "end", "exact", "prefix", "suffix",
             "tag", "note", "annotator", "created_at", "updated_at", "status")
@@ -38,19 +39,15 @@ def _row(db: Database, where: str, params: Iterable) -> dict | None:
 
 def _anchor(db: Database, article_id: int, n: int) -> dict:
     """The sentence's offsets, text and surrounding context, read without loading the article."""
-    row = db.conn.execute(
-        """
-        SELECT s.start, s."end", s.text,
-               substr(a.text, max(s.start - ? + 1, 1), min(s.start, ?)),
-               substr(a.text, s."end" + 1, ?)
-        FROM sentences s JOIN articles a ON a.id = s.article_id
-        WHERE s.article_id = ? AND s.n = ?
-        """,
-        (ANCHOR_CONTEXT, ANCHOR_CONTEXT, ANCHOR_CONTEXT, article_id, n),
-    ).fetchone()
-    if row is None:
+    offsets = span(db, article_id, n)
+    if offsets is None:
         raise StoreError(f"article {article_id} has no sentence {n}")
-    start, end, exact, prefix, suffix = row
+    start, end = offsets
+    # One substr (it counts characters from the start of the text) for the context and the sentence.
+    lo = max(start - ANCHOR_CONTEXT, 0)
+    around = db.conn.execute("SELECT substr(text, ?, ?) FROM articles WHERE id = ?",
+                             (lo + 1, end + ANCHOR_CONTEXT - lo, article_id)).fetchone()[0]
+    prefix, exact, suffix = around[:start - lo], around[start - lo:end - lo], around[end - lo:]
     return {"article_id": article_id, "sentence": n, "start": start, "end": end,
             "exact": exact, "prefix": prefix, "suffix": suffix}
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from store.db import Database, is_readonly, write
+from store.sentences import spans, texts
 
 if TYPE_CHECKING:
     from store.speakers import Speaker
@@ -98,9 +99,7 @@ def _attribute(db: Database, article_id: int) -> list[Speaker | None]:
     row = db.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()
     if row is None:
         return []
-    spans = [_Span(*r) for r in db.conn.execute(
-        'SELECT start, "end", para FROM sentences WHERE article_id = ? ORDER BY n', (article_id,))]
-    return attribute(row[0], spans)
+    return attribute(row[0], [_Span(*s) for s in spans(db, article_id)])
 
 
 def store_speakers(db: Database, article_id: int, speakers: Sequence[Speaker | None], sha256: str | None = None
@@ -196,13 +195,18 @@ def _unindex(db: Database, article_id: int) -> None:
     db.conn.execute("DELETE FROM search_state WHERE article_id = ?", (article_id,))
 
 
+def _fill(db: Database, article_id: int, into: sqlite3.Connection, table: str = "search_fts") -> None:
+    """Add the article's sentences to ``table`` of ``into``, sentence n as rowid article id * 2**24 + n."""
+    into.executemany(f"INSERT INTO {table} (rowid, text) VALUES (?, ?)",
+                     enumerate(texts(db, article_id), (article_id << SEARCH_SHIFT) + 1))
+
+
 def _index(db: Database, item: tuple[int, str | None]) -> None:
     article_id, sha = item
     _unindex(db, article_id)
     if sha is None:
         return  # the article is gone
-    db.conn.execute("INSERT INTO search_fts (rowid, text) SELECT ? + n, text FROM sentences WHERE article_id = ?",
-                    (article_id << SEARCH_SHIFT, article_id))
+    _fill(db, article_id, db.conn)
     db.conn.execute("INSERT INTO search_state (article_id, sha256) VALUES (?, ?)", (article_id, sha))
 
 
@@ -230,9 +234,7 @@ def _match_in_memory(db: Database, article_ids: list[int], match: str) -> set[in
     try:
         mem.execute("CREATE VIRTUAL TABLE f USING fts5 (text, tokenize = 'unicode61 remove_diacritics 2')")
         for article_id in article_ids:
-            mem.executemany("INSERT INTO f (rowid, text) VALUES (?, ?)", (
-                ((article_id << SEARCH_SHIFT) + n, text) for n, text in db.conn.execute(
-                    "SELECT n, text FROM sentences WHERE article_id = ?", (article_id,))))
+            _fill(db, article_id, mem, "f")
         return {r[0] for r in mem.execute(f"SELECT DISTINCT rowid >> {SEARCH_SHIFT} FROM f WHERE f MATCH ?", (match,))}
     finally:
         mem.close()

@@ -50,6 +50,7 @@ from store.annotate import _Recorder
 from store.db import Database, StoreError, write
 from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, write_atomically
 from store.merge import Applier, ApplyReport, match_article
+from store.sentences import spans
 
 FORMATS = ("csv", "jsonl", "w3c")
 SUFFIXES = {"csv": ".csv", "jsonl": ".jsonl", "w3c": ".jsonld"}
@@ -118,8 +119,7 @@ def _speakers(db: Database, article_id: int) -> list[dict] | None:
         return None
     speakers = sentence_speakers(db, article_id)
     out = []
-    for n, start, end in db.conn.execute('SELECT n, start, "end" FROM sentences WHERE article_id = ? ORDER BY n',
-                                         (article_id,)):
+    for n, (start, end, _) in enumerate(spans(db, article_id), 1):
         if (sp := speakers.get(n)) is None:
             continue
         item = {"sentence": n, "start": start, "end": end, "speaker": sp.name}

@@ -61,9 +61,9 @@ class Sentences(Sequence):
 
     __slots__ = ("paras", "starts", "ends")
 
-    def __init__(self, rows: list[tuple[int, int, int]]) -> None:
-        """``rows``: (para, start, end) of sentences 1, 2, ... in order."""
-        paras, starts, ends = zip(*rows) if rows else ((), (), ())
+    def __init__(self, spans: list[list[int]]) -> None:
+        """``spans``: [start, end, para] of sentences 1, 2, ... in order (``store.sentences.spans``)."""
+        starts, ends, paras = zip(*spans) if spans else ((), (), ())
         self.paras, self.starts, self.ends = array("q", paras), array("q", starts), array("q", ends)
 
     def __len__(self) -> int:
@@ -194,12 +194,13 @@ def resolve_article(db: Database, ref: str) -> int:
 
 def article_view(db: Database, article_id: int, annotator: str | None) -> ArticleView:
     """The article's text, sentences, and ``annotator``'s tags and notes (everyone's if None)."""
+    from store.sentences import spans
+
     row = db.conn.execute("SELECT id, file, title, text, status FROM articles WHERE id = ?",
                           (article_id,)).fetchone()
     if row is None:
         raise StoreError(f"no article with id {article_id}")
-    view = ArticleView(*row[:4], status=row[4], sentences=Sentences(db.conn.execute(
-        'SELECT para, start, "end" FROM sentences WHERE article_id = ? ORDER BY n', (article_id,)).fetchall()))
+    view = ArticleView(*row[:4], status=row[4], sentences=Sentences(spans(db, article_id)))
     ann_sql, ann_params = _annotator_filter(annotator)
     for n, tag, note, status in db.conn.execute(
         f"SELECT sentence, tag, note, status FROM annotations WHERE article_id = ?{ann_sql}",

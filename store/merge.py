@@ -42,6 +42,7 @@ from store.annotate import _COLUMNS, _Recorder, _row
 from store.db import Database, StoreError, connect, db_path, is_readonly, now, write
 from store.files import clean, safe_name
 from store.segment import Sentence, segment
+from store.sentences import encode, save
 
 ROW_FIELDS = ("sentence", "start", "end", "exact", "prefix", "suffix", "tag", "note",
               "annotator", "created_at", "updated_at", "status")
@@ -284,10 +285,7 @@ def add_article(db: Database, new: _NewArticle) -> int:
     article_id = db.conn.execute(
         f"INSERT INTO articles ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
         list(fields.values())).lastrowid
-    text = fields["text"]
-    db.conn.executemany(
-        'INSERT INTO sentences (article_id, n, para, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
-        [(article_id, i, s.para, s.start, s.end, text[s.start:s.end]) for i, s in enumerate(new.sentences, 1)])
+    save(db, article_id, encode(new.sentences))
     return article_id
 
 

@@ -344,7 +344,32 @@ def _v9_deferred(db: Database) -> None:
         db.conn.execute(statement)
 
 
+def _v10_sentence_spans(db: Database) -> None:
+    """One row of sentence spans per article instead of one row per sentence (store.sentences); the
+    view ``sentences`` keeps the old shape for reading. Offsets and paragraphs are kept exactly; the
+    text of each sentence, a copy of part of the article's, is no longer stored."""
+    import json
+    from itertools import groupby
+    from operator import itemgetter
+
+    db.conn.execute("""CREATE TABLE sentence_spans (
+        article_id INTEGER PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+        spans TEXT NOT NULL
+    )""")
+    rows = db.conn.execute('SELECT article_id, start, "end", para FROM sentences ORDER BY article_id, n')
+    db.conn.executemany("INSERT INTO sentence_spans (article_id, spans) VALUES (?, ?)", (
+        (article_id, json.dumps([r[1:] for r in group], separators=(",", ":")))
+        for article_id, group in groupby(rows, key=itemgetter(0))))
+    db.conn.execute("DROP TABLE sentences")
+    db.conn.execute("""CREATE VIEW sentences (article_id, n, para, start, "end", text) AS
+        SELECT sp.article_id, j.key + 1, json_extract(j.value, '$[2]'), json_extract(j.value, '$[0]'),
+               json_extract(j.value, '$[1]'),
+               substr(a.text, json_extract(j.value, '$[0]') + 1,
+                      json_extract(j.value, '$[1]') - json_extract(j.value, '$[0]'))
+        FROM sentence_spans sp JOIN articles a ON a.id = sp.article_id, json_each(sp.spans) j""")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
                                                 _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
-                                                _v9_deferred]
+                                                _v9_deferred, _v10_sentence_spans]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -59,6 +59,7 @@ from pathlib import Path
 
 from store.db import Database, is_readonly, now, write
 from store.errors import StoreError
+from store.sentences import texts
 from store.speakers import Speaker, sentence_speakers
 
 __all__ = [
@@ -348,22 +349,24 @@ def propose(texts: Sequence[str], speakers: Sequence[Speaker | None],
 # --------------------------------------------------------------------------- stored suggestions
 
 
-def _sentences(db: Database, article_id: int) -> list[str]:
+def _compute(db: Database, article_id: int) -> tuple[list[str], list[tuple[int, str, str]]]:
     if db.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
         raise StoreError(f"no article with id {article_id}")
-    return [t for (t,) in db.conn.execute("SELECT text FROM sentences WHERE article_id = ? ORDER BY n",
-                                          (article_id,))]
-
-
-def _compute(db: Database, article_id: int) -> tuple[list[str], list[tuple[int, str, str]]]:
-    texts = _sentences(db, article_id)
+    sentences = texts(db, article_id)
     stored = sentence_speakers(db, article_id)
-    return texts, propose(texts, [stored.get(n) for n in range(1, len(texts) + 1)], load_cues(db))
+    return sentences, propose(sentences, [stored.get(n) for n in range(1, len(sentences) + 1)], load_cues(db))
+
+
+def _current(db: Database, article_id: int, rows: list[tuple]) -> list[tuple]:
+    """The rows (sentence n first, the text it was made for last) whose sentence still has that text."""
+    if not rows:
+        return rows
+    sentences = texts(db, article_id)
+    return [r for r in rows if 0 < r[0] <= len(sentences) and sentences[r[0] - 1] == r[-1]]
 
 
 _VISIBLE = """
-    SELECT g.article_id, g.sentence, g.tag, g.reason FROM suggestions g
-    JOIN sentences s ON s.article_id = g.article_id AND s.n = g.sentence AND s.text = g.exact
+    SELECT g.sentence, g.tag, g.reason, g.exact FROM suggestions g
     LEFT JOIN tags t ON t.name = g.tag
     WHERE g.article_id = ? AND g.status = 'open' {extra}
       AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.article_id = g.article_id AND a.sentence = g.sentence
@@ -376,8 +379,8 @@ def open_suggestions(db: Database, article_id: int, annotator: str, n: int | Non
     """The suggestions ``annotator`` should see: open, still matching their sentence's text, on sentences
     the annotator has not tagged (only sentence ``n``'s when given)."""
     extra, params = ("AND g.sentence = ?", (n,)) if n is not None else ("", ())
-    return [Suggestion(*row) for row in db.conn.execute(
-        _VISIBLE.format(extra=extra), (article_id, *params, annotator))]
+    rows = db.conn.execute(_VISIBLE.format(extra=extra), (article_id, *params, annotator)).fetchall()
+    return [Suggestion(article_id, *row[:3]) for row in _current(db, article_id, rows)]
 
 
 def suggestions_by_sentence(db: Database, article_id: int, annotator: str) -> dict[int, list[Suggestion]]:
@@ -397,14 +400,14 @@ def suggest(db: Database, article_id: int, annotator: str | None = None) -> list
     Dismissed suggestions stay dismissed (matched by sentence text and tag); annotations are never
     touched. In a read-only database the suggestions are computed and returned but not stored.
     """
-    texts, proposed = _compute(db, article_id)
+    sentences, proposed = _compute(db, article_id)
     if is_readonly(db):
         tagged = set() if annotator is None else {n for (n,) in db.conn.execute(
             "SELECT DISTINCT sentence FROM annotations WHERE article_id = ? AND annotator = ?"
             " AND tag IS NOT NULL AND status = 'ok'", (article_id, annotator))}
         dismissed = _dismissed(db, article_id)
         return [Suggestion(article_id, n, tag, reason) for n, tag, reason in proposed
-                if (texts[n - 1], tag) not in dismissed and n not in tagged]
+                if (sentences[n - 1], tag) not in dismissed and n not in tagged]
     stamp = now()
     with write(db):
         dismissed = _dismissed(db, article_id)
@@ -412,19 +415,19 @@ def suggest(db: Database, article_id: int, annotator: str | None = None) -> list
         db.conn.executemany(
             "INSERT INTO suggestions (article_id, sentence, tag, reason, exact, status, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(article_id, n, tag, reason, texts[n - 1],
-              "dismissed" if (texts[n - 1], tag) in dismissed else "open", stamp, stamp)
+            [(article_id, n, tag, reason, sentences[n - 1],
+              "dismissed" if (sentences[n - 1], tag) in dismissed else "open", stamp, stamp)
              for n, tag, reason in proposed])
         # Dismissals whose sentence is gone or no longer suggested are kept, detached, so an article
         # edited back keeps them (sentence 0 never matches a sentence).
-        kept = {(texts[n - 1], tag) for n, tag, _ in proposed}
+        kept = {(sentences[n - 1], tag) for n, tag, _ in proposed}
         db.conn.executemany(
             "INSERT INTO suggestions (article_id, sentence, tag, reason, exact, status, created_at, updated_at)"
             " VALUES (?, 0, ?, '', ?, 'dismissed', ?, ?)",
             [(article_id, tag, exact, stamp, stamp) for exact, tag in dismissed - kept])
     if annotator is None:
         return [Suggestion(article_id, n, tag, reason) for n, tag, reason in proposed
-                if (texts[n - 1], tag) not in dismissed]
+                if (sentences[n - 1], tag) not in dismissed]
     return open_suggestions(db, article_id, annotator)
 
 
@@ -439,15 +442,14 @@ def article_suggestions(db: Database, article_id: int, annotator: str | None = N
     rows = db.conn.execute(
         """SELECT g.sentence, g.tag, g.reason, g.status, EXISTS (
                SELECT 1 FROM annotations a WHERE a.article_id = g.article_id AND a.sentence = g.sentence
-               AND a.tag = g.tag AND a.annotator = ? AND a.status = 'ok')
+               AND a.tag = g.tag AND a.annotator = ? AND a.status = 'ok'), g.exact
            FROM suggestions g
-           JOIN sentences s ON s.article_id = g.article_id AND s.n = g.sentence AND s.text = g.exact
            LEFT JOIN tags t ON t.name = g.tag
            WHERE g.article_id = ? ORDER BY g.sentence, ifnull(t.position, 99), g.tag""",
-        (annotator, article_id))
+        (annotator, article_id)).fetchall()
     return [Suggestion(article_id, n, tag, reason,
                        "dismissed" if status == "dismissed" else "accepted" if has_tag else "open")
-            for n, tag, reason, status, has_tag in rows]
+            for n, tag, reason, status, has_tag, _ in _current(db, article_id, rows)]
 
 
 def _accept(db: Database, article_id: int, annotator: str, items: list[Suggestion], label: str):

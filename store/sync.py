@@ -7,9 +7,9 @@ gone are marked missing, never deleted, so their annotations stay. Files that
 cannot be imported are recorded with their reason in ``skipped``.
 
 Sync stores only what opening and reading an article needs: its text and its
-sentence rows. Speakers, the full-text search index and the shingle index are
-derived later, when first needed (``store.derived``); for a changed article
-sync removes what was derived from its old text.
+sentences (``store.sentences``). Speakers, the full-text search index and the
+shingle index are derived later, when first needed (``store.derived``); for a
+changed article sync removes what was derived from its old text.
 
 The slow part (reading, cleaning, segmenting) happens outside any
 transaction -- in a pool of worker processes when there are at least
@@ -23,11 +23,9 @@ from __future__ import annotations
 import os
 import signal
 import time
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -36,6 +34,7 @@ from store.db import Database, StoreError, db_path, is_readonly, now, write
 from store.derived import forget
 from store.files import MAX_SIZE, ArticleText, Skipped, read_article, safe_name, walk_article_files
 from store.segment import segment
+from store.sentences import encode, save
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -76,16 +75,17 @@ class _Prepared(NamedTuple):
 
     file: str
     article: ArticleText | None  # None: same text as stored, only the stat changed
-    spans: array  # start, end, para of each sentence, flat
+    n_sentences: int
+    spans: str  # as store.sentences.encode gives them
     stat: os.stat_result
     existing: _Known | None
 
 
 Progress = Callable[[int, str], None]  # (files done, current file)
 
-# What reading one file gives: the article and its sentence spans; None (same text as ``known_sha``);
-# or the reason it cannot be imported.
-_Analysed = tuple[ArticleText, array] | None | str
+# What reading one file gives: the article, its number of sentences and their encoded spans; None
+# (same text as ``known_sha``); or the reason it cannot be imported.
+_Analysed = tuple[ArticleText, int, str] | None | str
 
 
 def _analyse(path: str, max_size: int, known_sha: str | None) -> _Analysed:
@@ -98,7 +98,8 @@ def _analyse(path: str, max_size: int, known_sha: str | None) -> _Analysed:
         return f"cannot read: {exc.strerror or exc}"
     if art.sha256 == known_sha:
         return None
-    return art, array("q", [x for s in segment(art.text) for x in (s.start, s.end, s.para)])
+    sentences = segment(art.text)
+    return art, len(sentences), encode(sentences)
 
 
 def _analyse_chunk(items: list[tuple[str, str | None]], max_size: int) -> list[_Analysed]:
@@ -107,10 +108,9 @@ def _analyse_chunk(items: list[tuple[str, str | None]], max_size: int) -> list[_
 
 def _save(db: Database, root: str, item: _Prepared, tables: set[str]) -> int:
     art, st = item.article, item.stat
-    n_sentences = len(item.spans) // 3
     fields = {"title": art.title, "source": art.source, "date": art.date, "encoding": art.encoding,
               "text": art.text, "sha256": art.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-              "n_sentences": n_sentences, "status": "ok", "synced_at": now()}
+              "n_sentences": item.n_sentences, "status": "ok", "synced_at": now()}
     if item.existing is None:
         cols = ["root", "file", *fields]
         article_id = db.conn.execute(
@@ -121,14 +121,8 @@ def _save(db: Database, root: str, item: _Prepared, tables: set[str]) -> int:
         article_id = item.existing.id
         db.conn.execute(f"UPDATE articles SET {', '.join(f'{c} = ?' for c in fields)} WHERE id = ?",
                         [*fields.values(), article_id])
-        db.conn.execute("DELETE FROM sentences WHERE article_id = ?", (article_id,))
         forget(db, article_id, tables)
-    starts, ends = item.spans[0::3], item.spans[1::3]
-    db.conn.executemany(
-        'INSERT INTO sentences (article_id, n, para, start, "end", text) VALUES (?, ?, ?, ?, ?, ?)',
-        zip(repeat(article_id), range(1, n_sentences + 1), item.spans[2::3], starts, ends,
-            map(art.text.__getitem__, map(slice, starts, ends))),
-    )
+    save(db, article_id, item.spans)
     return article_id
 
 
@@ -304,9 +298,9 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
                 continue
             if result is None:
                 report.unchanged += 1
-                batch.append(_Prepared(entry.file, None, array("q"), entry.stat, entry.existing))
+                batch.append(_Prepared(entry.file, None, 0, "", entry.stat, entry.existing))
             else:
-                batch.append(_Prepared(entry.file, result[0], result[1], entry.stat, entry.existing))
+                batch.append(_Prepared(entry.file, *result, entry.stat, entry.existing))
                 chars += len(result[0].text)
             # Worker processes prepare faster than this process writes: then the batch is cut by
             # how long it will take to write, and the lock still gets a break between transactions.

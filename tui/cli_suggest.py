@@ -25,6 +25,7 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
     reader). Dismissed suggestions are not proposed again.
     """
     from store.library import resolve_article
+    from store.sentences import texts as sentence_texts
     from store.suggest import accept_all, suggest
 
     db = obj.db
@@ -40,8 +41,7 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
             continue
         articles += 1
         found.extend(items)
-        texts.update({(article_id, n): t for n, t in db.conn.execute(
-            "SELECT n, text FROM sentences WHERE article_id = ?", (article_id,))})
+        texts.update({(article_id, n): t for n, t in enumerate(sentence_texts(db, article_id), 1)})
         if apply_:
             accept_all(db, article_id, obj.annotator)
             accepted += len(items)
