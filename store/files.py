@@ -205,7 +205,7 @@ def clean(text: str) -> str:
         text = _REMOVE_RE.sub("", text)
         text = _SURROGATE_RE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
-    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    text = "\n".join(map(str.rstrip, text.split("\n")))
     if "\n\n\n" in text:
         text = _BLANK_LINES_RE.sub("\n\n", text)
     return text.strip()
