@@ -75,6 +75,15 @@ class DefaultToOpen(click.Group):
             args = ["open", *args]
         return super().resolve_command(ctx, args)
 
+    def invoke(self, ctx):
+        """Output piped into ``head`` and friends that stop reading: stop quietly with status 0. (Caught
+        here: click's own handler, around this, would exit with status 1.)"""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+            raise click.exceptions.Exit(0) from None
+
 
 @click.group(cls=DefaultToOpen, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -369,9 +378,5 @@ def main() -> None:
     except sqlite3.Error as exc:  # e.g. the disk filled up mid-write: still one line, never a traceback
         click.echo(f"pressmark: database error: {safe(str(exc))}", err=True)
         sys.exit(1)
-    except BrokenPipeError:
-        # Output piped into `head` and friends: stop quietly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
     except KeyboardInterrupt:
         sys.exit(130)
