@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import csv
-import os
 import io
 import json
+import os
+import subprocess
+import sys
 from importlib.metadata import version
 
 import pytest
@@ -373,14 +375,11 @@ def test_real_process_success_and_stdout(run_pressmark, corpus):
 def test_output_into_a_pipe_closed_early_stops_quietly(tmp_path, make_articles):
     """``pressmark show 1 | head -1``: the reader goes away after one line; pressmark must exit 0 with
     nothing on stderr (click on its own exits 1)."""
-    import subprocess
-    import sys
-
     long = "Long\n\n" + " ".join(f"Sentence number {i} is here." for i in range(20_000)) + "\n"
     folder = make_articles({"long.txt": long})
     env = {**os.environ, "PRESSMARK_DB": str(tmp_path / "pipe.db")}
     cmd = [sys.executable, "-c", "import sys; from tui.cli import main; sys.argv[0] = 'pressmark'; main()"]
-    assert subprocess.run([*cmd, "sync", str(folder)], env=env, capture_output=True).returncode == 0
+    subprocess.run([*cmd, "sync", str(folder)], env=env, capture_output=True, check=True)
     proc = subprocess.Popen([*cmd, "show", "1"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout.readline().startswith(b"Long")
     proc.stdout.close()  # as head does after its line; the rest (about 600 KB) cannot be written
