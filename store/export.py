@@ -169,13 +169,27 @@ def write_csv(db: Database, out: IO[str], flt: ExportFilter = ExportFilter(), *,
     A big export of a database file is split by article into contiguous parts written by worker
     processes side by side (SQLite and the csv module each take about half of the time, and
     neither lets a thread run beside it) into a folder in ``scratch`` (default: the system's
-    temporary folder), then joined in order."""
+    temporary folder), then joined in order.
+
+    Each worker reads with its own connection, so the parts agree only if nothing was committed
+    meanwhile (a sync, someone tagging); otherwise the export is made again in this process, from
+    one snapshot, like a small one."""
     out.write(",".join(CSV_COLUMNS) + "\r\n")  # what csv.writer writes for the header
     stale = _speakers_ready(db, flt)
     parts = [] if stale else _parts(db, flt)  # decided before the query runs: it would be work thrown away
-    if len(parts) < 2:
-        return _write_rows(_rows(db, flt, not raw, stale), out, progress)
-    return _write_in_parts(db_path(db), flt, raw, parts, out, progress, scratch)
+    if len(parts) >= 2:
+        before = _data_version(db)
+        written = _write_in_parts(db_path(db), flt, raw, parts, out, progress, scratch,
+                                  unchanged=lambda: _data_version(db) == before)
+        if written is not None:
+            return written
+        stale = _speakers_ready(db, flt)  # a sync may have replaced articles since
+    return _write_rows(_rows(db, flt, not raw, stale), out, progress)
+
+
+def _data_version(db: Database) -> int:
+    """Changes when another connection commits (SQLite's PRAGMA data_version)."""
+    return db.conn.execute("PRAGMA data_version").fetchone()[0]
 
 
 def _write_rows(rows, out: IO[str], progress: Callable[[int], None] | None, done: int = 0) -> int:
@@ -213,7 +227,10 @@ def _parts(db: Database, flt: ExportFilter) -> list[tuple]:
 
 
 def _write_in_parts(path: str, flt: ExportFilter, raw: bool, parts: list[tuple], out: IO[str],
-                    progress: Callable[[int], None] | None, scratch: str | Path | None = None) -> int:
+                    progress: Callable[[int], None] | None, scratch: str | Path | None = None,
+                    unchanged: Callable[[], bool] = lambda: True) -> int | None:
+    """Write the parts, then (if ``unchanged()`` still holds) join them into ``out``; None, with
+    nothing written, if it does not."""
     from store.processes import pool_context
 
     context = pool_context()
@@ -240,6 +257,8 @@ def _write_in_parts(path: str, flt: ExportFilter, raw: bool, parts: list[tuple],
             if progress and sum(written) - reported >= PROGRESS_EVERY:
                 reported = sum(written) - sum(written) % PROGRESS_EVERY
                 progress(reported)
+        if not unchanged():
+            return None
         out.flush()
         # Bytes straight into a UTF-8 stream's buffer; through the text layer for any other encoding.
         utf8 = codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8"

@@ -10,7 +10,7 @@ import pytest
 
 import store.export
 from store.annotate import set_note, set_tag
-from store.db import StoreError
+from store.db import StoreError, connect
 from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, export_csv, neutralise, write_csv
 from store.library import resolve_article
 from store.segment import segment
@@ -384,6 +384,30 @@ def test_export_in_parallel_parts_is_byte_identical(db, tricky, tmp_path, monkey
     assert written == _python_reference(db, flt, raw=False)
     assert count == len(parse(written)[1])
     assert [p.name for p in folder.iterdir()] == ["parallel.csv"]  # the parts were beside it, and are gone
+
+
+def test_a_commit_during_a_parallel_export_makes_it_again_from_one_snapshot(db, db_path, tricky, tmp_path,
+                                                                            monkeypatch):
+    """Workers read with their own connections: someone tags while they run (on the first progress
+    report, so at least the reporting worker's query was already under way) in every part's range.
+    Joined as they are, the parts would miss a tag; the export must instead be the state after it."""
+    _annotate_everything(db, tricky)
+    monkeypatch.setattr(store.export, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(store.export, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert len(store.export._parts(db, ExportFilter())) == 2
+    ids = [aid for (aid,) in db.conn.execute("SELECT id FROM articles ORDER BY file, id")]
+    other = connect(db_path)
+
+    def tag_meanwhile(done: int) -> None:
+        if not other.conn.execute("SELECT 1 FROM annotations WHERE annotator = 'late'").fetchone():
+            for article_id in (ids[0], ids[-1]):  # the first and the last part
+                set_tag(other, article_id, 2, "finding", "late")
+
+    export_csv(db, tmp_path / "out.csv", progress=tag_meanwhile)
+    written = (tmp_path / "out.csv").read_bytes().decode("utf-8")
+    assert written.count(",late,") == 2
+    assert written == _python_reference(db, ExportFilter(), raw=False)
 
 
 def test_a_failing_export_part_is_one_error_line(db, tricky, tmp_path):
