@@ -1,9 +1,8 @@
-"""The library's first search and best-source lookup after a big sync: the catch-up runs in a thread."""
+"""The library's search and best-source lookup after a sync: the index catch-up runs in a thread."""
 from __future__ import annotations
 
-import pytest
+import threading
 
-import tui.screens.library as library_screen
 from store.db import connect
 from store.sync import sync
 from tui.app import PressmarkApp
@@ -11,8 +10,39 @@ from tui.screens.compare import CompareScreen
 from tui.widgets.article_list import ArticleList
 
 
-@pytest.mark.parametrize("threshold", [0, 1000])
-def test_library_search_indexes_new_articles_in_a_thread_or_inline(tmp_path, make_articles, monkeypatch, threshold):
+class IndexingSpy:
+    """Wraps store.derived.ensure_search: records on which thread each call ran and how many articles it
+    indexed. While ``hold`` is clear, a call off the UI thread waits, so a test can look at the screen."""
+
+    def __init__(self, monkeypatch) -> None:
+        import store.derived
+
+        self.calls: list[tuple[bool, int]] = []  # (on the UI thread, articles indexed)
+        self.hold = threading.Event()
+        self.hold.set()
+        real = store.derived.ensure_search
+
+        def spy(db, progress=None):
+            on_ui_thread = threading.current_thread() is threading.main_thread()
+            if not on_ui_thread:
+                self.hold.wait(30)
+            indexed = real(db, progress)
+            self.calls.append((on_ui_thread, indexed))
+            return indexed
+
+        monkeypatch.setattr(store.derived, "ensure_search", spy)
+
+    @property
+    def indexed_on_ui_thread(self) -> list[int]:
+        return [n for on_ui, n in self.calls if on_ui and n]
+
+    @property
+    def indexed_in_threads(self) -> list[int]:
+        return [n for on_ui, n in self.calls if not on_ui and n]
+
+
+def test_library_search_indexes_new_articles_in_a_thread(tmp_path, make_articles, monkeypatch):
+    """Even a handful: indexing writes, and a database another process is writing to would block it."""
     import asyncio
 
     folder = make_articles({f"s{i}.txt": f"Harbour news\n\nStory {i} mentions the {'walrus' if i == 3 else 'gull'}.\n"
@@ -20,7 +50,7 @@ def test_library_search_indexes_new_articles_in_a_thread_or_inline(tmp_path, mak
     path = tmp_path / "lib.db"
     db = connect(path)
     sync(db, folder)
-    monkeypatch.setattr(library_screen, "SEARCH_IN_THREAD", threshold)
+    spy = IndexingSpy(monkeypatch)
 
     async def run() -> list[int]:
         app = PressmarkApp(db, annotator="me", db_path=path)
@@ -38,6 +68,7 @@ def test_library_search_indexes_new_articles_in_a_thread_or_inline(tmp_path, mak
         found = asyncio.run(run())
         assert found == [db.conn.execute("SELECT id FROM articles WHERE file = 's3.txt'").fetchone()[0]]
         assert db.conn.execute("SELECT count(*) FROM search_state").fetchone()[0] == 6
+        assert spy.indexed_on_ui_thread == [] and spy.indexed_in_threads == [6]
     finally:
         db.close()
 
