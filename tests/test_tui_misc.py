@@ -194,6 +194,7 @@ async def test_untrusted_markup_is_shown_literally(make_articles, tmp_path):
             await pilot.press("slash")
             await type_text(pilot, "[/]")
             await pilot.press("enter")
+            await app.workers.wait_for_complete()  # the first search indexes the articles, in a thread
             await pilot.pause()
             assert app.is_running
             assert "filter: [/]" in screen_text(app)

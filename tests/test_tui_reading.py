@@ -101,6 +101,7 @@ async def test_library_filter_and_sort(app, db, ids):
         assert screen.focused is screen.query_one("#filter", Input)
         await type_text(pilot, only_second)
         await pilot.press("enter")
+        await app.workers.wait_for_complete()  # the first search indexes the articles, in a thread
         await pilot.pause()
         assert library_ids(app) == [ids[1]]
         assert f"filter: {only_second}" in screen_text(app)

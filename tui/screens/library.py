@@ -28,7 +28,6 @@ FIRST_PAGE = 60  # articles read before the first frame (at least a screenful)
 # Work that can wait for the first frame waits this long: Textual writes a frame to the terminal from
 # a thread, which this one would otherwise hold up (they share the GIL).
 AFTER_FIRST_FRAME_S = 0.1
-SEARCH_IN_THREAD = 200  # more articles to index than this before a search: index them in a thread
 
 SORTS = {
     "file": lambda a: (a.file, a.id),
@@ -67,6 +66,8 @@ class LibraryScreen(Screen):
         self.team: list[tuple[str, int, int]] = []  # (annotator, articles, sentences tagged)
         self.article_count = 0  # all the articles listed (the list may hold only the first page so far)
         self._columns_width = -1  # the width the column headings were last drawn for
+        self.indexing = False  # index_then_reload is running; the list waits for it
+        self._said_while_indexing: str | None = None  # shown again once the list is up (see set_status)
 
     def compose(self) -> ComposeResult:
         if self.app.readonly:
@@ -104,7 +105,14 @@ class LibraryScreen(Screen):
             self.query_one("#columns", Static).update(self.table.heading(width))
 
     def reload(self, first_page: bool = False) -> None:
-        """Re-read the list (counts change while reading) and keep the cursor on the same article."""
+        """Re-read the list (counts change while reading) and keep the cursor on the same article.
+
+        Every re-read comes here: start-up, a filter or sort, back from another screen, a finished sync,
+        undo. With a text filter, the articles added or changed since the last search are indexed
+        first: in a thread (index_then_reload), which re-reads once it is done. See index_first for
+        what the list shows meanwhile. With nothing to index, the list is re-read at once."""
+        if self.query_text and self.index_first():
+            return
         current = self.table.current
         limit = max(self.size.height, FIRST_PAGE) if first_page else None
         articles = list_articles(self.app.db, self.app.annotator, self.query_text or None, limit=limit)
@@ -164,6 +172,13 @@ class LibraryScreen(Screen):
         self.query_one("#header", Static).update(text)
 
     def set_status(self, message: str) -> None:
+        """Say something on the status line. Said while indexing (the sync's summary, say), it is said
+        again once the list is up: indexing progress replaces it meanwhile."""
+        if self.indexing:
+            self._said_while_indexing = message
+        self._show_status(message)
+
+    def _show_status(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(message, no_wrap=True, overflow="ellipsis"), layout=False)
 
     # -- actions -------------------------------------------------------------------
@@ -263,37 +278,63 @@ class LibraryScreen(Screen):
         box.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        from store.derived import search_backlog
-
         self.query_text = event.value.strip()
         event.input.remove_class("-visible")
         self.table.focus()
-        if self.query_text and search_backlog(self.app.db) > SEARCH_IN_THREAD:
-            self.set_status("Indexing new articles for search…")
-            self.index_then_reload()
-        else:
-            self.reload()
+        self.reload()
+
+    def index_first(self) -> bool:
+        """If the filter needs articles indexed first, start that (or let the running indexing finish)
+        and return True: index_then_reload re-reads the list once it is done.
+
+        Meanwhile the list stays as it was and the status line says what is going on: nothing the user
+        was looking at disappears, the cursor stays put, and the articles shown still match the filter
+        they were found with (the new ones join them when indexing is done). Showing every article
+        meanwhile would swap thousands of rows in and out again within seconds, and lose the place."""
+        from store.derived import search_backlog
+
+        if self.indexing:
+            return True
+        backlog = search_backlog(self.app.db)  # 0 in a read-only database: nothing can be indexed there
+        if not backlog:
+            return False
+        self.indexing = True
+        self._show_status(f"Indexing {backlog:,} new article{'s' if backlog != 1 else ''} for search…")
+        self.index_then_reload()
+        return True
 
     @work(thread=True, exclusive=True, group="search")
     def index_then_reload(self) -> None:
-        """The first search after a big sync indexes every new or changed article (store.derived):
-        in a thread, on its own connection, with progress on the status line."""
+        """Index every new or changed article for search (store.derived.ensure_search), which takes
+        seconds after a big sync and writes to the database: in a thread, on its own connection,
+        with progress on the status line; then re-read the list (_indexed)."""
         from store.db import connect
         from store.derived import ensure_search
 
         def progress(done: int, total: int) -> None:
-            self.app.call_from_thread(self.set_status, f"Indexing new articles for search: {done} of {total}…")
+            self.app.call_from_thread(self._show_status, f"Indexing new articles for search: {done:,} of {total:,}…")
 
         try:
-            db = connect(self.app.db_path)
+            db = connect(self.app.db_path, readonly=self.app.readonly)
             try:
                 ensure_search(db, progress)
             finally:
                 db.close()
         except (StoreError, sqlite3.Error, OSError) as exc:  # said on the status line, never a crash
-            self.app.call_from_thread(self.set_status, f"Indexing for search failed: {safe(str(exc))}")
+            self.app.call_from_thread(self._indexed, f"Indexing for search failed: {safe(str(exc))}")
             return
-        self.app.call_from_thread(self.reload)
+        self.app.call_from_thread(self._indexed)
+
+    def _indexed(self, failure: str | None = None) -> None:
+        """Indexing is over: re-read the list, or say why not (it is tried again on the next reload)."""
+        self.indexing = False
+        said, self._said_while_indexing = self._said_while_indexing, None
+        if failure:
+            self.set_status(failure)
+            return
+        self.reload()
+        if said:
+            self.set_status(said)
 
     def action_clear_filter(self) -> None:
         for box in self.query("#filter"):
