@@ -292,6 +292,25 @@ def test_a_failing_sync_rolls_back(db, make_articles):
     assert db.conn.execute("SELECT count(*) FROM articles WHERE root = ?", (str(folder.resolve()),)).fetchone()[0] == 0
 
 
+def _pragmas(db) -> tuple:
+    return tuple(db.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("synchronous", "wal_autocheckpoint"))
+
+
+def test_sync_leaves_the_connection_fsyncing_every_commit_again(db, make_articles):
+    """During a sync batches are not fsync'd one by one (store.sync): afterwards, and after a failed
+    sync too, the connection is back to FULL, which every annotation's commit relies on."""
+    assert _pragmas(db) == (2, 1000)
+    sync(db, make_articles({f"s{i}.txt": f"Story number {i} is here.\n" for i in range(3)}, folder="one"))
+    assert _pragmas(db) == (2, 1000)
+
+    def explode(i, file):
+        assert _pragmas(db) == (1, store.sync.WAL_PAGES)  # NORMAL while syncing
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        sync(db, make_articles({"a.txt": "First story here.\n"}, folder="two"), progress=explode)
+    assert _pragmas(db) == (2, 1000)
+
+
 # --------------------------------------------------------------------------- full-text search
 
 
