@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ POOL_CHUNK = 16  # files per task sent to a worker
 MAX_WORKERS = 4
 READ_AHEAD_BYTES = 64 * 1024 * 1024  # files read by the workers and not yet written, at most (about)
 WAL_PAGES = 32768  # let the WAL grow to about 128 MB during a sync before it is checkpointed
+ORPHAN_CHECK_S = 0.5  # how often a worker process checks that the syncing process is still there
 
 
 @dataclass
@@ -189,10 +191,19 @@ def _files(root_path: Path, known: dict[str, _Known], max_size: int, progress: P
             return
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     """Ctrl-C reaches every process of the terminal's group: only the syncing process handles it
-    (it stops the workers), instead of each worker dying with a traceback."""
+    (it stops the workers), instead of each worker dying with a traceback. And a worker leaves when
+    the syncing process is gone without stopping it (killed, or its terminal closed): waiting for
+    work that will never come, it would stay forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_S)
+    os._exit(1)
 
 
 class _Chunk:
@@ -214,7 +225,8 @@ def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size:
 
     from store.processes import pool_context
 
-    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_worker_init)
+    pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_worker_init,
+                                                  initargs=(os.getpid(),))
     queue: deque[tuple[_Entry, _Chunk | None, int]] = deque()  # files walked, not yet handed on
     # Read ahead far enough that the workers keep going while this process writes a batch.
     chunk, in_flight, walked_all = _Chunk(), 0, False  # in_flight: bytes submitted, not yet handed on

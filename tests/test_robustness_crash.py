@@ -333,3 +333,51 @@ def test_sigkill_during_sync_then_resync(tmp_path):
     assert db.conn.execute("SELECT count(*) FROM articles WHERE status = 'ok'").fetchone() == (300,)
     assert db.conn.execute("SELECT count(*) FROM sentences").fetchone()[0] == 300 * 21
     db.conn.close()
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    out = set()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            out.add(int(stat_file.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the worker processes through /proc")
+def test_sync_workers_do_not_outlive_a_killed_sync(tmp_path):
+    """A sync killed outright (SIGKILL, a closed terminal) cannot stop its worker processes; they
+    notice and leave instead of waiting for work forever."""
+    root = tmp_path / "articles"
+    root.mkdir()
+    for i in range(600):  # the pool starts after the first 200 files
+        (root / f"{i:03}.txt").write_text(f"Article {i} begins here. {long_article(20)}")
+    path = tmp_path / "s.db"
+    connect(path).conn.close()
+    proc = python(SYNC_WITH_PROGRESS, path, root)
+    workers: set[int] = set()
+    for line in proc.stdout:
+        workers = _children(proc.pid)
+        if workers or line == "done\n":
+            break
+    assert workers, "the sync finished without starting its pool"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
+    deadline = time.monotonic() + 30  # a bound, not a timing: they check every 0.5 s
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_alive, workers)), "worker processes were left behind"
