@@ -210,7 +210,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def _refresh_sentence_lines(self, n: int) -> None:
         if 1 <= n <= self._lines.count:
             first, last = self._sentence_lines(n)
-            self.refresh_lines(first - int(self.scroll_offset.y), last - first)
+            self.refresh_lines(first, last - first)
 
     # -- cursor -------------------------------------------------------------------
     @property
