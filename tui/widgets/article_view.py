@@ -5,6 +5,11 @@ line shows, wrapping sentences only when they are drawn; ``render_line`` turns a
 line into a ``Strip`` from styles built once per look and caches it by everything
 that can change it. So a 10,000-sentence article opens with one counting pass,
 and a keypress builds strips only for the lines it changed.
+
+``render_lines`` hands the compositor those cached strips already padded and
+filtered (what Textual's ``StylesCache`` would do to every visible line again
+after each scroll), so a line costs one strip when it is built and nothing
+when it is shown again at another height.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from store.library import ArticleView as Article
 from store.library import Sentences, Tag
 from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
+from tui.widgets.lines import CachedScrollBar, Finish
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +96,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._versions: dict[int, int] = {}  # sentence n -> bumped when its tags or note change
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._palettes: dict[tuple, _Palette] = {}
+        self._finish: Finish | None = None  # set by render_lines: how render_line finishes its strips
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's property (widget.py), making a scrollbar that keeps its lines (``CachedScrollBar``)."""
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = CachedScrollBar(vertical=True, name="vertical",
+                                                       thickness=self.scrollbar_size_vertical)
+            self._vertical_scrollbar.display = False
+            self.app._start_widget(self, self._vertical_scrollbar)
+        return self._vertical_scrollbar
 
     # -- layout -----------------------------------------------------------------
     @property
@@ -300,12 +318,31 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         return sorted({bisect.bisect_right(starts, a) for a, _ in self.matches} - {0})
 
     # -- drawing ------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The view's lines for the compositor, straight from the strip cache.
+
+        Textual's own ``render_lines`` (``StylesCache``) pads and filters every visible line again
+        after each scroll, into new strips that the compositor then cuts up again. Here
+        ``render_line`` caches lines already finished that way, so a line shown before, at any
+        height, is one dict lookup and the very strip the compositor has already cut. Looks that need
+        more than padding and filters (borders, tint, opacity...) go through Textual's pipeline.
+        """
+        finish = Finish.of(self)
+        if finish != self._finish:
+            self._finish = finish
+            self._generation += 1  # strips finished (or not) for another look
+        if finish is None:
+            return super().render_lines(crop)
+        return finish.crop([self.render_line(y) for y in crop.line_range], crop)
+
     def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the view: finished for the compositor when ``render_lines`` asked for it,
+        else (Textual's pipeline) just the content."""
         index = y + int(self.scroll_offset.y)
         width = self._layout_width  # kept equal to scrollable_content_region.width by on_resize (which is slow)
         lines = self._lines
         if index >= len(lines):
-            return Strip.blank(max(width, 0), self._palette(False, False).line)
+            return self._strip([Segment(" " * max(width, 0), self._palette(False, False).line)], max(width, 0))
         kind, n, a, b = lines[index]
         tags = self.article.tags.get(n)
         is_cursor = n == self.cursor
@@ -314,8 +351,13 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                n in self.highlighted, self._suggested(n))
         strip = self._strips.get(key)
         if strip is None:  # no apply_offsets: the view offers no text selection, and offsets double the cost
-            strip = self._strips[key] = self._render(index, kind, n, a, b, tags or (), width, is_cursor)
+            segments = self._render(index, kind, n, a, b, tags or (), width, is_cursor)
+            strip = self._strips[key] = self._strip(segments, width)
         return strip
+
+    def _strip(self, segments: list[Segment], width: int) -> Strip:
+        """A line of ``width`` cells, finished when ``render_lines`` is drawing."""
+        return Strip(segments, width) if self._finish is None else self._finish.line(segments, width)
 
     def _palette(self, is_cursor: bool, partner: bool) -> _Palette:
         """The styles of a line in this state, built once per theme and focus (``rich_style`` is slow)."""
@@ -337,10 +379,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                 shared=component("article-view--shared"), match=component("article-view--match"))
         return palette
 
-    def _render(self, index: int, kind: int, n: int, a: int, b: int, tags, width: int, is_cursor: bool) -> Strip:
+    def _render(self, index: int, kind: int, n: int, a: int, b: int, tags, width: int,
+                is_cursor: bool) -> list[Segment]:
+        """The segments of display line ``index``, exactly ``width`` cells."""
         palette = self._palette(is_cursor, n in self.highlighted and not is_cursor)
         if kind == BLANK:
-            return Strip.blank(width, palette.line)
+            return [Segment(" " * width, palette.line)]
         heading = kind == TEXT and index == self._lines.first[n]  # the sentence's first line carries its marks
         segments = [Segment("▌" if is_cursor else " ", palette.gutter)]
         suggested = self._suggested(n) if heading else frozenset()
@@ -365,10 +409,10 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             segments.extend(self._text_segments(a, b, palette.unaligned if unaligned else palette.text, palette))
         cells = sum(cell_len(segment.text) for segment in segments)
         if cells > width:
-            return Strip(segments).crop_extend(0, width, palette.line)
+            return list(Strip(segments).crop_extend(0, width, palette.line))
         if cells < width:
             segments.append(Segment(" " * (width - cells), palette.line))
-        return Strip(segments, width)
+        return segments
 
     def _suggested(self, n: int) -> frozenset[str]:
         """Tags suggested for sentence ``n`` that are shown (dimmed, with a ?) in the gutter."""
