@@ -2,11 +2,13 @@
 
 * the layout counts lines up front and wraps a sentence only when it is drawn, and its lines are
   exactly those of wrapping every sentence eagerly;
-* PgDn repaints the view once, through ``render_line``, and strips come from the cache on a revisit;
+* PgDn repaints the view once, through ``render_line``, from strips built ahead (after the previous
+  PgDn was shown) or, on a revisit, kept from before;
 * the view and its scrollbar hand the compositor strips they keep (the lines Textual's own pipeline
   would draw, segment for segment), so a line shown before is the same strip again;
 * a tag keypress runs only indexed statements (no scan of annotations, however many there are);
-* full garbage collections wait for a pause in the input.
+* full garbage collections wait for a pause in the input, and a PgDn's young garbage is collected
+  once the next page is drawn ahead, not in the next keypress.
 """
 from __future__ import annotations
 
@@ -125,7 +127,7 @@ async def test_opening_wraps_only_what_is_drawn(long_app):
 
 # --------------------------------------------------------------------------- PgDn
 @sync_test
-async def test_pagedown_repaints_the_view_once_and_revisits_come_from_the_cache(long_app, monkeypatch):
+async def test_pagedown_repaints_the_view_once_from_strips_drawn_ahead(long_app, monkeypatch):
     renders, built = [], []
     original_render, original_build = ArticleView.render_line, ArticleView._render
     monkeypatch.setattr(ArticleView, "render_line", lambda self, y: renders.append(y) or original_render(self, y))
@@ -136,32 +138,41 @@ async def test_pagedown_repaints_the_view_once_and_revisits_come_from_the_cache(
         await app.workers.wait_for_complete()  # the suggestions worker repaints when it ends: not during the presses
         await pilot.pause()
         height = view.scrollable_content_region.height
-        paints = []
+        paints = []  # (view lines drawn, strips built) as each paint went out
         original_display = app._display
-        monkeypatch.setattr(app, "_display", lambda screen, update: (paints.append(len(renders)),
+        monkeypatch.setattr(app, "_display", lambda screen, update: (paints.append((len(renders), len(built))),
                                                                       original_display(screen, update)))
-        for _ in range(3):
+
+        async def press(key: str) -> tuple[list[int], list[int]]:
+            """Lines whose strips were built for the key's paint, and built after it."""
             renders.clear(), paints.clear(), built.clear()
             top = view.scroll_offset.y
-            await pilot.press("pagedown")
+            await pilot.press(key)
             for _ in range(200):  # the frame comes from the screen's update timer: wait for it, then a little more
                 if renders:
                     break
                 await pilot.pause(0.01)
             await pilot.pause(0.05)  # long enough for a second paint, if the key caused one
-            assert view.scroll_offset.y > top
+            assert view.scroll_offset.y != top
             assert sorted(renders) == list(range(height)), "each visible line drawn exactly once"
-            per_paint = [b - a for a, b in zip([0, *paints], paints)]  # view lines drawn for each paint
+            per_paint = [b[0] - a[0] for a, b in zip([(0, 0), *paints], paints)]  # view lines drawn for each paint
             assert [n for n in per_paint if n] == [height], "the view's lines all went out in one paint"
-            assert height - 2 <= len(built) <= height  # new lines need new strips (one line overlaps)
+            in_paint = next(count for lines, count in paints if lines)
+            return built[:in_paint], built[in_paint:]
+
+        in_paint, after = await press("pagedown")
+        assert height - 2 <= len(in_paint) <= height  # opening draws nothing ahead (one line overlaps)
+        assert height - 2 <= len(after) <= height, "the next page is drawn ahead once this one is shown"
+        for _ in range(2):
+            in_paint, after = await press("pagedown")
+            assert not in_paint, "a PgDn draws from the strips built ahead of it"
+            assert height - 2 <= len(after) <= height
             bar = view.vertical_scrollbar
             assert len({id(strip) for strip in bar.render_lines(bar.region.reset_offset)}) <= 5, \
                 "the scrollbar's cells (above, below and the thumb's) are kept strips"
-        built.clear()
-        await pilot.press("pageup")
-        await pilot.press("pagedown")
+        in_paint, _ = await press("pageup")
         cursor_lines = {y for y in range(len(view._lines)) if view._lines.sentence_at(y) == view.cursor}
-        assert set(built) <= cursor_lines, "a revisited page is drawn from cached strips (bar the cursor)"
+        assert set(in_paint) <= cursor_lines, "a revisited page is drawn from cached strips (bar the cursor)"
 
 
 # --------------------------------------------------------------------------- lines as Textual draws them
@@ -280,7 +291,9 @@ async def test_full_collections_wait_for_a_pause(long_app, monkeypatch):
         assert gc.get_threshold()[2] == app_module.FULL_COLLECT_BACKSTOP  # no automatic full pass per 10
         collected.clear()
         await pilot.press("pagedown")
-        assert not collected, "collected inside the keypress"
+        await pilot.pause()
+        assert () not in collected, "a full collection inside the keypress"
+        assert collected == [(1,)], "the young generations not collected once the next page was drawn ahead"
         await pilot.pause(app_module.IDLE_COLLECT_S * 3)
-        assert collected, "no collection once input paused"
+        assert () in collected, "no full collection once input paused"
     assert gc.get_threshold()[2] != app_module.FULL_COLLECT_BACKSTOP  # restored when the app ends

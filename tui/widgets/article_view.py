@@ -9,12 +9,14 @@ and a keypress builds strips only for the lines it changed.
 ``render_lines`` hands the compositor those cached strips already padded and
 filtered (what Textual's ``StylesCache`` would do to every visible line again
 after each scroll), so a line costs one strip when it is built and nothing
-when it is shown again at another height.
+when it is shown again at another height. And once a PgDn's page is shown, the
+next one is drawn while it is read: the next PgDn finds its strips built.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,20 +258,41 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         return self._lines.sentence_at(line) or None
 
     def page(self, direction: int) -> None:
-        """Scroll a screenful and put the cursor on the first sentence that starts in view."""
+        """Scroll a screenful and put the cursor on the first sentence that starts in view; once that
+        is drawn, draw the page after it (ahead of the reader, who reads this one first)."""
+        top, n = self._page_target(direction)
+        self.scroll_to(y=top, animate=False, immediate=True)
+        if n:
+            self.cursor = n
+        self.call_after_refresh(self._draw_ahead, direction)
+
+    def _page_target(self, direction: int) -> tuple[int, int]:
+        """Where a PgDn (``direction`` 1) or PgUp (-1) from here scrolls to, and the sentence it puts
+        the cursor on (0: none)."""
         height = self.scrollable_content_region.height
-        target = int(self.scroll_offset.y) + direction * max(height - 1, 1)
-        self.scroll_to(y=target, animate=False, immediate=True)
-        top = int(self.scroll_offset.y)
+        top = min(max(int(self.scroll_offset.y) + direction * max(height - 1, 1), 0), int(self.max_scroll_y))
         n = self.sentence_at_line(top) or self.sentence_at_line(top + 1)
         if direction > 0 and top + height >= len(self._lines):
             n = self.count
         elif direction < 0 and top == 0:
             n = 1
-        if n:
-            if self._lines.first[n] < top and n < self.count:
-                n += 1
-            self.cursor = n
+        if n and self._lines.first[n] < top and n < self.count:
+            n += 1
+        return top, n
+
+    def _draw_ahead(self, direction: int) -> None:
+        """Build the strips of the page another PgDn (PgUp) would show, as it would show them, so
+        that keypress finds them in the cache.
+
+        Then collect the young generations: what this PgDn and the drawing left (some thousand
+        objects) is dealt with now, while the page is read, not by an automatic collection inside
+        the next keypress (a few milliseconds, every few keys)."""
+        if self._finish is None or not self.is_attached:  # not drawn through our strips, or gone
+            return
+        top, n = self._page_target(direction)
+        for index in range(top, min(top + self.scrollable_content_region.height, len(self._lines))):
+            self._line(index, n or self.cursor)
+        gc.collect(1)
 
     def para_step(self, direction: int) -> None:
         """Move to the first sentence of the next or previous paragraph."""
@@ -338,14 +361,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the view: finished for the compositor when ``render_lines`` asked for it,
         else (Textual's pipeline) just the content."""
-        index = y + int(self.scroll_offset.y)
+        return self._line(y + int(self.scroll_offset.y), self.cursor)
+
+    def _line(self, index: int, cursor: int) -> Strip:
+        """Display line ``index`` as drawn with the cursor on sentence ``cursor``."""
         width = self._layout_width  # kept equal to scrollable_content_region.width by on_resize (which is slow)
         lines = self._lines
         if index >= len(lines):
             return self._strip([Segment(" " * max(width, 0), self._palette(False, False).line)], max(width, 0))
         kind, n, a, b = lines[index]
         tags = self.article.tags.get(n)
-        is_cursor = n == self.cursor
+        is_cursor = n == cursor
         key = (index, width, self._generation, self.app.theme, self.has_focus, is_cursor,
                frozenset(tags) if tags else None, n in self.article.notes, self._versions.get(n),
                n in self.highlighted, self._suggested(n))
