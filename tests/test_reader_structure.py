@@ -2,9 +2,13 @@
 
 * the layout counts lines up front and wraps a sentence only when it is drawn, and its lines are
   exactly those of wrapping every sentence eagerly;
-* PgDn repaints the view once, through ``render_line``, and strips come from the cache on a revisit;
+* PgDn repaints the view once, through ``render_line``, from strips built ahead (after the previous
+  PgDn was shown) or, on a revisit, kept from before;
+* the view and its scrollbar hand the compositor strips they keep (the lines Textual's own pipeline
+  would draw, segment for segment), so a line shown before is the same strip again;
 * a tag keypress runs only indexed statements (no scan of annotations, however many there are);
-* full garbage collections wait for a pause in the input.
+* full garbage collections wait for a pause in the input, and a PgDn's young garbage is collected
+  once the next page is drawn ahead, not in the next keypress.
 """
 from __future__ import annotations
 
@@ -12,15 +16,28 @@ import gc
 import re
 
 import pytest
-from tui_helpers import make_app, open_reader, quicker_idle_wait, sync_test, view_lines  # noqa: F401
+from textual.filter import DimFilter
+from textual.widget import Widget
+from tui_helpers import (  # noqa: F401 (fixtures are used by name)
+    app,
+    library_ready,
+    make_app,
+    open_reader,
+    quicker_idle_wait,
+    suggesting_app,
+    sync_test,
+    view_lines,
+)
 
 from store import annotate
 from store.db import connect
 from store.library import article_view
 from store.sync import sync
 from tui import app as app_module
+from tui.screens.compare import CompareScreen
 from tui.widgets.article_view import ArticleView
 from tui.widgets.layout import BLANK, NOTE, TEXT, Layout, note_chunks, wrap
+from tui.widgets.lines import CachedScrollBar, Finish
 
 SIZE = (100, 30)
 
@@ -110,40 +127,128 @@ async def test_opening_wraps_only_what_is_drawn(long_app):
 
 # --------------------------------------------------------------------------- PgDn
 @sync_test
-async def test_pagedown_repaints_the_view_once_and_revisits_come_from_the_cache(long_app, monkeypatch):
-    renders, built = [], []
-    original_render, original_build = ArticleView.render_line, ArticleView._render
+async def test_pagedown_repaints_the_view_once_from_strips_drawn_ahead(long_app, monkeypatch):
+    renders, built, ahead = [], [], []
+    original_render, original_build, original_ahead = ArticleView.render_line, ArticleView._render, \
+        ArticleView._draw_ahead
     monkeypatch.setattr(ArticleView, "render_line", lambda self, y: renders.append(y) or original_render(self, y))
     monkeypatch.setattr(ArticleView, "_render", lambda self, *a: built.append(a[0]) or original_build(self, *a))
+    monkeypatch.setattr(ArticleView, "_draw_ahead", lambda self, d: original_ahead(self, d) or ahead.append(d))
     app = long_app
     async with app.run_test(size=SIZE) as pilot:
         view = await open_reader(pilot)
         await app.workers.wait_for_complete()  # the suggestions worker repaints when it ends: not during the presses
         await pilot.pause()
         height = view.scrollable_content_region.height
-        paints = []
+        paints = []  # (view lines drawn, strips built) as each paint went out
         original_display = app._display
-        monkeypatch.setattr(app, "_display", lambda screen, update: (paints.append(len(renders)),
+        monkeypatch.setattr(app, "_display", lambda screen, update: (paints.append((len(renders), len(built))),
                                                                       original_display(screen, update)))
-        for _ in range(3):
-            renders.clear(), paints.clear(), built.clear()
+
+        async def press(key: str) -> tuple[list[int], list[int]]:
+            """Lines whose strips were built for the key's paint, and built after it."""
+            renders.clear(), paints.clear(), built.clear(), ahead.clear()
             top = view.scroll_offset.y
-            await pilot.press("pagedown")
-            for _ in range(200):  # the frame comes from the screen's update timer: wait for it, then a little more
-                if renders:
+            await pilot.press(key)
+            for _ in range(200):  # the frame comes from the screen's update timer, then the drawing ahead
+                if renders and ahead:
                     break
                 await pilot.pause(0.01)
             await pilot.pause(0.05)  # long enough for a second paint, if the key caused one
-            assert view.scroll_offset.y > top
+            assert view.scroll_offset.y != top
             assert sorted(renders) == list(range(height)), "each visible line drawn exactly once"
-            per_paint = [b - a for a, b in zip([0, *paints], paints)]  # view lines drawn for each paint
+            per_paint = [b[0] - a[0] for a, b in zip([(0, 0), *paints], paints)]  # view lines drawn for each paint
             assert [n for n in per_paint if n] == [height], "the view's lines all went out in one paint"
-            assert height - 2 <= len(built) <= height  # new lines need new strips (one line overlaps)
-        built.clear()
-        await pilot.press("pageup")
-        await pilot.press("pagedown")
+            in_paint = next(count for lines, count in paints if lines)
+            return built[:in_paint], built[in_paint:]
+
+        in_paint, after = await press("pagedown")
+        assert height - 2 <= len(in_paint) <= height  # opening draws nothing ahead (one line overlaps)
+        assert height - 2 <= len(after) <= height, "the next page is drawn ahead once this one is shown"
+        for _ in range(2):
+            in_paint, after = await press("pagedown")
+            assert not in_paint, "a PgDn draws from the strips built ahead of it"
+            assert height - 2 <= len(after) <= height
+            bar = view.vertical_scrollbar
+            assert len({id(strip) for strip in bar.render_lines(bar.region.reset_offset)}) <= 5, \
+                "the scrollbar's cells (above, below and the thumb's) are kept strips"
+        in_paint, _ = await press("pageup")
         cursor_lines = {y for y in range(len(view._lines)) if view._lines.sentence_at(y) == view.cursor}
-        assert set(built) <= cursor_lines, "a revisited page is drawn from cached strips (bar the cursor)"
+        assert set(in_paint) <= cursor_lines, "a revisited page is drawn from cached strips (bar the cursor)"
+
+
+# --------------------------------------------------------------------------- lines as Textual draws them
+def _lines(widget: Widget) -> list[list]:
+    """What the compositor gets from ``widget`` for its whole region, as lists of segments."""
+    return [list(strip) for strip in widget.render_lines(widget.region.reset_offset)]
+
+
+def _textual_lines(widget: Widget) -> list[list]:
+    """The same lines drawn by Textual's own ``Widget.render_lines`` (StylesCache, filters)."""
+    if isinstance(widget, ArticleView):
+        widget._finish, widget._generation = None, widget._generation + 1  # render_line gives content only
+    widget.refresh()  # nothing from Textual's line cache
+    return [list(strip) for strip in Widget.render_lines(widget, widget.region.reset_offset)]
+
+
+def _assert_drawn_as_textual_would(app) -> None:
+    views = list(app.screen.query(ArticleView))
+    assert views
+    for view in views:
+        for widget in (view, view.vertical_scrollbar):
+            ours = _lines(widget)
+            assert ours == _textual_lines(widget), f"{widget!r} draws other lines than Textual would"
+            assert _lines(widget) == ours
+
+
+@sync_test
+async def test_reader_lines_are_the_lines_textual_would_draw(suggesting_app):
+    app = suggesting_app
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_reader(pilot)
+        await app.workers.wait_for_complete()  # suggestions: dim letters, which the colour filter turns into colours
+        await pilot.pause()
+        assert isinstance(view.vertical_scrollbar, CachedScrollBar)
+        assert Finish.of(view) is not None and Finish.of(view.vertical_scrollbar) is not None
+        assert any(view.article.suggestions.get(n) for n in range(1, 12)), "no suggestion on the first page"
+        _assert_drawn_as_textual_would(app)
+        await pilot.press("j", "pagedown", "pagedown", "j")  # scrolled, the thumb moved
+        _assert_drawn_as_textual_would(app)
+        await pilot.press("slash", *"the", "enter")  # search hits: overlays
+        await pilot.pause()
+        _assert_drawn_as_textual_would(app)
+        view.vertical_scrollbar.mouse_over = True  # the bar's hover colours
+        await pilot.pause()
+        _assert_drawn_as_textual_would(app)
+        app._filters.append(DimFilter())  # what TEXTUAL_FILTERS=dim adds
+        app.refresh()
+        await pilot.pause()
+        _assert_drawn_as_textual_would(app)
+
+
+@sync_test
+async def test_compare_lines_are_the_lines_textual_would_draw(app):
+    async with app.run_test(size=(140, 40)) as pilot:
+        await library_ready(pilot)
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        await pilot.press("j", "j", "tab", "j")  # a cursor in each pane; partners highlighted in the other
+        assert any(view.highlighted for view in app.screen.query(ArticleView))
+        _assert_drawn_as_textual_would(app)
+
+
+@pytest.mark.parametrize("style", ["border: round red", "tint: red 20%", "padding: 1 1 0 0", "opacity: 0.5",
+                                   "outline: heavy blue"])
+@sync_test
+async def test_looks_beyond_side_padding_are_drawn_by_textual(long_app, style):
+    async with long_app.run_test(size=SIZE) as pilot:
+        view = await open_reader(pilot)
+        view.set_styles(style + ";")
+        await pilot.pause()
+        assert Finish.of(view) is None
+        _assert_drawn_as_textual_would(long_app)
 
 
 # --------------------------------------------------------------------------- tag keypress SQL
@@ -188,7 +293,12 @@ async def test_full_collections_wait_for_a_pause(long_app, monkeypatch):
         assert gc.get_threshold()[2] == app_module.FULL_COLLECT_BACKSTOP  # no automatic full pass per 10
         collected.clear()
         await pilot.press("pagedown")
-        assert not collected, "collected inside the keypress"
+        assert () not in collected, "a full collection inside the keypress"
+        for _ in range(100):  # the young collection follows the drawing ahead, once the page is shown
+            if collected:
+                break
+            await pilot.pause(0.01)
+        assert collected[:1] == [(1,)], "the young generations not collected once the next page was drawn ahead"
         await pilot.pause(app_module.IDLE_COLLECT_S * 3)
-        assert collected, "no collection once input paused"
+        assert () in collected, "no full collection once input paused"
     assert gc.get_threshold()[2] != app_module.FULL_COLLECT_BACKSTOP  # restored when the app ends

@@ -298,6 +298,27 @@ async def test_reader_tag_keys_write_rows_and_gutter(app, db, ids):
 
 
 @sync_test
+async def test_a_tag_repaints_its_rows_in_a_scrolled_view(app, db, ids, monkeypatch):
+    """The rows a tag keypress marks for repainting are where the sentence is on screen, not where it
+    would be if the view were not scrolled (only those rows reach the terminal)."""
+    async with app.run_test(size=SIZE) as pilot:
+        view = await open_reader(pilot)
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.scroll_offset.y > 0
+        repainted = []
+        original_refresh = view.refresh
+        monkeypatch.setattr(view, "refresh", lambda *regions, **kwargs: (repainted.extend(regions),
+                                                                         original_refresh(*regions, **kwargs))[1])
+        await pilot.press("f")
+        await pilot.pause()
+        rows = sentence_rows(view, view.cursor)
+        assert any(region.y <= rows[0] and rows[-1] < region.bottom for region in repainted), repainted
+        assert gutter(view, view.cursor) == "F   "
+        assert "F" in screen_text(app).splitlines()[2 + rows[0]][:len(app.codebook) + 2]
+
+
+@sync_test
 async def test_other_annotators_rows_are_not_shown_or_touched(db, db_path, ids):
     db.conn.execute("DELETE FROM cues")  # no suggestions in the gutter: this test reads tags
     app = make_app(db, db_path=db_path, annotator="alice")

@@ -5,11 +5,18 @@ line shows, wrapping sentences only when they are drawn; ``render_line`` turns a
 line into a ``Strip`` from styles built once per look and caches it by everything
 that can change it. So a 10,000-sentence article opens with one counting pass,
 and a keypress builds strips only for the lines it changed.
+
+``render_lines`` hands the compositor those cached strips already padded and
+filtered (what Textual's ``StylesCache`` would do to every visible line again
+after each scroll), so a line costs one strip when it is built and nothing
+when it is shown again at another height. And once a PgDn's page is shown, the
+next one is drawn while it is read: the next PgDn finds its strips built.
 """
 
 from __future__ import annotations
 
 import bisect
+import gc
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +30,13 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from store.library import ArticleView as Article
 from store.library import Sentences, Tag
 from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
+from tui.widgets.lines import CachedScrollBar, Finish
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +98,17 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._versions: dict[int, int] = {}  # sentence n -> bumped when its tags or note change
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._palettes: dict[tuple, _Palette] = {}
+        self._finish: Finish | None = None  # set by render_lines: how render_line finishes its strips
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's property (widget.py), making a scrollbar that keeps its lines (``CachedScrollBar``)."""
+        if self._vertical_scrollbar is None:
+            self._vertical_scrollbar = CachedScrollBar(vertical=True, name="vertical",
+                                                       thickness=self.scrollbar_size_vertical)
+            self._vertical_scrollbar.display = False
+            self.app._start_widget(self, self._vertical_scrollbar)
+        return self._vertical_scrollbar
 
     # -- layout -----------------------------------------------------------------
     @property
@@ -210,7 +230,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
     def _refresh_sentence_lines(self, n: int) -> None:
         if 1 <= n <= self._lines.count:
             first, last = self._sentence_lines(n)
-            self.refresh_lines(first - int(self.scroll_offset.y), last - first)
+            self.refresh_lines(first, last - first)
 
     # -- cursor -------------------------------------------------------------------
     @property
@@ -238,20 +258,41 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         return self._lines.sentence_at(line) or None
 
     def page(self, direction: int) -> None:
-        """Scroll a screenful and put the cursor on the first sentence that starts in view."""
+        """Scroll a screenful and put the cursor on the first sentence that starts in view; once that
+        is drawn, draw the page after it (ahead of the reader, who reads this one first)."""
+        top, n = self._page_target(direction)
+        self.scroll_to(y=top, animate=False, immediate=True)
+        if n:
+            self.cursor = n
+        self.call_after_refresh(self._draw_ahead, direction)
+
+    def _page_target(self, direction: int) -> tuple[int, int]:
+        """Where a PgDn (``direction`` 1) or PgUp (-1) from here scrolls to, and the sentence it puts
+        the cursor on (0: none)."""
         height = self.scrollable_content_region.height
-        target = int(self.scroll_offset.y) + direction * max(height - 1, 1)
-        self.scroll_to(y=target, animate=False, immediate=True)
-        top = int(self.scroll_offset.y)
+        top = min(max(int(self.scroll_offset.y) + direction * max(height - 1, 1), 0), int(self.max_scroll_y))
         n = self.sentence_at_line(top) or self.sentence_at_line(top + 1)
         if direction > 0 and top + height >= len(self._lines):
             n = self.count
         elif direction < 0 and top == 0:
             n = 1
-        if n:
-            if self._lines.first[n] < top and n < self.count:
-                n += 1
-            self.cursor = n
+        if n and self._lines.first[n] < top and n < self.count:
+            n += 1
+        return top, n
+
+    def _draw_ahead(self, direction: int) -> None:
+        """Build the strips of the page another PgDn (PgUp) would show, as it would show them, so
+        that keypress finds them in the cache.
+
+        Then collect the young generations: what this PgDn and the drawing left (some thousand
+        objects) is dealt with now, while the page is read, not by an automatic collection inside
+        the next keypress (a few milliseconds, every few keys)."""
+        if self._finish is None or not self.is_attached:  # not drawn through our strips, or gone
+            return
+        top, n = self._page_target(direction)
+        for index in range(top, min(top + self.scrollable_content_region.height, len(self._lines))):
+            self._line(index, n or self.cursor)
+        gc.collect(1)
 
     def para_step(self, direction: int) -> None:
         """Move to the first sentence of the next or previous paragraph."""
@@ -300,22 +341,49 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         return sorted({bisect.bisect_right(starts, a) for a, _ in self.matches} - {0})
 
     # -- drawing ------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The view's lines for the compositor, straight from the strip cache.
+
+        Textual's own ``render_lines`` (``StylesCache``) pads and filters every visible line again
+        after each scroll, into new strips that the compositor then cuts up again. Here
+        ``render_line`` caches lines already finished that way, so a line shown before, at any
+        height, is one dict lookup and the very strip the compositor has already cut. Looks that need
+        more than padding and filters (borders, tint, opacity...) go through Textual's pipeline.
+        """
+        finish = Finish.of(self)
+        if finish != self._finish:
+            self._finish = finish
+            self._generation += 1  # strips finished (or not) for another look
+        if finish is None:
+            return super().render_lines(crop)
+        return finish.crop([self.render_line(y) for y in crop.line_range], crop)
+
     def render_line(self, y: int) -> Strip:
-        index = y + int(self.scroll_offset.y)
+        """Line ``y`` of the view: finished for the compositor when ``render_lines`` asked for it,
+        else (Textual's pipeline) just the content."""
+        return self._line(y + int(self.scroll_offset.y), self.cursor)
+
+    def _line(self, index: int, cursor: int) -> Strip:
+        """Display line ``index`` as drawn with the cursor on sentence ``cursor``."""
         width = self._layout_width  # kept equal to scrollable_content_region.width by on_resize (which is slow)
         lines = self._lines
         if index >= len(lines):
-            return Strip.blank(max(width, 0), self._palette(False, False).line)
+            return self._strip([Segment(" " * max(width, 0), self._palette(False, False).line)], max(width, 0))
         kind, n, a, b = lines[index]
         tags = self.article.tags.get(n)
-        is_cursor = n == self.cursor
+        is_cursor = n == cursor
         key = (index, width, self._generation, self.app.theme, self.has_focus, is_cursor,
                frozenset(tags) if tags else None, n in self.article.notes, self._versions.get(n),
                n in self.highlighted, self._suggested(n))
         strip = self._strips.get(key)
         if strip is None:  # no apply_offsets: the view offers no text selection, and offsets double the cost
-            strip = self._strips[key] = self._render(index, kind, n, a, b, tags or (), width, is_cursor)
+            segments = self._render(index, kind, n, a, b, tags or (), width, is_cursor)
+            strip = self._strips[key] = self._strip(segments, width)
         return strip
+
+    def _strip(self, segments: list[Segment], width: int) -> Strip:
+        """A line of ``width`` cells, finished when ``render_lines`` is drawing."""
+        return Strip(segments, width) if self._finish is None else self._finish.line(segments, width)
 
     def _palette(self, is_cursor: bool, partner: bool) -> _Palette:
         """The styles of a line in this state, built once per theme and focus (``rich_style`` is slow)."""
@@ -337,10 +405,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                 shared=component("article-view--shared"), match=component("article-view--match"))
         return palette
 
-    def _render(self, index: int, kind: int, n: int, a: int, b: int, tags, width: int, is_cursor: bool) -> Strip:
+    def _render(self, index: int, kind: int, n: int, a: int, b: int, tags, width: int,
+                is_cursor: bool) -> list[Segment]:
+        """The segments of display line ``index``, exactly ``width`` cells."""
         palette = self._palette(is_cursor, n in self.highlighted and not is_cursor)
         if kind == BLANK:
-            return Strip.blank(width, palette.line)
+            return [Segment(" " * width, palette.line)]
         heading = kind == TEXT and index == self._lines.first[n]  # the sentence's first line carries its marks
         segments = [Segment("▌" if is_cursor else " ", palette.gutter)]
         suggested = self._suggested(n) if heading else frozenset()
@@ -365,10 +435,10 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             segments.extend(self._text_segments(a, b, palette.unaligned if unaligned else palette.text, palette))
         cells = sum(cell_len(segment.text) for segment in segments)
         if cells > width:
-            return Strip(segments).crop_extend(0, width, palette.line)
+            return list(Strip(segments).crop_extend(0, width, palette.line))
         if cells < width:
             segments.append(Segment(" " * (width - cells), palette.line))
-        return Strip(segments, width)
+        return segments
 
     def _suggested(self, n: int) -> frozenset[str]:
         """Tags suggested for sentence ``n`` that are shown (dimmed, with a ?) in the gutter."""
