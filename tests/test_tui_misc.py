@@ -122,6 +122,31 @@ async def test_click_in_compare_focuses_that_pane(app, ids):
         await pilot.press("f")
         assert tag_rows(app.db) == [(right.article.id, 2, "finding", ME)]
 
+@sync_test
+async def test_a_cursor_move_repaints_its_rows_in_a_scrolled_library(make_articles, tmp_path, monkeypatch):
+    """The rows a cursor move marks for repainting are where they are on screen in a scrolled list
+    (refresh_lines takes list rows; only those screen rows reach the terminal)."""
+    folder = make_articles({f"story{i:03}.txt": f"Story {i}\n\nSomething happened, number {i}.\n" for i in range(80)})
+    db = connect(tmp_path / "many.db")
+    sync(db, folder)
+    app = make_app(db, db_path=tmp_path / "many.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(library_ids(app)) == 80)
+        articles = library(app)
+        await pilot.press("G")
+        await pilot.pause()
+        top = int(articles.scroll_offset.y)
+        assert top > 0
+        repainted = []
+        original_refresh = articles.refresh
+        monkeypatch.setattr(articles, "refresh", lambda *regions, **kwargs: (repainted.extend(regions),
+                                                                             original_refresh(*regions, **kwargs))[1])
+        await pilot.press("k")
+        await pilot.pause()
+        for row in (79, 78):  # the old cursor row and the new one
+            assert any(region.y <= row - top < region.bottom for region in repainted), (row - top, repainted)
+
+
 # --------------------------------------------------------------------------- 10. untrusted text
 EVIL_TITLE = "Evil [bold red]x[/] [@click=app.quit]q[/] [link=https://example.com]l[/link] title"
 EVIL_BODY = ("First [@click=app.quit]quit[/] sentence here. Second [bold red]red[/] one "

@@ -76,7 +76,7 @@ class ArticleList(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_to_region(Region(0, self.cursor, 1, 1), animate=False, immediate=True)
 
     def refresh_line_of(self, row: int) -> None:
-        self.refresh_lines(row - int(self.scroll_offset.y), 1)
+        self.refresh_lines(row, 1)  # a list row: refresh_lines takes the scroll offset into account
 
     def page(self, direction: int) -> None:
         self.cursor += direction * max(self.scrollable_content_region.height - 1, 1)
