@@ -100,6 +100,22 @@ def write(db: Database) -> Iterator[Database]:
     conn.execute("COMMIT")
 
 
+def checkpoint(path: str) -> None:
+    """Copy committed pages from the WAL into the database file, on a connection of its own.
+
+    A commit that takes the WAL past ``wal_autocheckpoint`` pages does this itself, before it
+    returns: in a big database, a tag keypress every hundred or so then took most of a second. The
+    app raises its connection's threshold and calls this from a thread when the user pauses.
+    PASSIVE: it never waits for, nor blocks, readers and writers. ``path``: ``db_path(db)``."""
+    if path == ":memory:":
+        return
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
+
+
 def schema_version(db: Database) -> int:
     return db.conn.execute("PRAGMA user_version").fetchone()[0]
 

@@ -33,6 +33,7 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     type_text,
     view_lines,
     view_texts,
+    wait_for,
 )
 
 from tui.screens.library import LibraryScreen
@@ -316,6 +317,35 @@ async def test_a_tag_repaints_its_rows_in_a_scrolled_view(app, db, ids, monkeypa
         assert any(region.y <= rows[0] and rows[-1] < region.bottom for region in repainted), repainted
         assert gutter(view, view.cursor) == "F   "
         assert "F" in screen_text(app).splitlines()[2 + rows[0]][:len(app.codebook) + 2]
+
+
+@sync_test
+async def test_the_wal_is_copied_into_the_database_when_the_user_pauses_not_in_a_keypress(app, db, db_path,
+                                                                                           monkeypatch):
+    """A commit that takes the WAL past wal_autocheckpoint pages copies it into the database file
+    itself (most of a second in a big database). The app's connection leaves that to a thread that
+    runs once the user pauses."""
+    import hashlib
+    import threading
+
+    import tui.app
+
+    def digest() -> str:
+        return hashlib.sha256(db_path.read_bytes()).hexdigest()
+
+    threads = []
+    real_checkpoint = tui.app.checkpoint
+    monkeypatch.setattr(tui.app, "checkpoint", lambda path: (threads.append(threading.current_thread()),
+                                                             real_checkpoint(path))[1])
+    async with app.run_test(size=SIZE) as pilot:
+        assert db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == tui.app.CHECKPOINT_BACKSTOP_PAGES
+        await open_reader(pilot)
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = digest()
+        await pilot.press("f", "j", "r")
+        assert tag_rows(db) and digest() == before and not threads  # committed, to the WAL only
+        await wait_for(pilot, lambda: threads and not app.workers)
+        assert digest() != before and threading.main_thread() not in threads
 
 
 @sync_test

@@ -18,7 +18,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
 
-from store.db import Database, StoreError, is_readonly
+from store.db import Database, StoreError, checkpoint, is_readonly
+from store.db import db_path as database_file
 from store.library import Tag, article_file, tags
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ WARM_UP_AFTER_S = 0.3
 APP_CACHE_KB = 32 * 1024
 SYNC_AFTER_S = 0.2
 IDLE_COLLECT_S = 0.25  # this long without a key or mouse event, the user is reading: collect garbage then
+CHECKPOINT_BACKSTOP_PAGES = 16384  # WAL pages (64 MB) before a commit checkpoints itself (SQLite's default: 1000)
 FULL_COLLECT_BACKSTOP = 1000  # young collections between automatic full ones (Python's default: 10)
 
 
@@ -74,6 +76,9 @@ class PressmarkApp(App):
         # A 32 MB page cache (SQLite's default is 2 MB): on a big database a keypress then finds the index
         # pages it updates already in memory, instead of reading them again through the OS now and then.
         db.conn.execute(f"PRAGMA cache_size = -{APP_CACHE_KB}")
+        # The WAL is copied into the database file when the user pauses, in a thread (_when_idle), not
+        # by the commit of whichever keypress takes it past 1000 pages (most of a second in a big database).
+        db.conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_BACKSTOP_PAGES}")
         self.annotator = annotator
         self.db_path = str(db_path)
         self.codebook: list[Tag] = tags(db)
@@ -83,6 +88,7 @@ class PressmarkApp(App):
         self.max_size = max_size
         self._collector: Timer | None = None
         self._gc_threshold = gc.get_threshold()
+        self._checkpointed = db.conn.total_changes  # this connection's writes, when the WAL was last copied
 
     @property
     def acting_annotator(self) -> str:
@@ -121,15 +127,22 @@ class PressmarkApp(App):
         await super().on_event(event)
 
     def _collect_when_idle(self) -> None:
-        """(Re)start the countdown to a full garbage collection: it runs once input pauses."""
+        """(Re)start the countdown to the housekeeping that runs once input pauses (_when_idle)."""
         if self._collector is None:
-            self._collector = self.set_timer(IDLE_COLLECT_S, self._collect, name="idle-gc")
+            self._collector = self.set_timer(IDLE_COLLECT_S, self._when_idle, name="idle")
         else:
             self._collector.reset()
 
-    def _collect(self) -> None:
+    def _when_idle(self) -> None:
+        """A full garbage collection, and the WAL checkpoint if this connection wrote since the last."""
         self._collector = None
         gc.collect()
+        changes = self.db.conn.total_changes
+        if changes != self._checkpointed and not self.readonly:
+            self._checkpointed = changes
+            path = database_file(self.db)
+            self.run_worker(lambda: checkpoint(path), thread=True, group="checkpoint",
+                            exclusive=True, exit_on_error=False)
 
     def _start_warm_up(self) -> None:
         threading.Thread(target=self._warm_up, name="pressmark-warm-up", daemon=True).start()
