@@ -37,6 +37,7 @@ SQLITE3 = shutil.which("sqlite3") or "/usr/bin/sqlite3"
 N_ARTICLES = 10_000
 N_BIG = 1_000_000
 N_SMALL = 10_000
+TAG_ROUNDS = 3  # runs of the tag keypress figure per database
 ANNOTATOR = "alice"  # one of bench.corpus.ANNOTATORS: about 200,000 of the 1,000,000 annotations are hers
 GROUPS = ("help", "startup", "tui", "sync", "export", "segmentation", "align")
 
@@ -299,7 +300,7 @@ def _tui_worker(db: Path, quick: bool, big: int | None, article: int) -> dict:
             "--presses", "60" if quick else "150"]
     if big is not None:
         argv += ["--big", str(big), "--opens", "2" if quick else "5", "--pages", "30" if quick else "150",
-                 "--big-presses", "6" if quick else "20"]
+                 "--big-presses", "20" if quick else "150"]
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=600, env=env())
     if proc.returncode != 0:
         raise RuntimeError(f"bench.tui failed: {proc.stderr[-2000:]}")
@@ -309,18 +310,28 @@ def _tui_worker(db: Path, quick: bool, big: int | None, article: int) -> dict:
 def fig_tui(c: Corpora, quick: bool) -> list[dict]:
     big_db = corpus.working_copy(c.big, "tui-big.db")
     empty_db = corpus.working_copy(c.base, "tui-empty.db")
-    empty = _tui_worker(empty_db, quick, None, c.article)
-    full = _tui_worker(big_db, quick, c.big_article, c.article)
+    # The tag keypress's p99 is the second worst of 150 keys: one fsync stall decides it. So each database
+    # gets TAG_ROUNDS runs, interleaved (empty, full, empty, ...), and the figure is the median of their p99s.
+    empty_runs, full_runs = [], []
+    for i in range(TAG_ROUNDS):
+        empty_runs.append(_tui_worker(empty_db, quick, None, c.article))
+        full_runs.append(_tui_worker(big_db, quick, c.big_article if i == 0 else None, c.article))
+    full = full_runs[0]  # the run that also opens and pages through the 1 MB article
     out = []
-    lost = sum(x is None for x in full["tag"] + empty["tag"])
-    tag_full = p99([x for x in full["tag"] if x is not None])
-    tag_empty = p99([x for x in empty["tag"] if x is not None])
+    lost = sum(x is None for run in empty_runs + full_runs for x in run["tag"])
+
+    def tag_p99s(runs: list[dict]) -> list[float]:
+        return [p99([x for x in run["tag"] if x is not None]) for run in runs]
+
+    full_p99s, empty_p99s = tag_p99s(full_runs), tag_p99s(empty_runs)
+    tag_full, tag_empty = median(full_p99s), median(empty_p99s)
     ok = tag_full <= 0.016 and tag_full <= 1.2 * tag_empty and not lost
     out.append(record(f"tag keypress to committed row and repaint, p99, {N_BIG:,} annotations", ms(tag_full),
                       ms(tag_empty), "<= 16 ms and <= 1.2x", ok, "ms",
                       f"{len(full['tag'])} presses of f on article {c.article}, an ordinary one ({ANNOTATOR}); median "
+                      f"of {TAG_ROUNDS} interleaved runs' p99 ({', '.join(str(ms(x)) for x in full_p99s)} ms), key median "
                       f"{ms(median(full['tag']))} ms; baseline: the same on the database with no annotations "
-                      f"(median {ms(median(empty['tag']))} ms)" + (f"; {lost} timed out" if lost else "")))
+                      f"({', '.join(str(ms(x)) for x in empty_p99s)} ms)" + (f"; {lost} timed out" if lost else "")))
     opens = [x for x in full["open_big"] if x is not None]
     open_s = median(opens)
     out.append(record(f"open a 1 MB article ({full['big_sentences']:,} sentences) to first paint", ms(open_s),
