@@ -24,6 +24,7 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     note_rows,
     open_reader,
     quicker_idle_wait,
+    record_repaints,
     screen_text,
     sentence_rows,
     status,
@@ -137,10 +138,7 @@ async def test_a_cursor_move_repaints_its_rows_in_a_scrolled_library(make_articl
         await pilot.pause()
         top = int(articles.scroll_offset.y)
         assert top > 0
-        repainted = []
-        original_refresh = articles.refresh
-        monkeypatch.setattr(articles, "refresh", lambda *regions, **kwargs: (repainted.extend(regions),
-                                                                             original_refresh(*regions, **kwargs))[1])
+        repainted = record_repaints(articles, monkeypatch)
         await pilot.press("k")
         await pilot.pause()
         for row in (79, 78):  # the old cursor row and the new one

@@ -25,6 +25,7 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     note_rows,
     open_reader,
     quicker_idle_wait,
+    record_repaints,
     screen_text,
     sentence_rows,
     status,
@@ -307,10 +308,7 @@ async def test_a_tag_repaints_its_rows_in_a_scrolled_view(app, db, ids, monkeypa
         await pilot.press("G")
         await pilot.pause()
         assert view.scroll_offset.y > 0
-        repainted = []
-        original_refresh = view.refresh
-        monkeypatch.setattr(view, "refresh", lambda *regions, **kwargs: (repainted.extend(regions),
-                                                                         original_refresh(*regions, **kwargs))[1])
+        repainted = record_repaints(view, monkeypatch)
         await pilot.press("f")
         await pilot.pause()
         rows = sentence_rows(view, view.cursor)

@@ -81,6 +81,19 @@ def cursor_lines(view: ArticleView) -> list[str]:
     return [line for line in view_lines(view) if line.startswith("▌")]
 
 
+def record_repaints(widget, monkeypatch) -> list:
+    """The regions ``widget`` is refreshed with from now on (it is still refreshed as usual)."""
+    regions: list = []
+    original = widget.refresh
+
+    def refresh(*args, **kwargs):
+        regions.extend(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(widget, "refresh", refresh)
+    return regions
+
+
 def status(screen) -> str:
     return str(screen.query_one("#status", Static).content)
 
