@@ -52,7 +52,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
 
-from store.db import Database, StoreError, is_readonly, now, write
+from store.db import Database, StoreError, has_table, is_readonly, now, write
 from store.sentences import spans as sentence_spans
 
 __all__ = [
@@ -484,8 +484,7 @@ def shingle_hashes(text: str, k: int = MIN_RUN) -> set[int]:
 
 def _has_tables(db: Database) -> bool:
     """Do the alignment tables exist?  (Not before schema 3; already during its migration.)"""
-    return db.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'shingle_state'").fetchone() is not None
+    return has_table(db, "shingle_state")
 
 
 def index_article(db: Database, article_id: int, hashes: set[int] | None = None) -> None:

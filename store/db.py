@@ -128,6 +128,12 @@ def migrate(db: Database, target: int = SCHEMA_VERSION) -> None:
             db.conn.execute(f"PRAGMA user_version = {version + 1}")
 
 
+def has_table(db: Database, name: str) -> bool:
+    """Does the table exist? (Code that also runs on a database still on an older schema asks.)"""
+    return db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           (name,)).fetchone() is not None
+
+
 def is_readonly(db: Database) -> bool:
     return db.conn.execute("PRAGMA query_only").fetchone()[0] == 1
 

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from store.db import Database, is_readonly, write
+from store.db import Database, has_table, is_readonly, write
 from store.sentences import spans, texts
 
 if TYPE_CHECKING:
@@ -43,11 +43,6 @@ BATCH_SECONDS = 0.25  # a catch-up commits at least this often
 SEARCH_SHIFT = 24  # search_fts rowid = article id << SEARCH_SHIFT | sentence n
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
-
-
-def has_table(db: Database, name: str) -> bool:
-    return db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                           (name,)).fetchone() is not None
 
 
 def _stale(db: Database, state: str, where: str = "", params: Sequence = ()) -> list[tuple[int, str]]:

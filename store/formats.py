@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import IO
 
 from store.annotate import _Recorder
-from store.db import Database, StoreError, write
+from store.db import Database, StoreError, has_table, write
 from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, write_atomically
 from store.merge import Applier, ApplyReport, match_article
 from store.sentences import spans
@@ -113,7 +113,7 @@ def _rows(db: Database, article_id: int, flt: ExportFilter) -> tuple[list[dict],
 def _speakers(db: Database, article_id: int) -> list[dict] | None:
     """The article's speaker attribution (``sentence_speakers``, issue 8; attributed now if it was not
     yet, see ``store.derived``); None before that schema."""
-    from store.derived import has_table, sentence_speakers
+    from store.derived import sentence_speakers
 
     if not has_table(db, "sentence_speakers"):
         return None

@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from store.db import Database
+from store.db import Database, has_table
 
 if TYPE_CHECKING:
     from store.segment import Sentence
@@ -36,7 +36,7 @@ def encode(sentences: Iterable[Sentence]) -> str:
 
 
 def _legacy(db: Database) -> bool:
-    return db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sentence_spans'").fetchone() is None
+    return not has_table(db, "sentence_spans")
 
 
 def save(db: Database, article_id: int, encoded: str) -> None:

@@ -57,7 +57,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.db import Database, is_readonly, now, write
+from store.db import Database, has_table, is_readonly, now, write
 from store.errors import StoreError
 from store.sentences import texts
 from store.speakers import Speaker, sentence_speakers
@@ -385,7 +385,7 @@ def open_suggestions(db: Database, article_id: int, annotator: str, n: int | Non
 
 def suggestions_by_sentence(db: Database, article_id: int, annotator: str) -> dict[int, list[Suggestion]]:
     """``open_suggestions`` grouped by sentence, as stored (``suggest`` refreshes them); empty before schema 5."""
-    if db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'suggestions'").fetchone() is None:
+    if not has_table(db, "suggestions"):
         return {}
     out: dict[int, list[Suggestion]] = {}
     for s in open_suggestions(db, article_id, annotator):
