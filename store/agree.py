@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
 from store.db import Database, StoreError
+from store.sentences import sentence_text
 
 ADJUDICATED = "adjudicated"
 
@@ -311,6 +312,5 @@ def disagreements(db: Database, names: Sequence[str] | None = None, tag: str | N
     texts = {}
     for aid, n, _ in out:
         if (aid, n) not in texts:
-            row = db.conn.execute("SELECT text FROM sentences WHERE article_id = ? AND n = ?", (aid, n)).fetchone()
-            texts[aid, n] = row[0] if row else ""
+            texts[aid, n] = sentence_text(db, aid, n) or ""
     return [Disagreement(aid, data.files[aid], n, texts[aid, n], tags) for aid, n, tags in out]

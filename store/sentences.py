@@ -74,6 +74,16 @@ def span(db: Database, article_id: int, n: int) -> tuple[int, int] | None:
     return row if row and row[0] is not None else None
 
 
+def sentence_text(db: Database, article_id: int, n: int) -> str | None:
+    """The text of sentence ``n`` of the article (None if it has none), read without the rest."""
+    offsets = span(db, article_id, n)
+    if offsets is None:
+        return None
+    start, end = offsets
+    return db.conn.execute("SELECT substr(text, ? + 1, ? - ?) FROM articles WHERE id = ?",
+                           (start, end, start, article_id)).fetchone()[0]
+
+
 def texts(db: Database, article_id: int) -> list[str]:
     """The text of each of the article's sentences, in order."""
     row = db.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()

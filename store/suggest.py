@@ -59,7 +59,7 @@ from pathlib import Path
 
 from store.db import Database, has_table, is_readonly, now, write
 from store.errors import StoreError
-from store.sentences import texts
+from store.sentences import sentence_text, texts
 from store.speakers import Speaker, sentence_speakers
 
 __all__ = [
@@ -357,10 +357,14 @@ def _compute(db: Database, article_id: int) -> tuple[list[str], list[tuple[int, 
     return sentences, propose(sentences, [stored.get(n) for n in range(1, len(sentences) + 1)], load_cues(db))
 
 
-def _current(db: Database, article_id: int, rows: list[tuple]) -> list[tuple]:
-    """The rows (sentence n first, the text it was made for last) whose sentence still has that text."""
+def _current(db: Database, article_id: int, rows: list[tuple], n: int | None = None) -> list[tuple]:
+    """The rows (sentence n first, the text it was made for last) whose sentence still has that text;
+    all of them of sentence ``n`` when given (a keypress: only that sentence's text is read)."""
     if not rows:
         return rows
+    if n is not None:
+        text = sentence_text(db, article_id, n)
+        return [r for r in rows if r[-1] == text]
     sentences = texts(db, article_id)
     return [r for r in rows if 0 < r[0] <= len(sentences) and sentences[r[0] - 1] == r[-1]]
 
@@ -380,7 +384,7 @@ def open_suggestions(db: Database, article_id: int, annotator: str, n: int | Non
     the annotator has not tagged (only sentence ``n``'s when given)."""
     extra, params = ("AND g.sentence = ?", (n,)) if n is not None else ("", ())
     rows = db.conn.execute(_VISIBLE.format(extra=extra), (article_id, *params, annotator)).fetchall()
-    return [Suggestion(article_id, *row[:3]) for row in _current(db, article_id, rows)]
+    return [Suggestion(article_id, *row[:3]) for row in _current(db, article_id, rows, n)]
 
 
 def suggestions_by_sentence(db: Database, article_id: int, annotator: str) -> dict[int, list[Suggestion]]:

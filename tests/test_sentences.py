@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from store.db import SCHEMA_VERSION, connect, schema_version
 from store.segment import segment
-from store.sentences import spans, texts
+from store.sentences import sentence_text, spans, texts
 from store.sync import sync
 
 # Multi-byte and astral characters before and inside sentences: SQLite's substr (in the view) and
@@ -36,6 +36,8 @@ def test_sync_stores_one_row_per_article_and_the_view_gives_each_sentence(tmp_pa
         expected = _expected(text)
         assert spans(db, article_id) == expected and len(expected) == n_sentences > 0
         assert texts(db, article_id) == [text[a:b] for a, b, _ in expected]
+        assert [sentence_text(db, article_id, n) for n in range(len(expected) + 2)] == [
+            None, *texts(db, article_id), None]
         assert _view_rows(db, article_id) == [(n, p, a, b, text[a:b]) for n, (a, b, p) in enumerate(expected, 1)]
     every = {t for article_id, _, _ in articles for t in texts(db, article_id)}
     assert {"Traffic stopped 🚗🚗.", "它很好.", "“It’s back,” she said."} <= every
