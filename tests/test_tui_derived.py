@@ -149,6 +149,13 @@ async def _filter(pilot, text: str) -> None:
     await pilot.pause()
 
 
+async def _filter_while_syncing(pilot, text: str) -> None:
+    """Once the library is up and its (gated) background sync under way, filter by ``text``."""
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.syncing)
+    await _filter(pilot, text)
+
+
 def test_sync_finishing_under_a_filter_indexes_in_a_thread_then_filters(tmp_path, make_articles, monkeypatch):
     folder, path, db = _news(make_articles, tmp_path)
     release = _gate_sync(monkeypatch)
@@ -158,8 +165,7 @@ def test_sync_finishing_under_a_filter_indexes_in_a_thread_then_filters(tmp_path
     async def run():
         app = PressmarkApp(db, annotator=ME, db_path=path, sync_folder=str(folder))
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.syncing)
-            await _filter(pilot, "walrus")
+            await _filter_while_syncing(pilot, "walrus")
             assert library_ids(app) == _ids(db, "a1.txt")  # nothing to index: filtered at once, in place
             assert spy.indexed_in_threads == []
             spy.hold.clear()
@@ -224,8 +230,7 @@ def test_a_locked_database_while_indexing_after_a_sync_is_reported_not_raised(tm
     async def run():
         app = PressmarkApp(db, annotator=ME, db_path=path, sync_folder=str(folder))
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.syncing)
-            await _filter(pilot, "walrus")
+            await _filter_while_syncing(pilot, "walrus")
             release.set()
             await wait_for(pilot, lambda: status(app.screen).startswith("Indexing for search failed"))
             assert "database is locked" in status(app.screen)
