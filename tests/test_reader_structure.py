@@ -27,6 +27,7 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     suggesting_app,
     sync_test,
     view_lines,
+    wait_for,
 )
 
 from store import annotate
@@ -150,10 +151,7 @@ async def test_pagedown_repaints_the_view_once_from_strips_drawn_ahead(long_app,
             renders.clear(), paints.clear(), built.clear(), ahead.clear()
             top = view.scroll_offset.y
             await pilot.press(key)
-            for _ in range(200):  # the frame comes from the screen's update timer, then the drawing ahead
-                if renders and ahead:
-                    break
-                await pilot.pause(0.01)
+            await wait_for(pilot, lambda: renders and ahead)  # the frame (the screen's update timer), then the drawing ahead
             await pilot.pause(0.05)  # long enough for a second paint, if the key caused one
             assert view.scroll_offset.y != top
             assert sorted(renders) == list(range(height)), "each visible line drawn exactly once"
@@ -291,14 +289,13 @@ async def test_full_collections_wait_for_a_pause(long_app, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         await open_reader(pilot)
         assert gc.get_threshold()[2] == app_module.FULL_COLLECT_BACKSTOP  # no automatic full pass per 10
+        await app.workers.wait_for_complete()
         collected.clear()
         await pilot.press("pagedown")
         assert () not in collected, "a full collection inside the keypress"
-        for _ in range(100):  # the young collection follows the drawing ahead, once the page is shown
-            if collected:
-                break
-            await pilot.pause(0.01)
-        assert collected[:1] == [(1,)], "the young generations not collected once the next page was drawn ahead"
-        await pilot.pause(app_module.IDLE_COLLECT_S * 3)
-        assert () in collected, "no full collection once input paused"
+        # the young collection follows the drawing ahead, once the page is shown
+        await wait_for(pilot, lambda: collected)
+        assert collected == [(1,)], "the young generations not collected once the next page was drawn ahead"
+        app.user_paused()
+        assert collected[1:] == [()], "no full collection once input paused"
     assert gc.get_threshold()[2] != app_module.FULL_COLLECT_BACKSTOP  # restored when the app ends

@@ -37,6 +37,7 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     wait_for,
 )
 
+from tui.app import PressmarkApp
 from tui.screens.library import LibraryScreen
 from tui.screens.note import NoteScreen
 from tui.screens.reader import ReaderScreen
@@ -322,7 +323,7 @@ async def test_the_wal_is_copied_into_the_database_when_the_user_pauses_not_in_a
                                                                                            monkeypatch):
     """A commit that takes the WAL past wal_autocheckpoint pages copies it into the database file
     itself (most of a second in a big database). The app's connection leaves that to a thread that
-    runs once the user pauses."""
+    runs once the user pauses (here said by the test: make_app's apps never decide it by the clock)."""
     import hashlib
     import threading
 
@@ -341,9 +342,31 @@ async def test_the_wal_is_copied_into_the_database_when_the_user_pauses_not_in_a
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         before = digest()
         await pilot.press("f", "j", "r")
+        await app.workers.wait_for_complete()
         assert tag_rows(db) and digest() == before and not threads  # committed, to the WAL only
-        await wait_for(pilot, lambda: threads and not app.workers)
-        assert digest() != before and threading.main_thread() not in threads
+        app.user_paused()
+        await app.workers.wait_for_complete()
+        assert digest() != before and threads and threading.main_thread() not in threads
+        threads.clear()
+        app.user_paused()  # nothing written since: no checkpoint
+        await app.workers.wait_for_complete()
+        assert not threads
+
+
+@sync_test
+async def test_input_restarts_the_countdown_to_the_pause(db, db_path):
+    """Every key (re)arms one timer for the housekeeping; the housekeeping disarms it."""
+    app = PressmarkApp(db, annotator=ME, db_path=db_path, pause_after=3600)  # never fires in this test
+    async with app.run_test(size=SIZE) as pilot:
+        await open_reader(pilot)
+        timer = app.pause_timer
+        assert timer is not None
+        await pilot.press("j")
+        assert app.pause_timer is timer  # the same countdown, started again
+        app.user_paused()
+        assert app.pause_timer is None
+        await pilot.press("j")
+        assert app.pause_timer is not None and app.pause_timer is not timer
 
 
 @sync_test

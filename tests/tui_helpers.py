@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,14 @@ def sync_test(fn):
 
 
 def make_app(db_or_path, annotator: str = ME, db_path: Path | None = None) -> PressmarkApp:
-    """An app on an open database, or on a new connection to the file ``db_or_path``."""
+    """An app on an open database, or on a new connection to the file ``db_or_path``. It never decides
+    by the clock that the user paused: a test that wants that housekeeping calls ``app.user_paused()``."""
     if isinstance(db_or_path, (str, Path)):
         db_path, db = Path(db_or_path), connect(db_or_path)
     else:
         db = db_or_path
     assert db_path is not None
-    return PressmarkApp(db, annotator=annotator, db_path=db_path)
+    return PressmarkApp(db, annotator=annotator, db_path=db_path, pause_after=None)
 
 
 def screen_text(app: PressmarkApp) -> str:
@@ -132,12 +134,15 @@ async def open_reader(pilot, row: int = 0) -> ArticleView:
     return app.screen.query_one(ArticleView)
 
 
-async def wait_for(pilot, predicate, tries: int = 500) -> None:
-    for _ in range(tries):
-        if predicate():
-            return
+WAIT_BOUND_S = 120  # only a broken app waits this long: a bound, never a timing the test relies on
+
+
+async def wait_for(pilot, predicate) -> None:
+    """Let the app run until ``predicate()`` holds (e.g. a worker's result is on screen)."""
+    deadline = time.monotonic() + WAIT_BOUND_S
+    while not predicate():
+        assert time.monotonic() < deadline, "the app never got there"
         await pilot.pause(0.01)
-    assert predicate()
 
 
 async def library_ready(pilot) -> None:
@@ -173,12 +178,10 @@ def quicker_idle_wait(monkeypatch):
     """After every key, Pilot waits until the process looks idle by sleeping in 20 ms steps until a
     step used almost no CPU. 5 ms steps make the same check and halve the time of these key-by-key
     tests; every message is still processed first (Pilot drains the screen's queues on each press)."""
-    try:
-        import textual._wait as wait
-    except ImportError:  # a private module: if Textual moves it, the tests only get slower
-        return
-    monkeypatch.setattr(wait, "SLEEP_GRANULARITY", 1 / 200, raising=False)
-    monkeypatch.setattr(wait, "SLEEP_IDLE", 1 / 200 / 20, raising=False)
+    import textual._wait as wait  # private: if Textual renames it, this fails loudly (not silently slower)
+
+    monkeypatch.setattr(wait, "SLEEP_GRANULARITY", 1 / 200)
+    monkeypatch.setattr(wait, "SLEEP_IDLE", 1 / 200 / 20)
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import importlib
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from store.db import Database, StoreError, checkpoint, is_readonly
 from store.db import db_path as database_file
@@ -70,13 +69,15 @@ class PressmarkApp(App):
     ]
 
     def __init__(self, db: Database, *, annotator: str, db_path: str | Path, sync_folder: str | None = None,
-                 max_size: int | None = None):
+                 max_size: int | None = None, pause_after: float | None = IDLE_COLLECT_S):
+        """``pause_after``: seconds without input after which the user counts as paused (user_paused);
+        None leaves that to whoever calls ``user_paused()``, as tests do instead of racing a timer."""
         super().__init__()
         self.db = db
         # A 32 MB page cache (SQLite's default is 2 MB): on a big database a keypress then finds the index
         # pages it updates already in memory, instead of reading them again through the OS now and then.
         db.conn.execute(f"PRAGMA cache_size = -{APP_CACHE_KB}")
-        # The WAL is copied into the database file when the user pauses, in a thread (_when_idle), not
+        # The WAL is copied into the database file when the user pauses, in a thread (user_paused), not
         # by the commit of whichever keypress takes it past 1000 pages (most of a second in a big database).
         db.conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_BACKSTOP_PAGES}")
         self.annotator = annotator
@@ -86,7 +87,8 @@ class PressmarkApp(App):
         self.sync_folder = sync_folder  # synced in the background once the library is up
         self.syncing: str | None = None  # what a running sync has got to, for the library's status line
         self.max_size = max_size
-        self._collector: Timer | None = None
+        self.pause_after = pause_after
+        self.pause_timer: Timer | None = None  # counting down to user_paused since the last input
         self._gc_threshold = gc.get_threshold()
         self._checkpointed = db.conn.total_changes  # this connection's writes, when the WAL was last copied
 
@@ -111,7 +113,7 @@ class PressmarkApp(App):
         # Everything loaded so far lives as long as the app: keep it out of the garbage collector's
         # full passes. Those walk every other long-lived object (20-90 ms with a big article open),
         # and every strip drawn adds to the count that triggers them, so left alone they land inside
-        # keypresses; they run when the user pauses instead (_collect_when_idle), and automatically
+        # keypresses; they run when the user pauses instead (user_paused), and automatically
         # only after input that never pauses.
         gc.freeze()
         gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], FULL_COLLECT_BACKSTOP)
@@ -122,20 +124,19 @@ class PressmarkApp(App):
         gc.set_threshold(*self._gc_threshold)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.InputEvent):
-            self._collect_when_idle()
+        if isinstance(event, events.InputEvent) and self.pause_after is not None:
+            if self.pause_timer is None:
+                self.pause_timer = self.set_timer(self.pause_after, self.user_paused, name="pause")
+            else:
+                self.pause_timer.reset()
         await super().on_event(event)
 
-    def _collect_when_idle(self) -> None:
-        """(Re)start the countdown to the housekeeping that runs once input pauses (_when_idle)."""
-        if self._collector is None:
-            self._collector = self.set_timer(IDLE_COLLECT_S, self._when_idle, name="idle")
-        else:
-            self._collector.reset()
-
-    def _when_idle(self) -> None:
-        """A full garbage collection, and the WAL checkpoint if this connection wrote since the last."""
-        self._collector = None
+    def user_paused(self) -> None:
+        """The housekeeping that waits for a pause in the input: a full garbage collection, and the WAL
+        checkpoint (in a thread) if this connection wrote since the last one."""
+        if self.pause_timer is not None:
+            self.pause_timer.stop()
+            self.pause_timer = None
         gc.collect()
         changes = self.db.conn.total_changes
         if changes != self._checkpointed and not self.readonly:
@@ -145,15 +146,14 @@ class PressmarkApp(App):
                             exclusive=True, exit_on_error=False)
 
     def _start_warm_up(self) -> None:
-        threading.Thread(target=self._warm_up, name="pressmark-warm-up", daemon=True).start()
-
-    def _warm_up(self) -> None:
-        """Import what opening an article needs while the library is on screen, off the UI thread:
+        """Import what opening an article needs while the library is on screen, in a thread worker:
         start-up does not wait for it and the first article opens as fast as the next."""
-        for module in WARM_UP:
-            importlib.import_module(module)
-        with contextlib.suppress(RuntimeError):  # the app already quit
-            self.call_from_thread(gc.freeze)  # the new modules are long-lived too
+        self.run_worker(lambda: [importlib.import_module(module) for module in WARM_UP], name="warm-up",
+                        group="warm-up", thread=True, exclusive=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "warm-up" and event.state == WorkerState.SUCCESS:
+            gc.freeze()  # the modules just imported are long-lived too
 
     # -- syncing the article folder ---------------------------------------------------
     def start_pending_sync(self) -> None:
