@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# exec: no shell between make and the app. make itself stays the terminal's session leader, so a closed
+# terminal sends make the SIGHUP; pressmark sees the hang-up on its terminal and exits (tui/hangup.py).
 run: $(STAMP)
-	$(BIN)/pressmark --db $(DB) open articles
+	exec $(BIN)/pressmark --db $(DB) open articles
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q

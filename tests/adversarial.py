@@ -5,21 +5,11 @@
 ``make_hostile_names(folder)`` writes the file names that go beyond the issue's list
 (escape sequences and undecodable bytes in a *name*); they are kept apart so that a bug
 there does not hide the results for the rest.
-
-``Terminal`` runs the real program in a pseudo-terminal and keeps every byte it writes.
 """
 from __future__ import annotations
 
 import base64
-import fcntl
 import os
-import pty
-import select
-import signal
-import struct
-import sys
-import termios
-import time
 from pathlib import Path
 
 # --------------------------------------------------------------------------- payloads
@@ -182,83 +172,6 @@ def make_hostile_names(folder: Path, *, undecodable: bool = True) -> dict[str, s
 def forbidden_in(text: str) -> list[str]:
     """Names of the injected payloads present in ``text`` (decoded with surrogateescape)."""
     return [name for name, payload in INJECTED.items() if payload in text]
-
-
-# --------------------------------------------------------------------------- pty
-class Terminal:
-    """The real ``pressmark`` in a pseudo-terminal; ``output`` holds every byte it wrote."""
-
-    TIMEOUT = 60.0  # a bound against hanging, not a speed assertion
-
-    def __init__(self, args: list[str], cwd: Path, env: dict[str, str] | None = None, size=(100, 30)):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # child
-            try:
-                full_env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
-                os.chdir(cwd)
-                os.execve(sys.executable, [sys.executable, "-c", "from tui.cli import main; main()", *args],
-                          full_env)
-            finally:
-                os._exit(127)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-        self.output = b""
-        self.status: int | None = None
-
-    def _read(self, timeout: float) -> bool:
-        ready, _, _ = select.select([self.fd], [], [], timeout)
-        if ready:
-            try:
-                data = os.read(self.fd, 65536)
-            except OSError:
-                data = b""
-            if not data:
-                return False
-            self.output += data
-        return True
-
-    def mark(self) -> int:
-        return len(self.output)
-
-    def wait_for(self, text: str, since: int = 0) -> None:
-        deadline = time.monotonic() + self.TIMEOUT
-        while text.encode() not in self.output[since:]:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"never saw {text!r} on screen")
-            if not self._read(0.2):
-                raise AssertionError(f"program ended before showing {text!r}; it wrote last: "
-                                     f"{bytes(self.output[-2000:])!r}")
-
-    def alive(self) -> bool:
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
-        if pid:
-            self.status = status
-        return pid == 0
-
-    def press(self, keys: str) -> None:
-        os.write(self.fd, keys.encode())
-
-    def wait_exit(self) -> int:
-        deadline = time.monotonic() + self.TIMEOUT
-        while self.alive():
-            if time.monotonic() > deadline:
-                raise AssertionError("program did not exit")
-            self._read(0.1)
-        while self._read(0):  # drain what is left
-            pass
-        os.close(self.fd)
-        return os.waitstatus_to_exitcode(self.status)
-
-    def kill(self) -> None:
-        if self.status is None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            try:
-                os.close(self.fd)
-            except OSError:
-                pass
 
 
 def screen_text(app) -> str:

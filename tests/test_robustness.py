@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from adversarial import (CLIPBOARD, LITERAL, MARKUP_CLICK, MARKUP_TITLE, MB, REASONS, Terminal,
+from adversarial import (CLIPBOARD, LITERAL, MARKUP_CLICK, MARKUP_TITLE, MB, REASONS,
                          forbidden_in, make_corpus, make_hostile_names, screen_text)
+from terminal import Terminal
 from store.db import connect
 from store.sync import sync
 from store.files import safe_name

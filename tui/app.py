@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import importlib
+import signal
 import sqlite3
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from store.db import Database, StoreError, checkpoint, is_readonly
 from store.db import db_path as database_file
 from store.library import Tag, article_file, tags
+from tui.hangup import HangupWatch
 
 if TYPE_CHECKING:
     from store.annotate import Action
@@ -90,6 +94,7 @@ class PressmarkApp(App):
         self.pause_after = pause_after
         self.pause_timer: Timer | None = None  # counting down to user_paused since the last input
         self._gc_threshold = gc.get_threshold()
+        self._hangup: HangupWatch | None = None
         self._checkpointed = db.conn.total_changes  # this connection's writes, when the WAL was last copied
 
     @property
@@ -119,9 +124,21 @@ class PressmarkApp(App):
         gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], FULL_COLLECT_BACKSTOP)
         # Ready comes before the first frame is drawn: a thread started now would compete with it.
         self.set_timer(WARM_UP_AFTER_S, self._start_warm_up)
+        self._watch_for_hangup()
+
+    def _watch_for_hangup(self) -> None:
+        """Exit when the terminal goes away (see tui.hangup), or on SIGHUP: at once and cleanly."""
+        stdin = sys.__stdin__
+        if self.is_headless or stdin is None or not stdin.isatty():
+            return
+        self._hangup = HangupWatch(stdin.fileno())
+        self.run_worker(self._hangup.wait, name="hangup", group="hangup", thread=True, exit_on_error=False)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)
+        if self._hangup is not None:
+            self._hangup.stop()  # else asyncio.run would wait for its thread for ever
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent) and self.pause_after is not None:
@@ -152,8 +169,12 @@ class PressmarkApp(App):
                         group="warm-up", thread=True, exclusive=True, exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "warm-up" and event.state == WorkerState.SUCCESS:
+        if event.state != WorkerState.SUCCESS:
+            return
+        if event.worker.group == "warm-up":
             gc.freeze()  # the modules just imported are long-lived too
+        elif event.worker.group == "hangup" and event.worker.result:
+            self.exit()  # the terminal is gone: nobody is left to quit
 
     # -- syncing the article folder ---------------------------------------------------
     def start_pending_sync(self) -> None:
