@@ -6,6 +6,7 @@ import asyncio
 import functools
 import gc
 import importlib
+import logging
 import signal
 import sqlite3
 import sys
@@ -25,6 +26,8 @@ from store.db import db_path as database_file
 from store.library import Tag, article_file, tags
 from tui.hangup import HangupWatch
 
+log = logging.getLogger("pressmark")
+
 if TYPE_CHECKING:
     from store.annotate import Action
 
@@ -38,8 +41,22 @@ def reports_failure(action: Callable) -> Callable:
         try:
             return action(self, *args, **kwargs)
         except (StoreError, sqlite3.Error) as exc:
-            self.app.bell()
-            self.app.report(f"NOT SAVED: {exc}")
+            self.app.store_failed(exc, "NOT SAVED")
+            return None
+
+    return wrapper
+
+
+def shows_store_errors(method: Callable) -> Callable:
+    """Wrap a handler that is not an action (a screen's mount, a timer, a palette command): a store
+    error is said on the status line and logged; it never reaches Textual, which would end the app."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (StoreError, sqlite3.Error) as exc:
+            (self if isinstance(self, App) else self.app).store_failed(exc)
             return None
 
     return wrapper
@@ -240,6 +257,24 @@ class PressmarkApp(App):
             reload()
         self.report(summary)
 
+    # -- store errors: said and logged, never fatal ------------------------------------
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:
+        """Every key binding, click and palette action comes through here: the one guard that keeps
+        an unexpected store error (a locked, removed or read-only database) from ending the app."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except (StoreError, sqlite3.Error) as exc:
+            self.store_failed(exc)
+            return True
+
+    def store_failed(self, exc: Exception, prefix: str = "Database error") -> None:
+        """Ring the bell, say what failed on the status line and log it (with its traceback)."""
+        from tui.cli import safe
+
+        log.error("%s: %s", prefix, exc, exc_info=exc)
+        self.bell()
+        self.report(f"{prefix}: {safe(str(exc))}")
+
     # -- actions that work on every screen ------------------------------------------
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -292,5 +327,10 @@ class PressmarkApp(App):
         yield SystemCommand("Redo", "Redo the change you undid", self.action_redo)
         yield SystemCommand("Help", "Keys of this screen and the tag codebook", self.action_help)
         extra = getattr(screen, "palette_commands", None)
-        if extra:
-            yield from extra()
+        if extra:  # called by the palette, not through run_action: guarded here
+            for command in extra():
+                yield command._replace(callback=functools.partial(self._guarded, command.callback))
+
+    @shows_store_errors
+    def _guarded(self, callback: Callable) -> None:
+        callback()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +12,8 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.agree import ADJUDICATED, agreement, disagreements
+from store.errors import StoreError
+from tui.cli import safe
 
 
 def _figure(value: float | None, percent: bool = False) -> str:
@@ -42,14 +46,18 @@ class AgreementScreen(Screen):
 
     def reload(self) -> None:
         db = self.app.db
-        report = agreement(db)
         summary = Text("Agreement", "bold")
-        if len(report.annotators) < 2:
+        try:
+            report = agreement(db)
+        except (StoreError, sqlite3.Error) as exc:  # fewer than two coders (a new database), or unreadable
+            report, why = None, str(exc)
+        if report is None or len(report.annotators) < 2:
             summary.append("  needs two annotators who coded the same article (see `pressmark merge`)")
             self.query_one("#summary", Static).update(summary)
             self.found = []
             self.query_one(OptionList).clear_options()
-            self.query_one("#status", Static).update(Text("Nothing to compare yet"))
+            self.query_one("#status", Static).update(Text(f"Nothing to compare yet: {safe(why)}" if report is None
+                                                          else "Nothing to compare yet"))
             return
         overall = report.overall
         summary.append(f"  {', '.join(report.annotators)} · {report.units} sentences in {len(report.articles)} articles")

@@ -20,10 +20,11 @@ from textual.widgets import Input
 
 from store import annotate
 from store.db import connect
+from store.errors import StoreError
 from store.library import ArticleView as Article
 from store.library import Tag, article_view, others_tags, save_position, sentence_annotations
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
-from tui.app import reports_failure
+from tui.app import reports_failure, shows_store_errors
 from tui.widgets.article_view import ArticleView
 
 
@@ -104,11 +105,15 @@ class AnnotatingScreen(Screen):
     @work(thread=True, group="suggest")
     def compute_suggestions(self, view: ArticleView) -> None:
         """Propose tags for the article (rule-based, see store.suggest) on a connection of its own."""
-        db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
         try:
-            suggest(db, view.article.id, self.annotator)
-        finally:
-            db.close()
+            db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
+            try:
+                suggest(db, view.article.id, self.annotator)
+            finally:
+                db.close()
+        except (StoreError, sqlite3.Error) as exc:  # locked, removed, read-only: the reader goes on without
+            self.app.call_from_thread(self.app.store_failed, exc, "No suggestions")
+            return
         self.app.call_from_thread(self.refresh_suggestions, view)
 
     # -- what subclasses provide ------------------------------------------------------
@@ -248,6 +253,7 @@ class AnnotatingScreen(Screen):
                         if note.strip() else f"Saved: note on sentence {n} removed")
 
     # -- suggestions ----------------------------------------------------------------------
+    @shows_store_errors
     def refresh_suggestions(self, view: ArticleView) -> None:
         if not self.is_attached:  # the worker finished after the reader was closed
             return

@@ -9,6 +9,8 @@ figures above the panes.
 
 from __future__ import annotations
 
+import sqlite3
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -20,6 +22,7 @@ from textual.widgets import Footer, Input, Static
 from store import annotate
 from store.align import Alignment, alignment
 from store.db import connect
+from store.errors import StoreError
 from store.library import article_view, last_position
 from tui.app import reports_failure
 from tui.screens.annotating import AnnotatingScreen, header_text
@@ -73,11 +76,15 @@ class CompareScreen(AnnotatingScreen):
     @work(thread=True, exclusive=True, group="align")
     def align(self) -> None:
         """Slow on long articles, so in a thread, on its own connection (connections are per thread)."""
-        db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
         try:
-            result = alignment(db, *self.ids)
-        finally:
-            db.close()
+            db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
+            try:
+                result = alignment(db, *self.ids)
+            finally:
+                db.close()
+        except (StoreError, sqlite3.Error) as exc:  # said on the status line; the panes stay readable
+            self.app.call_from_thread(self.app.store_failed, exc, "Alignment failed")
+            return
         self.app.call_from_thread(self.show_alignment, result)
 
     def show_alignment(self, result: Alignment) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from rich.text import Text
@@ -83,18 +84,20 @@ class ExportScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, path: Path, flt: ExportFilter) -> None:
         """Runs on its own connection: sqlite3 connections belong to one thread."""
-        db = connect(self.app.db_path, readonly=True)
+        db = None
         try:
+            db = connect(self.app.db_path, readonly=True)
             total = db.conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=max(total, 1))
             count = export_csv(db, path, flt, progress=lambda n: self.app.call_from_thread(
                 self.query_one("#progress", ProgressBar).update, progress=n))
-        except (StoreError, OSError) as exc:
+        except (StoreError, sqlite3.Error, OSError) as exc:
             self.app.call_from_thread(self.finish, None, str(exc))
         else:
             self.app.call_from_thread(self.finish, count, str(path.resolve()))
         finally:
-            db.close()
+            if db is not None:
+                db.close()
 
     def finish(self, count: int | None, detail: str) -> None:
         bar = self.query_one("#progress", ProgressBar)

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 
 from store.errors import StoreError
 from store.library import count_articles, list_articles, progress_by_annotator, skipped_files
+from tui.app import shows_store_errors
 from tui.cli import safe
 from tui.widgets.article_list import ArticleList
 from tui.widgets.banner import readonly_banner
@@ -104,6 +105,7 @@ class LibraryScreen(Screen):
             self._columns_width = width
             self.query_one("#columns", Static).update(self.table.heading(width))
 
+    @shows_store_errors
     def reload(self, first_page: bool = False) -> None:
         """Re-read the list (counts change while reading) and keep the cursor on the same article.
 
@@ -134,6 +136,7 @@ class LibraryScreen(Screen):
         else:
             self.set_status("Enter read · space mark · s side by side · b best source · / filter · ? help")
 
+    @shows_store_errors
     def _load_team(self) -> None:
         """Everyone's progress for the header: after the list is on screen, as it scans every counter."""
         self.team = progress_by_annotator(self.app.db)

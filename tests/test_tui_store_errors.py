@@ -1,0 +1,135 @@
+"""A store error never ends the app: the keys a new user presses first, on the databases they meet.
+
+Each test presses real keys and then checks that the app is still running (no exception reached
+Textual) and that the status line or the screen says what went wrong.
+"""
+from __future__ import annotations
+
+import logging
+
+from tui_helpers import (  # noqa: F401 (fixtures are used by name)
+    SIZE,
+    app,
+    ids,
+    library_ready,
+    make_app,
+    open_reader,
+    quicker_idle_wait,
+    screen_text,
+    status,
+    sync_test,
+    tag_rows,
+)
+
+from store.db import connect
+from tui.screens.agreement import AgreementScreen
+from tui.screens.library import LibraryScreen
+
+LIBRARY_KEYS = ["a", "escape", "b", "s", "enter", "e", "escape", "o", "slash", "x", "enter"]
+
+
+def still_running(app) -> None:
+    assert app.is_running and app.return_code is None
+
+
+@sync_test
+async def test_agreement_with_one_coder_says_so(app):
+    """A new user's database has one coder: `a` shows the agreement screen's own explanation."""
+    async with app.run_test(size=SIZE) as pilot:
+        await open_reader(pilot)
+        await pilot.press("f", "q")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        still_running(app)
+        assert isinstance(app.screen, AgreementScreen)
+        text = screen_text(app)
+        assert "needs two annotators" in text and "Nothing to compare yet" in text
+        await pilot.press("q")
+        assert isinstance(app.screen, LibraryScreen)
+
+
+@sync_test
+async def test_an_empty_database_survives_every_library_key(tmp_path):
+    app = make_app(tmp_path / "empty.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "No articles yet" in status(app.screen)
+        for key in LIBRARY_KEYS:
+            await pilot.press(key)
+            await pilot.pause()
+            still_running(app)
+        await app.workers.wait_for_complete()
+        still_running(app)
+
+
+@sync_test
+async def test_a_locked_database_is_reported_not_fatal(app, db, db_path, caplog):
+    """Another process holds the write lock past the busy timeout: the tag is NOT SAVED, said and logged."""
+    db.conn.execute("PRAGMA busy_timeout = 0")  # the app's connection gives up at once (it waits 30 s)
+    blocker = connect(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_reader(pilot)
+        await app.workers.wait_for_complete()
+        blocker.conn.execute("BEGIN IMMEDIATE")
+        try:
+            with caplog.at_level(logging.ERROR, logger="pressmark"):
+                await pilot.press("f", "x", "u")
+                await pilot.pause()
+        finally:
+            blocker.conn.execute("ROLLBACK")
+        still_running(app)
+        assert "NOT SAVED" in status(app.screen) and "locked" in status(app.screen)
+        assert any("locked" in r.getMessage() for r in caplog.records)
+        await pilot.press("f")  # the lock is gone: saving works again
+        await pilot.pause()
+        assert "Saved" in status(app.screen) and tag_rows(db)
+    blocker.close()
+
+
+@sync_test
+async def test_a_read_only_database_reads_and_refuses_writes(db, db_path):
+    db.close()
+    app = make_app(connect(db_path, readonly=True), db_path=db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_reader(pilot)
+        for key in ["f", "x", "a", "A", "d", "n", "u", "ctrl+r"]:
+            await pilot.press(key)
+            await pilot.pause()
+            still_running(app)
+        assert "Read-only database" in status(app.screen)
+        await pilot.press("q", "a")
+        await pilot.pause()
+        still_running(app)
+        assert isinstance(app.screen, AgreementScreen)
+
+
+@sync_test
+async def test_a_database_removed_while_open(app, db, db_path, ids):
+    """The file (and its WAL) deleted under the running app: every key still leaves the app running."""
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        await app.workers.wait_for_complete()
+        for suffix in ("", "-wal", "-shm"):
+            db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+        for key in LIBRARY_KEYS:
+            await pilot.press(key)
+            await pilot.pause()
+            still_running(app)
+        await app.workers.wait_for_complete()
+        still_running(app)
+
+
+@sync_test
+async def test_an_unexpected_store_error_in_an_action_is_shown(app, db, monkeypatch, caplog):
+    """The app-level guard: a store error from any action (here undo, on a connection closed under it)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        await app.workers.wait_for_complete()
+        db.conn.close()
+        with caplog.at_level(logging.ERROR, logger="pressmark"):
+            await pilot.press("u", "o")
+            await pilot.pause()
+        still_running(app)
+        assert "closed database" in status(app.screen)
+        assert caplog.records
