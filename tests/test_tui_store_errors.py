@@ -32,6 +32,16 @@ def still_running(app) -> None:
     assert app.is_running and app.return_code is None
 
 
+async def press_each(pilot, keys: list[str]) -> None:
+    """Press the keys one by one; the app must survive each, and the workers they started."""
+    for key in keys:
+        await pilot.press(key)
+        await pilot.pause()
+        still_running(pilot.app)
+    await pilot.app.workers.wait_for_complete()
+    still_running(pilot.app)
+
+
 @sync_test
 async def test_agreement_with_one_coder_says_so(app):
     """A new user's database has one coder: `a` shows the agreement screen's own explanation."""
@@ -55,12 +65,7 @@ async def test_an_empty_database_survives_every_library_key(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "No articles yet" in status(app.screen)
-        for key in LIBRARY_KEYS:
-            await pilot.press(key)
-            await pilot.pause()
-            still_running(app)
-        await app.workers.wait_for_complete()
-        still_running(app)
+        await press_each(pilot, LIBRARY_KEYS)
 
 
 @sync_test
@@ -93,10 +98,7 @@ async def test_a_read_only_database_reads_and_refuses_writes(db, db_path):
     app = make_app(connect(db_path, readonly=True), db_path=db_path)
     async with app.run_test(size=SIZE) as pilot:
         await open_reader(pilot)
-        for key in ["f", "x", "a", "A", "d", "n", "u", "ctrl+r"]:
-            await pilot.press(key)
-            await pilot.pause()
-            still_running(app)
+        await press_each(pilot, ["f", "x", "a", "A", "d", "n", "u", "ctrl+r"])
         assert "Read-only database" in status(app.screen)
         await pilot.press("q", "a")
         await pilot.pause()
@@ -112,12 +114,7 @@ async def test_a_database_removed_while_open(app, db, db_path, ids):
         await app.workers.wait_for_complete()
         for suffix in ("", "-wal", "-shm"):
             db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
-        for key in LIBRARY_KEYS:
-            await pilot.press(key)
-            await pilot.pause()
-            still_running(app)
-        await app.workers.wait_for_complete()
-        still_running(app)
+        await press_each(pilot, LIBRARY_KEYS)
 
 
 @sync_test
