@@ -32,34 +32,28 @@ if TYPE_CHECKING:
     from store.annotate import Action
 
 
-def reports_failure(action: Callable) -> Callable:
-    """Wrap a key action that writes: if the write fails (locked past the busy timeout, disk
-    full, read-only), ring the bell and say NOT SAVED on the status line instead of crashing."""
+def _said_not_raised(prefix: str) -> Callable[[Callable], Callable]:
+    """A decorator: a store error in the method is said on the status line after ``prefix`` and
+    logged (PressmarkApp.store_failed); it never reaches Textual, which would end the app."""
 
-    @functools.wraps(action)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return action(self, *args, **kwargs)
-        except (StoreError, sqlite3.Error) as exc:
-            self.app.store_failed(exc, "NOT SAVED")
-            return None
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except (StoreError, sqlite3.Error) as exc:
+                (self if isinstance(self, App) else self.app).store_failed(exc, prefix)
+                return None
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
-def shows_store_errors(method: Callable) -> Callable:
-    """Wrap a handler that is not an action (a screen's mount, a timer, a palette command): a store
-    error is said on the status line and logged; it never reaches Textual, which would end the app."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except (StoreError, sqlite3.Error) as exc:
-            (self if isinstance(self, App) else self.app).store_failed(exc)
-            return None
-
-    return wrapper
+# For a key action that writes (locked past the busy timeout, disk full, read-only).
+reports_failure = _said_not_raised("NOT SAVED")
+# For a handler that is not an action: a screen's mount, a timer, a palette command.
+shows_store_errors = _said_not_raised("Database error")
 
 
 # Modules the library does not need but the reader does; see PressmarkApp._warm_up.
