@@ -90,10 +90,11 @@ Progress = Callable[[int, str], None]  # (files done, current file)
 _Analysed = tuple[ArticleText, int, str] | None | str
 
 
-def _analyse(path: str, max_size: int, known_sha: str | None) -> _Analysed:
-    """Read, clean and segment one file (in a worker process for a big sync)."""
+def _analyse(path: str, root: str, max_size: int, known_sha: str | None) -> _Analysed:
+    """Read (beneath ``root``, following no link), clean and segment one file (in a worker process for
+    a big sync)."""
     try:
-        art = read_article(Path(path), max_size)
+        art = read_article(Path(path), max_size, root=Path(root))
     except Skipped as exc:
         return exc.reason
     except OSError as exc:
@@ -104,8 +105,8 @@ def _analyse(path: str, max_size: int, known_sha: str | None) -> _Analysed:
     return art, len(sentences), encode(sentences)
 
 
-def _analyse_chunk(items: list[tuple[str, str | None]], max_size: int) -> list[_Analysed]:
-    return [_analyse(path, max_size, sha) for path, sha in items]
+def _analyse_chunk(items: list[tuple[str, str | None]], root: str, max_size: int) -> list[_Analysed]:
+    return [_analyse(path, root, max_size, sha) for path, sha in items]
 
 
 def _save(db: Database, root: str, item: _Prepared, tables: set[str]) -> int:
@@ -184,7 +185,7 @@ def _files(root_path: Path, known: dict[str, _Known], max_size: int, progress: P
         if job is None:
             yield entry, None
             continue
-        yield entry, _analyse(job[0], max_size, job[1])
+        yield entry, _analyse(job[0], str(root_path), max_size, job[1])
         read += 1
         if read >= POOL_MIN_FILES and workers > 1:
             yield from _pooled(walk, root_path, known, max_size, progress, workers)
@@ -233,7 +234,7 @@ def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size:
 
     def submit(c: _Chunk) -> None:
         nonlocal in_flight
-        c.future = pool.submit(_analyse_chunk, c.jobs, max_size)
+        c.future = pool.submit(_analyse_chunk, c.jobs, str(root_path), max_size)
         in_flight += c.size
 
     try:

@@ -616,16 +616,50 @@ def test_find_self_referencing_symlink_and_broken_link(tmp_path):
     assert found[tmp_path / "broken.txt"] == "broken symbolic link"
 
 
-def test_find_follows_symlinked_file_and_dir_once(tmp_path):
+def test_find_follows_no_link_inside_the_folder(tmp_path):
+    """Links inside the folder point at files sync reaches under their own names: not followed."""
     write(tmp_path / "real" / "a.txt", "x")
     os.symlink(tmp_path / "real", tmp_path / "zlink")
-    os.symlink(tmp_path / "real" / "a.txt", tmp_path / "b.txt")
+    os.symlink("real/a.txt", tmp_path / "b.txt")
+    os.symlink("real/a.txt", tmp_path / "real.csv")  # no article name, a file: ignored like any other
     found = list(find_article_files(tmp_path))
     assert found == [
-        (tmp_path / "b.txt", None),
+        (tmp_path / "b.txt", "link inside the folder (to real/a.txt): not followed"),
         (tmp_path / "real" / "a.txt", None),
-        (tmp_path / "zlink", "directory already included"),
+        (tmp_path / "zlink", f"link inside the folder (to {tmp_path / 'real'}): not followed"),
     ]
+
+
+def test_find_never_leaves_the_folder(tmp_path):
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    write(root / "a.txt", "x")
+    write(outside / "secret.txt", "x")
+    os.symlink(outside, root / "out")
+    os.symlink(outside / "secret.txt", root / "secret.txt")
+    os.symlink("/", root / "fs")
+    os.symlink(outside / "secret.txt", root / "secret.csv")
+    assert list(find_article_files(root)) == [
+        (root / "a.txt", None),
+        (root / "fs", "link leaves the folder (to /)"),
+        (root / "out", f"link leaves the folder (to {outside})"),
+        (root / "secret.txt", f"link leaves the folder (to {outside / 'secret.txt'})"),
+    ]
+
+
+def test_read_beneath_the_folder_follows_no_link(tmp_path):
+    """What sync does: a folder or file swapped for a link after the walk still cannot be read."""
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    write(outside / "a.txt", "Outside headline\nBody.")
+    write(root / "in" / "b.txt", "Inside headline\nBody.")
+    os.symlink(outside, root / "sub")
+    os.symlink(outside / "a.txt", root / "in" / "a.txt")
+    assert read_article(root / "in" / "b.txt", root=root).title == "Inside headline"
+    for path in (root / "sub" / "a.txt", root / "in" / "a.txt"):
+        assert read_article(path).title == "Outside headline"  # without root: followed
+        with pytest.raises(Skipped, match="^symbolic link: not followed$"):
+            read_article(path, root=root)
+    with pytest.raises(Skipped, match="^outside the folder$"):
+        read_article(root / ".." / "outside" / "a.txt", root=root)
 
 
 def test_find_odd_file_names(tmp_path):
