@@ -3,8 +3,9 @@
 A file whose size and mtime are unchanged is not even read; one whose cleaned
 text hashes the same only has its stat refreshed. Changed text is segmented
 again and its annotations re-anchored (see ``store.anchor``); files that have
-gone are marked missing, never deleted, so their annotations stay. Files that
-cannot be imported are recorded with their reason in ``skipped``.
+gone are marked missing, never deleted, so their annotations stay; so are known
+files that can no longer be imported (turned into a FIFO, emptied, binary now).
+Files that cannot be imported are recorded with their reason in ``skipped``.
 
 Sync stores only what opening and reading an article needs: its text and its
 sentences (``store.sentences``). Speakers, the full-text search index and the
@@ -337,7 +338,9 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
         db.conn.execute(f"PRAGMA wal_autocheckpoint = {autocheckpoint}")
         db.conn.execute(f"PRAGMA synchronous = {synchronous}")
     _write(db, root, batch, report, tables)
-    report.missing = sorted(set(known) - seen - {f for f, _ in report.skipped})
+    # A known file skipped this time (it became a FIFO, empty, binary, unreadable, a link...) is missing
+    # too: its stored text is not what the folder holds any more.
+    report.missing = sorted(set(known) - seen)
     with write(db):
         db.conn.executemany("UPDATE articles SET status = 'missing' WHERE root = ? AND file = ?",
                             [(root, f) for f in report.missing])

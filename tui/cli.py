@@ -111,8 +111,10 @@ def _print_sync(report) -> None:
         echo(f"skipped {safe(file)}: {reason}")
     for file, lost in report.orphaned:
         echo(f"{safe(file)}: {lost} annotation(s) could not be re-anchored and are kept as orphans")
+    reasons = dict(report.skipped)
     for file in report.missing:
-        echo(f"missing {safe(file)}: file has gone; its annotations are kept")
+        why = f"can no longer be imported ({reasons[file]})" if file in reasons else "file has gone"
+        echo(f"missing {safe(file)}: {why}; its annotations are kept")
     echo(sync_summary(report))
 
 
