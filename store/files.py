@@ -43,6 +43,8 @@ _TITLE_MAX = 200  # hard cap for any title (front matter titles can be anything)
 _HEADLINE_MAX = 120  # a first line longer than this is not a headline
 _SENTENCE_TITLE_MAX = 80  # first-sentence fallback is cut to about this many characters
 _SEGMENT_PREFIX = 4000  # characters given to the segmenter when looking for a title
+_FRONT_MATTER_MAX = 64 * 1024  # front matter must end within this many characters
+_CHUNK = 64 * 1024  # characters of lines stripped at a time
 
 
 class Skipped(Exception):
@@ -205,10 +207,25 @@ def clean(text: str) -> str:
         text = _REMOVE_RE.sub("", text)
         text = _SURROGATE_RE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
-    text = "\n".join(map(str.rstrip, text.split("\n")))
+    text = _rstrip_lines(text)
     if "\n\n\n" in text:
         text = _BLANK_LINES_RE.sub("\n\n", text)
     return text.strip()
+
+
+def _rstrip_lines(text: str) -> str:
+    """Strip trailing whitespace from every line, a chunk of lines at a time: one list of all the
+    lines of a file of 9 million short lines would take a gigabyte. (A regular expression for the
+    trailing whitespace would be quadratic on a long run of spaces that no line break ends.)"""
+    if len(text) <= _CHUNK:
+        return "\n".join(map(str.rstrip, text.split("\n")))
+    parts, pos = [], 0
+    while True:
+        end = text.find("\n", pos + _CHUNK)
+        parts.append("\n".join(map(str.rstrip, text[pos : None if end < 0 else end].split("\n"))))
+        if end < 0:
+            return "\n".join(parts)
+        pos = end + 1
 
 
 _UNSAFE_NAME_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\\\\]")
@@ -253,14 +270,15 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
     """
     if not text.startswith("---"):
         return {}, text
-    lines = text.split("\n")
+    lines = text[:_FRONT_MATTER_MAX].split("\n")
     if lines[0].rstrip() != "---":
         return {}, text
-    for end in range(1, len(lines)):
+    last = len(lines) - 1 if len(text) > _FRONT_MATTER_MAX else len(lines)  # a cut last line is no line
+    for end in range(1, last):
         if lines[end].rstrip() in ("---", "..."):
             break
     else:
-        return {}, text  # unterminated: not front matter, keep everything
+        return {}, text  # unterminated (within _FRONT_MATTER_MAX): not front matter, keep everything
     meta: dict[str, str] = {}
     for line in lines[1:end]:
         m = _FRONT_KEY_RE.fullmatch(line.rstrip())
@@ -268,7 +286,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
             key = m.group(1).lower()
             if key in _FRONT_KEYS and key not in meta:
                 meta[key] = _unquote(m.group(2))
-    return meta, "\n".join(lines[end + 1 :])
+    return meta, text[sum(len(line) + 1 for line in lines[: end + 1]):]
 
 
 # --------------------------------------------------------------------------- titles
@@ -304,7 +322,8 @@ def _looks_like_headline(line: str) -> bool:
 
 
 def _derive_title(text: str, *, markdown: bool, stem: str | None) -> str:
-    first_line = text.split("\n", 1)[0].strip()
+    newline = text.find("\n")
+    first_line = (text if newline < 0 else text[:newline]).strip()
     if markdown:
         m = _MD_HEADING_RE.fullmatch(first_line)
         if m and _one_line(m.group(1)):

@@ -5,6 +5,7 @@ import codecs
 import dataclasses
 import hashlib
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -737,3 +738,23 @@ def test_find_then_read_real_articles():
     for path, reason in found:
         assert reason is None
         assert read_article(path).encoding == "utf-8"
+
+
+# --------------------------------------------------------------------------- big inputs
+
+
+def test_clean_strips_every_line_of_a_big_text():
+    """clean() strips lines a chunk at a time (bounded memory): every line, across chunk ends too."""
+    lines = [("word " * (i % 40)) + (" \t\u3000" * (i % 3)) for i in range(60_000)]
+    text = "\n".join(lines)
+    assert len(text) > 10 * 64 * 1024
+    assert clean(text) == re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines)).strip()
+
+
+def test_front_matter_must_end_within_64_kb():
+    far = "---\n" + "key: value\n" * 7_000 + "title: Far\n---\nBody text here."
+    art = parse_article(far.encode(), ".md")
+    assert art.title != "Far" and art.text.startswith("---\nkey: value")
+    near = "---\n" + "key: value\n" * 5_000 + "title: Near\n---\nBody text here."
+    art = parse_article(near.encode(), ".md")
+    assert art.title == "Near" and art.text == "Body text here."
