@@ -184,7 +184,8 @@ def sync(obj: Context, folder: str, max_size: int) -> None:
 
     Reads .txt, .md (with optional title:/source:/date: front matter) and .html files,
     recursively. Unchanged files are not read again; changed ones have their
-    annotations re-anchored.
+    annotations re-anchored. Symbolic links are not followed (one to a folder or an
+    article file is reported as skipped); an article keeps at most its first 50,000 sentences.
     """
     if not Path(folder).is_dir():
         raise click.BadParameter(f"{folder}: no such folder", param_hint="FOLDER")
