@@ -5,7 +5,7 @@ Prints a table and writes ``bench/results.json``: a list of records
 The exit status is 0 even when targets are missed: this is a report, not a
 gate.  bench/README.md describes each figure.  Groups, in the order they run
 (``--only`` takes a comma-separated subset): help, startup, tui, sync, export,
-segmentation, align.
+segmentation, align, big.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ N_BIG = 1_000_000
 N_SMALL = 10_000
 TAG_ROUNDS = 3  # runs of the tag keypress figure per database
 ANNOTATOR = "alice"  # one of bench.corpus.ANNOTATORS: about 200,000 of the 1,000,000 annotations are hers
-GROUPS = ("help", "startup", "tui", "sync", "export", "segmentation", "align")
+GROUPS = ("help", "startup", "tui", "sync", "export", "segmentation", "align", "big")
 
 # The export's rows computed by SQLite alone: the same columns, rows and order as
 # store.export (tag rows carry the annotator's note on the sentence; note rows
@@ -543,8 +543,12 @@ def diagnose(c: Corpora) -> str:
     return "\n".join(out)
 
 
+def fig_big(c: Corpora, quick: bool) -> list[dict]:
+    return _records_from("bench.bigfile", 900)
+
+
 FIGURES = {"help": fig_help, "startup": fig_startup, "tui": fig_tui, "sync": fig_sync, "export": fig_export,
-           "segmentation": fig_segmentation, "align": fig_align}
+           "segmentation": fig_segmentation, "align": fig_align, "big": fig_big}
 
 
 # --------------------------------------------------------------------------- report

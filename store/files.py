@@ -43,6 +43,8 @@ _TITLE_MAX = 200  # hard cap for any title (front matter titles can be anything)
 _HEADLINE_MAX = 120  # a first line longer than this is not a headline
 _SENTENCE_TITLE_MAX = 80  # first-sentence fallback is cut to about this many characters
 _SEGMENT_PREFIX = 4000  # characters given to the segmenter when looking for a title
+_FRONT_MATTER_MAX = 64 * 1024  # front matter must end within this many characters
+_CHUNK = 64 * 1024  # characters of lines stripped at a time
 
 
 class Skipped(Exception):
@@ -205,10 +207,25 @@ def clean(text: str) -> str:
         text = _REMOVE_RE.sub("", text)
         text = _SURROGATE_RE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
-    text = "\n".join(map(str.rstrip, text.split("\n")))
+    text = _rstrip_lines(text)
     if "\n\n\n" in text:
         text = _BLANK_LINES_RE.sub("\n\n", text)
     return text.strip()
+
+
+def _rstrip_lines(text: str) -> str:
+    """Strip trailing whitespace from every line, a chunk of lines at a time: one list of all the
+    lines of a file of 9 million short lines would take a gigabyte. (A regular expression for the
+    trailing whitespace would be quadratic on a long run of spaces that no line break ends.)"""
+    if len(text) <= _CHUNK:
+        return "\n".join(map(str.rstrip, text.split("\n")))
+    parts, pos = [], 0
+    while True:
+        end = text.find("\n", pos + _CHUNK)
+        parts.append("\n".join(map(str.rstrip, text[pos : None if end < 0 else end].split("\n"))))
+        if end < 0:
+            return "\n".join(parts)
+        pos = end + 1
 
 
 _UNSAFE_NAME_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\\\\]")
@@ -253,14 +270,15 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
     """
     if not text.startswith("---"):
         return {}, text
-    lines = text.split("\n")
+    lines = text[:_FRONT_MATTER_MAX].split("\n")
     if lines[0].rstrip() != "---":
         return {}, text
-    for end in range(1, len(lines)):
+    last = len(lines) - 1 if len(text) > _FRONT_MATTER_MAX else len(lines)  # a cut last line is no line
+    for end in range(1, last):
         if lines[end].rstrip() in ("---", "..."):
             break
     else:
-        return {}, text  # unterminated: not front matter, keep everything
+        return {}, text  # unterminated (within _FRONT_MATTER_MAX): not front matter, keep everything
     meta: dict[str, str] = {}
     for line in lines[1:end]:
         m = _FRONT_KEY_RE.fullmatch(line.rstrip())
@@ -268,7 +286,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
             key = m.group(1).lower()
             if key in _FRONT_KEYS and key not in meta:
                 meta[key] = _unquote(m.group(2))
-    return meta, "\n".join(lines[end + 1 :])
+    return meta, text[sum(len(line) + 1 for line in lines[: end + 1]):]
 
 
 # --------------------------------------------------------------------------- titles
@@ -304,7 +322,8 @@ def _looks_like_headline(line: str) -> bool:
 
 
 def _derive_title(text: str, *, markdown: bool, stem: str | None) -> str:
-    first_line = text.split("\n", 1)[0].strip()
+    newline = text.find("\n")
+    first_line = (text if newline < 0 else text[:newline]).strip()
     if markdown:
         m = _MD_HEADING_RE.fullmatch(first_line)
         if m and _one_line(m.group(1)):
@@ -393,18 +412,39 @@ def _os_reason(exc: OSError) -> str:
     return reason
 
 
-def read_article(path: Path, max_size: int = MAX_SIZE) -> ArticleText:
+def _open_beneath(root: Path, path: Path, flags: int) -> int:
+    """Open ``path``, which lies under ``root``, one component at a time from ``root`` without
+    following a symbolic link anywhere (``O_NOFOLLOW``): a directory or file swapped for a link after
+    the walk saw it cannot lead the read out of the folder."""
+    parts = path.relative_to(root).parts
+    if not parts or ".." in parts:
+        raise Skipped("outside the folder")
+    directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            os.close(directory)
+            directory = inner
+        return os.open(parts[-1], flags | os.O_NOFOLLOW, dir_fd=directory)
+    finally:
+        os.close(directory)
+
+
+def read_article(path: Path, max_size: int = MAX_SIZE, *, root: Path | None = None) -> ArticleText:
     """Read and parse one article file. Raises :class:`Skipped` with a one-line reason.
 
     The size is checked with ``fstat`` on the open file before reading, and at most
     ``max_size + 1`` bytes are ever read. FIFOs, devices and directories are refused
-    without blocking (the file is opened with ``O_NONBLOCK``).
+    without blocking (the file is opened with ``O_NONBLOCK``). With ``root`` (what sync
+    passes), ``path`` is opened beneath it without following any symbolic link.
     """
     path = Path(path)
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, flags) if root is None else _open_beneath(Path(root), path, flags)
     except OSError as exc:
+        if root is not None and exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise Skipped("symbolic link: not followed") from None
         raise Skipped(f"cannot read: {_os_reason(exc)}") from None
     try:
         with os.fdopen(fd, "rb", buffering=0) as f:
@@ -442,18 +482,25 @@ def find_article_files(root: Path) -> Iterator[tuple[Path, str | None]]:
     """Walk ``root`` and yield ``(path, None)`` for every candidate article file, or
     ``(path, reason)`` for an entry that is reported as skipped.
 
-    * Candidates are regular files (or symlinks to them) whose name ends in one of
-      :data:`ARTICLE_SUFFIXES` (case-insensitive). Other files are ignored silently.
+    * Candidates are regular files whose name ends in one of :data:`ARTICLE_SUFFIXES`
+      (case-insensitive). Other files are ignored silently.
     * Order is deterministic: the entries of each directory are sorted by name and a
       subdirectory is walked where its name sorts (pre-order, i.e. sorted by path).
     * Hidden entries (name starting with ``.``, e.g. ``.git``, ``.venv``) are ignored
       silently; directories are never yielded as files, even if named ``x.txt``.
-    * Symlinked directories are followed, but never into a directory that is
-      already being walked (reported as ``"symlink loop"``) or was already walked
-      (``"directory already included"``).
+    * The walk never leaves ``root`` and follows no symbolic link. A link to a directory,
+      or with an article name, is reported: ``"link leaves the folder (to /)"`` when it
+      resolves outside ``root`` (``sub/root -> /`` would otherwise import the whole file
+      system, ``/proc`` included); ``"link inside the folder (to sub/b.txt): not
+      followed"`` when it stays inside, because what it points to is in the folder and
+      synced under its own name: following it would only import the same text again as a
+      second article, splitting its annotations (git and ripgrep do not follow links
+      either). A broken link, a link to itself or to a folder that holds it is reported as
+      ``"broken symbolic link"`` or ``"symlink loop"``.
     * Problems are reported, never raised: an unreadable directory
-      (``"cannot read directory: permission denied"``), a broken symlink, an entry
-      with an article suffix that is not a regular file (FIFO, device).
+      (``"cannot read directory: permission denied"``), an entry with an article suffix
+      that is not a regular file (FIFO, device, socket: never opened), a directory that
+      is its own ancestor (a bind mount).
     * A ``root`` that is a file is yielded itself; a missing root is reported.
 
     Readability of files is not checked here: :func:`read_article` reports it.
@@ -462,9 +509,36 @@ def find_article_files(root: Path) -> Iterator[tuple[Path, str | None]]:
         yield path, problem
 
 
+def _link_problem(path: Path, name: str, root: Path) -> str | None:
+    """Why the symbolic link ``path`` is not followed, or None when it is ignored silently like any
+    file without an article name (a link to such a file)."""
+    try:
+        target = path.stat()
+    except OSError as exc:
+        if not _is_article_name(name):
+            return None
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if exc.errno == errno.ENOENT:
+            return "broken symbolic link"
+        return f"cannot read: {_os_reason(exc)}"
+    if not (stat.S_ISDIR(target.st_mode) or _is_article_name(name)):
+        return None
+    try:
+        to = safe_name(os.readlink(path))
+    except OSError as exc:
+        return f"cannot read: {_os_reason(exc)}"
+    real = Path(os.path.realpath(path))
+    if not real.is_relative_to(root):
+        return f"link leaves the folder (to {to})"
+    if stat.S_ISDIR(target.st_mode) and Path(os.path.realpath(path.parent)).is_relative_to(real):
+        return "symlink loop"  # to a folder that holds it
+    return f"link inside the folder (to {to}): not followed"
+
+
 def walk_article_files(root: Path) -> Iterator[tuple[Path, os.stat_result | None, str | None]]:
-    """:func:`find_article_files` with each candidate's ``stat`` (following a symlink), as the walk
-    found it; ``None`` with a problem."""
+    """:func:`find_article_files` with each candidate's ``stat`` as the walk found it (``lstat``:
+    nothing under ``root`` is a link); ``None`` with a problem."""
     root = Path(root)
     try:
         st = root.stat()
@@ -479,6 +553,7 @@ def walk_article_files(root: Path) -> Iterator[tuple[Path, os.stat_result | None
         else:
             yield root, None, "not an article file (" + ", ".join(ARTICLE_SUFFIXES) + ")"
         return
+    real_root = root.resolve()
 
     walked: set[tuple[int, int]] = set()
     key = (st.st_dev, st.st_ino)
@@ -510,29 +585,18 @@ def walk_article_files(root: Path) -> Iterator[tuple[Path, os.stat_result | None
         if name.startswith("."):
             continue
         try:
-            lst = path.lstat()
+            st = path.lstat()
         except OSError as exc:
             if _is_article_name(name):
                 yield path, None, f"cannot read: {_os_reason(exc)}"
             continue
-        is_link = stat.S_ISLNK(lst.st_mode)
-        if is_link:
-            try:
-                st = path.stat()
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    yield path, None, "symlink loop"
-                elif exc.errno == errno.ENOENT:
-                    yield path, None, "broken symbolic link"
-                else:
-                    yield path, None, f"cannot read: {_os_reason(exc)}"
-                continue
-        else:
-            st = lst
-        if stat.S_ISDIR(st.st_mode):
+        if stat.S_ISLNK(st.st_mode):
+            if problem := _link_problem(path, name, real_root):
+                yield path, None, problem
+        elif stat.S_ISDIR(st.st_mode):
             key = (st.st_dev, st.st_ino)
             if key in ancestors:
-                yield path, None, "symlink loop"
+                yield path, None, "directory loop"
                 continue
             if key in walked:
                 yield path, None, "directory already included"

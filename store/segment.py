@@ -37,6 +37,9 @@ looks hard-wrapped**, in which case a line break that merely wraps is a space:
   headlines are caught by the width test: they are rarely as long as the wrap
   width, and a lone looks-wrapped line is not enough.
 
+A block of more than ``MAX_BLOCK_LINES`` (10,000) lines is decided as blocks of that many lines,
+so that memory stays bounded on a huge file with no blank line.
+
 Paragraphs (and sentences) without any letter are dropped; ``para`` numbers only
 the paragraphs that keep at least one sentence, so they run 1..N without gaps.
 List markers stay inside the item's sentence span.
@@ -72,7 +75,9 @@ like any word.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 __all__ = ["Sentence", "segment"]
 
@@ -91,6 +96,8 @@ class Sentence:
 WRAP_MIN = 40  # narrowest block width considered hard-wrapped
 WRAP_MAX = 100  # widest block width considered hard-wrapped
 WRAP_FILL = 0.8  # a line "fills" the block when line + next word > FILL * width
+MAX_BLOCK_LINES = 10_000  # a longer block (no blank line) is decided as blocks of this many lines
+_CHUNK = 64 * 1024  # characters split into lines at a time
 
 _OPENERS = "“\"‘'([{«"
 _CLOSERS = "”\"’'»)]}"
@@ -215,34 +222,43 @@ def _starts_sentence(nxt: str) -> bool:
     return m.group().lower() in _STARTERS
 
 
-def _paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """Whitespace-stripped (start, end) spans of paragraphs (module docstring)."""
-    spans: list[tuple[int, int]] = []
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) of every line, split a chunk at a time: never one list of all the lines, which
+    for 9 million short lines would take a gigabyte."""
+    pos, n = 0, len(text)
+    while pos < n:
+        end = text.find("\n", pos + _CHUNK)
+        for line in text[pos : n if end < 0 else end].split("\n"):
+            yield pos, line
+            pos += len(line) + 1
+
+
+def _paragraph_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Whitespace-stripped (start, end) spans of paragraphs (module docstring), in order. A block
+    of more than ``MAX_BLOCK_LINES`` lines is taken as blocks of that many lines."""
     block: list[tuple[int, str]] = []  # (offset, line) of the current block
-    pos = 0
-    for line in text.split("\n"):
+    for pos, line in _lines(text):
         if line and not line.isspace():
             block.append((pos, line))
-        elif block:
-            _block_spans(block, spans)
-            block = []
-        pos += len(line) + 1
+            if len(block) < MAX_BLOCK_LINES:
+                continue
+        elif not block:
+            continue
+        yield from _block_spans(block)
+        block = []
     if block:
-        _block_spans(block, spans)
-    return spans
+        yield from _block_spans(block)
 
 
-def _block_spans(block: list[tuple[int, str]], spans: list[tuple[int, int]]) -> None:
+def _block_spans(block: list[tuple[int, str]]) -> list[tuple[int, int]]:
     if len(block) == 1:
         o, line = block[0]
-        spans.append((o + len(line) - len(line.lstrip()), o + len(line.rstrip())))
-        return
+        return [(o + len(line) - len(line.lstrip()), o + len(line.rstrip()))]
     lens = [len(line.rstrip()) for _, line in block]
     width = max(lens)
     if WRAP_MIN <= width <= WRAP_MAX:
-        _wrapped_block(block, lens, width, spans)
-    else:  # one paragraph per line
-        spans.extend((o + len(line) - len(line.lstrip()), o + n) for (o, line), n in zip(block, lens))
+        return _wrapped_block(block, lens, width)
+    return [(o + len(line) - len(line.lstrip()), o + n) for (o, line), n in zip(block, lens)]  # one per line
 
 
 def _ends_sentence(line: str) -> bool:
@@ -269,13 +285,8 @@ def _is_headline(line: str, nxt: str) -> bool:
     return caps >= 0.6 * len(words)
 
 
-def _wrapped_block(
-    block: list[tuple[int, str]],
-    lens: list[int],
-    width: int,
-    spans: list[tuple[int, int]],
-) -> None:
-    """Decide soft/hard line breaks inside a block that may be hard-wrapped."""
+def _wrapped_block(block: list[tuple[int, str]], lens: list[int], width: int) -> list[tuple[int, int]]:
+    """Decide soft/hard line breaks inside a block that may be hard-wrapped: its paragraphs' spans."""
     n = len(block)
     lines = [line for _, line in block]
     structural = [
@@ -303,6 +314,7 @@ def _wrapped_block(
         if first[0].islower() or line[-1] in _CONTINUES or _ends_with_function_word(line):
             strong += 1
     wrapped = strong >= 1 or weak >= 2
+    spans = []
     start = block[0][0] + len(lines[0]) - len(lines[0].lstrip())
     for i in range(n - 1):
         if not (wrapped and fills[i]):
@@ -310,12 +322,16 @@ def _wrapped_block(
             nxt = lines[i + 1]
             start = block[i + 1][0] + len(nxt) - len(nxt.lstrip())
     spans.append((start, block[-1][0] + lens[-1]))
+    return spans
 
 
-def segment(text: str) -> list[Sentence]:
-    """Split ``text`` into sentences; see the module docstring for the rules."""
-    out: list[Sentence] = []
-    append = out.append
+def segment(text: str, limit: int | None = None) -> list[Sentence]:
+    """Split ``text`` into sentences; see the module docstring for the rules. With ``limit``, only
+    the first ``limit`` sentences: the rest of the text is not looked at (sync caps huge files)."""
+    return list(islice(_sentences(text), limit))
+
+
+def _sentences(text: str) -> Iterator[Sentence]:
     letter = _LETTER.search
     candidates = _CANDIDATE.finditer
     para = 0
@@ -335,8 +351,7 @@ def segment(text: str) -> list[Sentence]:
             if rest or closers or not nxt or text[s] != "." or _split_full_stop(text, ps, s, nxt):
                 end = m.end()
                 if text[start].isalpha() or letter(text, start, end):
-                    append(Sentence(start, end, para))
+                    yield Sentence(start, end, para)
                 start = m.end(3)
         if text[start].isalpha() or letter(text, start, pe):
-            append(Sentence(start, pe, para))
-    return out
+            yield Sentence(start, pe, para)

@@ -3,8 +3,9 @@
 A file whose size and mtime are unchanged is not even read; one whose cleaned
 text hashes the same only has its stat refreshed. Changed text is segmented
 again and its annotations re-anchored (see ``store.anchor``); files that have
-gone are marked missing, never deleted, so their annotations stay. Files that
-cannot be imported are recorded with their reason in ``skipped``.
+gone are marked missing, never deleted, so their annotations stay; so are known
+files that can no longer be imported (turned into a FIFO, emptied, binary now).
+Files that cannot be imported are recorded with their reason in ``skipped``.
 
 Sync stores only what opening and reading an article needs: its text and its
 sentences (``store.sentences``). Speakers, the full-text search index and the
@@ -20,13 +21,14 @@ tagging in another pressmark process never waits long behind a big sync.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -34,7 +36,7 @@ from store.anchor import reanchor
 from store.db import Database, StoreError, db_path, is_readonly, now, write
 from store.derived import forget
 from store.files import MAX_SIZE, ArticleText, Skipped, read_article, safe_name, walk_article_files
-from store.segment import segment
+from store.segment import Sentence, segment
 from store.sentences import encode, save
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ POOL_CHUNK = 16  # files per task sent to a worker
 MAX_WORKERS = 4
 READ_AHEAD_BYTES = 64 * 1024 * 1024  # files read by the workers and not yet written, at most (about)
 WAL_PAGES = 32768  # let the WAL grow to about 128 MB during a sync before it is checkpointed
+MAX_SENTENCES = 50_000  # an article keeps at most this many sentences of its file (see _capped)
 ORPHAN_CHECK_S = 0.5  # how often a worker process checks that the syncing process is still there
 
 
@@ -58,6 +61,7 @@ class SyncReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     missing: list[str] = field(default_factory=list)
     orphaned: list[tuple[str, int]] = field(default_factory=list)  # (file, annotations orphaned)
+    cut: list[tuple[str, str]] = field(default_factory=list)  # (file, note): kept MAX_SENTENCES sentences
 
     @property
     def seen(self) -> int:
@@ -70,6 +74,7 @@ class _Known(NamedTuple):
     mtime_ns: int | None
     sha256: str
     status: str
+    n_sentences: int
 
 
 class _Prepared(NamedTuple):
@@ -79,33 +84,56 @@ class _Prepared(NamedTuple):
     article: ArticleText | None  # None: same text as stored, only the stat changed
     n_sentences: int
     spans: str  # as store.sentences.encode gives them
+    note: str | None  # what _capped says when it cut the article short
     stat: os.stat_result
     existing: _Known | None
 
 
 Progress = Callable[[int, str], None]  # (files done, current file)
 
-# What reading one file gives: the article, its number of sentences and their encoded spans; None
-# (same text as ``known_sha``); or the reason it cannot be imported.
-_Analysed = tuple[ArticleText, int, str] | None | str
+# What reading one file gives: the article, its number of sentences, their encoded spans and the note
+# of _capped; None (same text as ``known_sha``); or the reason it cannot be imported.
+_Analysed = tuple[ArticleText, int, str, str | None] | None | str
 
 
-def _analyse(path: str, max_size: int, known_sha: str | None) -> _Analysed:
-    """Read, clean and segment one file (in a worker process for a big sync)."""
+def _capped(art: ArticleText) -> tuple[ArticleText, list[Sentence], str | None]:
+    """The article and its sentences; past ``MAX_SENTENCES`` sentences, the text cut after the last one
+    kept and ended by a paragraph that says so, and that note (which sync's report repeats).
+
+    Without a cap a file inside the size limit could be 9 million one-letter sentences, and
+    ``show``, ``suggest`` and the reader would need gigabytes for it; 50,000 sentences is a
+    long book (about 4 MB of news prose), far more than a press release or a news story."""
+    sentences = segment(art.text, MAX_SENTENCES + 1)  # the segmenter stops there: the rest is not looked at
+    if len(sentences) <= MAX_SENTENCES:
+        return art, sentences, None
+    del sentences[MAX_SENTENCES:]
+    end = sentences[-1].end
+    share = min(100 * end / len(art.text), 99.9)
+    note = f"only the first {MAX_SENTENCES:,} sentences imported ({share:.1f}% of its text)"
+    text = f"{art.text[:end]}\n\n[pressmark: {note}.]"
+    sentences.append(Sentence(end + 2, len(text), sentences[-1].para + 1))
+    return replace(art, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest()), sentences, note
+
+
+def _analyse(path: str, root: str, max_size: int, known_sha: str | None) -> _Analysed:
+    """Read (beneath ``root``, following no link), clean and segment one file (in a worker process for
+    a big sync)."""
     try:
-        art = read_article(Path(path), max_size)
+        art = read_article(Path(path), max_size, root=Path(root))
     except Skipped as exc:
         return exc.reason
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
     if art.sha256 == known_sha:
         return None
-    sentences = segment(art.text)
-    return art, len(sentences), encode(sentences)
+    art, sentences, note = _capped(art)
+    if note and art.sha256 == known_sha:
+        return None
+    return art, len(sentences), encode(sentences), note
 
 
-def _analyse_chunk(items: list[tuple[str, str | None]], max_size: int) -> list[_Analysed]:
-    return [_analyse(path, max_size, sha) for path, sha in items]
+def _analyse_chunk(items: list[tuple[str, str | None]], root: str, max_size: int) -> list[_Analysed]:
+    return [_analyse(path, root, max_size, sha) for path, sha in items]
 
 
 def _save(db: Database, root: str, item: _Prepared, tables: set[str]) -> int:
@@ -136,6 +164,8 @@ def _write(db: Database, root: str, batch: list[_Prepared], report: SyncReport, 
                                 (item.stat.st_size, item.stat.st_mtime_ns, item.existing.id))
                 continue
             article_id = _save(db, root, item, tables)
+            if item.note:
+                report.cut.append((item.file, item.note))
             if item.existing is None:
                 report.added.append(item.file)
                 continue
@@ -163,6 +193,8 @@ def _look(i: int, path: Path, st: os.stat_result | None, problem: str | None, ro
     existing = known.get(file)
     if problem:
         return _Entry(i, file, None, existing, problem), None
+    if existing and existing.n_sentences > MAX_SENTENCES + 1:  # synced before the cap: cut it now
+        return _Entry(i, file, st, existing, None), (str(path), None)
     if existing and (existing.size, existing.mtime_ns, existing.status) == (st.st_size, st.st_mtime_ns, "ok"):
         return _Entry(i, file, None, existing, None), None
     return _Entry(i, file, st, existing, None), (str(path), existing.sha256 if existing else None)
@@ -184,7 +216,7 @@ def _files(root_path: Path, known: dict[str, _Known], max_size: int, progress: P
         if job is None:
             yield entry, None
             continue
-        yield entry, _analyse(job[0], max_size, job[1])
+        yield entry, _analyse(job[0], str(root_path), max_size, job[1])
         read += 1
         if read >= POOL_MIN_FILES and workers > 1:
             yield from _pooled(walk, root_path, known, max_size, progress, workers)
@@ -233,7 +265,7 @@ def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size:
 
     def submit(c: _Chunk) -> None:
         nonlocal in_flight
-        c.future = pool.submit(_analyse_chunk, c.jobs, max_size)
+        c.future = pool.submit(_analyse_chunk, c.jobs, str(root_path), max_size)
         in_flight += c.size
 
     try:
@@ -289,7 +321,7 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
         raise StoreError(f"{db_path(db)}: the database is read-only, so {folder} cannot be synced into it")
     tables = set(db.table_names())
     known = {file: _Known(*rest) for file, *rest in db.conn.execute(
-        "SELECT file, id, size, mtime_ns, sha256, status FROM articles WHERE root = ?", (root,))}
+        "SELECT file, id, size, mtime_ns, sha256, status, n_sentences FROM articles WHERE root = ?", (root,))}
     report = SyncReport()
     seen: set[str] = set()
     batch: list[_Prepared] = []
@@ -316,7 +348,7 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
                 continue
             if result is None:
                 report.unchanged += 1
-                batch.append(_Prepared(entry.file, None, 0, "", entry.stat, entry.existing))
+                batch.append(_Prepared(entry.file, None, 0, "", None, entry.stat, entry.existing))
             else:
                 batch.append(_Prepared(entry.file, *result, entry.stat, entry.existing))
                 chars += len(result[0].text)
@@ -336,7 +368,9 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
         db.conn.execute(f"PRAGMA wal_autocheckpoint = {autocheckpoint}")
         db.conn.execute(f"PRAGMA synchronous = {synchronous}")
     _write(db, root, batch, report, tables)
-    report.missing = sorted(set(known) - seen - {f for f, _ in report.skipped})
+    # A known file skipped this time (it became a FIFO, empty, binary, unreadable, a link...) is missing
+    # too: its stored text is not what the folder holds any more.
+    report.missing = sorted(set(known) - seen)
     with write(db):
         db.conn.executemany("UPDATE articles SET status = 'missing' WHERE root = ? AND file = ?",
                             [(root, f) for f in report.missing])

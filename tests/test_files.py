@@ -5,6 +5,7 @@ import codecs
 import dataclasses
 import hashlib
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -616,16 +617,50 @@ def test_find_self_referencing_symlink_and_broken_link(tmp_path):
     assert found[tmp_path / "broken.txt"] == "broken symbolic link"
 
 
-def test_find_follows_symlinked_file_and_dir_once(tmp_path):
+def test_find_follows_no_link_inside_the_folder(tmp_path):
+    """Links inside the folder point at files sync reaches under their own names: not followed."""
     write(tmp_path / "real" / "a.txt", "x")
     os.symlink(tmp_path / "real", tmp_path / "zlink")
-    os.symlink(tmp_path / "real" / "a.txt", tmp_path / "b.txt")
+    os.symlink("real/a.txt", tmp_path / "b.txt")
+    os.symlink("real/a.txt", tmp_path / "real.csv")  # no article name, a file: ignored like any other
     found = list(find_article_files(tmp_path))
     assert found == [
-        (tmp_path / "b.txt", None),
+        (tmp_path / "b.txt", "link inside the folder (to real/a.txt): not followed"),
         (tmp_path / "real" / "a.txt", None),
-        (tmp_path / "zlink", "directory already included"),
+        (tmp_path / "zlink", f"link inside the folder (to {tmp_path / 'real'}): not followed"),
     ]
+
+
+def test_find_never_leaves_the_folder(tmp_path):
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    write(root / "a.txt", "x")
+    write(outside / "secret.txt", "x")
+    os.symlink(outside, root / "out")
+    os.symlink(outside / "secret.txt", root / "secret.txt")
+    os.symlink("/", root / "fs")
+    os.symlink(outside / "secret.txt", root / "secret.csv")
+    assert list(find_article_files(root)) == [
+        (root / "a.txt", None),
+        (root / "fs", "link leaves the folder (to /)"),
+        (root / "out", f"link leaves the folder (to {outside})"),
+        (root / "secret.txt", f"link leaves the folder (to {outside / 'secret.txt'})"),
+    ]
+
+
+def test_read_beneath_the_folder_follows_no_link(tmp_path):
+    """What sync does: a folder or file swapped for a link after the walk still cannot be read."""
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    write(outside / "a.txt", "Outside headline\nBody.")
+    write(root / "in" / "b.txt", "Inside headline\nBody.")
+    os.symlink(outside, root / "sub")
+    os.symlink(outside / "a.txt", root / "in" / "a.txt")
+    assert read_article(root / "in" / "b.txt", root=root).title == "Inside headline"
+    for path in (root / "sub" / "a.txt", root / "in" / "a.txt"):
+        assert read_article(path).title == "Outside headline"  # without root: followed
+        with pytest.raises(Skipped, match="^symbolic link: not followed$"):
+            read_article(path, root=root)
+    with pytest.raises(Skipped, match="^outside the folder$"):
+        read_article(root / ".." / "outside" / "a.txt", root=root)
 
 
 def test_find_odd_file_names(tmp_path):
@@ -703,3 +738,23 @@ def test_find_then_read_real_articles():
     for path, reason in found:
         assert reason is None
         assert read_article(path).encoding == "utf-8"
+
+
+# --------------------------------------------------------------------------- big inputs
+
+
+def test_clean_strips_every_line_of_a_big_text():
+    """clean() strips lines a chunk at a time (bounded memory): every line, across chunk ends too."""
+    lines = [("word " * (i % 40)) + (" \t\u3000" * (i % 3)) for i in range(60_000)]
+    text = "\n".join(lines)
+    assert len(text) > 10 * 64 * 1024
+    assert clean(text) == re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines)).strip()
+
+
+def test_front_matter_must_end_within_64_kb():
+    far = "---\n" + "key: value\n" * 7_000 + "title: Far\n---\nBody text here."
+    art = parse_article(far.encode(), ".md")
+    assert art.title != "Far" and art.text.startswith("---\nkey: value")
+    near = "---\n" + "key: value\n" * 5_000 + "title: Near\n---\nBody text here."
+    art = parse_article(near.encode(), ".md")
+    assert art.title == "Near" and art.text == "Body text here."

@@ -22,7 +22,7 @@ from adversarial import (CLIPBOARD, LITERAL, MARKUP_CLICK, MARKUP_TITLE, MB, REA
                          forbidden_in, make_corpus, make_hostile_names, screen_text)
 from terminal import Terminal
 from store.db import connect
-from store.sync import sync
+from store.sync import MAX_SENTENCES, sync
 from store.files import safe_name
 
 MAX_SIZE_MB = 6
@@ -107,8 +107,9 @@ def test_sync_imports_or_skips_every_adversarial_file(synced):
     # Nothing else was imported or reported (the directory x.txt itself in particular).
     assert imported == {safe_name(n) for n, o in expect.items() if o == "imported"}
     assert len(skip_lines) == sum(o == "skipped" for o in expect.values())
-    # Every line is either a skip line or the summary: a newline in a name did not split one.
-    assert len(lines) == len(skip_lines) + 1
+    # Every line is a skip line, the cut of many-lines.txt or the summary: a newline in a name did not split one.
+    assert f"many-lines.txt: only the first {MAX_SENTENCES:,} sentences imported (50.0% of its text)" in lines
+    assert len(lines) == len(skip_lines) + 2
     assert lines[-1].startswith(f"{len(imported)} added, 0 changed, 0 unchanged, {len(skip_lines)} skipped")
     assert "skipped empty\\nname.txt: empty file" in skip_lines
 
@@ -133,7 +134,7 @@ def test_imported_text_is_sanitised_and_markup_kept_literally(synced):
     # The OSC 52 payload (base64) and the OSC 8 target went with their sequences.
     assert CLIPBOARD not in texts["escapes.md"] and "evil.example" not in texts["escapes.md"]
     assert len(texts["long-line.txt"]) >= 5 * MB - 1 and "\n" not in texts["long-line.txt"]
-    assert texts["many-lines.txt"].count("word") == 100_000
+    assert texts["many-lines.txt"].count("word") == MAX_SENTENCES  # of 100,000 one-word lines
     db.conn.close()
 
 
@@ -199,7 +200,7 @@ def test_files_changing_or_disappearing_during_sync(tmp_path, make_articles):
     assert set(skipped) == {"d.txt", "e.txt"}, report
     assert "not found" in skipped["d.txt"]  # listed, then gone before it was read
     assert skipped["e.txt"] == "not a regular file"
-    assert report.missing == ["f.txt"]  # d.txt is only skipped this time, not yet declared missing
+    assert report.missing == ["d.txt", "e.txt", "f.txt"]  # known, and gone or unreadable now
     text = dict(db.conn.execute("SELECT file, text FROM articles"))
     assert text["b.txt"].startswith("B was rewritten")
     # Re-sync settles everything: a.txt's late change is picked up, d/e/f are missing, the tag is kept.

@@ -272,3 +272,27 @@ def test_accuracy_not_worse_than_pysbd():
     assert ours[0] == 1.0  # every labelled case
     assert ours[0] >= theirs[0]
     assert ours[1] >= theirs[1]
+
+
+def test_limit_gives_the_first_sentences_only():
+    text = synthetic_megabyte()
+    whole = segment(text)
+    for limit in (0, 1, 7, 5_000, len(whole), len(whole) + 1):
+        assert segment(text, limit) == whole[:limit]
+
+
+def test_a_block_longer_than_max_block_lines_is_cut_into_blocks():
+    """Bounded memory on a huge file with no blank line: the lines of each block of MAX_BLOCK_LINES
+    are decided together, as if a blank line ended it; one paragraph per line stays so throughout."""
+    from store.segment import MAX_BLOCK_LINES
+
+    n = 2 * MAX_BLOCK_LINES + 3
+    text = "\n".join(f"Line {i} is a short paragraph." for i in range(n))
+    sents = segment(text)
+    check_invariants(text, sents)
+    assert [s.para for s in sents] == list(range(1, n + 1))
+    wrapped = wrap(" ".join(["The council said the budget would be studied carefully by officers"] * 12_000), 70)
+    assert wrapped.count("\n") > MAX_BLOCK_LINES
+    sents = segment(wrapped)
+    check_invariants(wrapped, sents)
+    assert len({s.para for s in sents}) == 2  # one paragraph, cut once at MAX_BLOCK_LINES lines

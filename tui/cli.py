@@ -109,10 +109,14 @@ def _print_sync(report) -> None:
     echo = click.echo
     for file, reason in report.skipped:
         echo(f"skipped {safe(file)}: {reason}")
+    for file, note in report.cut:
+        echo(f"{safe(file)}: {note}")
     for file, lost in report.orphaned:
         echo(f"{safe(file)}: {lost} annotation(s) could not be re-anchored and are kept as orphans")
+    reasons = dict(report.skipped)
     for file in report.missing:
-        echo(f"missing {safe(file)}: file has gone; its annotations are kept")
+        why = f"can no longer be imported ({reasons[file]})" if file in reasons else "file has gone"
+        echo(f"missing {safe(file)}: {why}; its annotations are kept")
     echo(sync_summary(report))
 
 
@@ -121,7 +125,8 @@ def sync_summary(report) -> str:
     orphaned = sum(lost for _, lost in report.orphaned)
     return (f"{len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged, "
             f"{len(report.skipped)} skipped" + (f", {len(report.missing)} missing" if report.missing else "")
-            + (f", {orphaned} annotation(s) orphaned" if orphaned else ""))
+            + (f", {orphaned} annotation(s) orphaned" if orphaned else "")
+            + (f", {len(report.cut)} cut short" if report.cut else ""))
 
 
 def safe(text: str) -> str:
@@ -179,7 +184,8 @@ def sync(obj: Context, folder: str, max_size: int) -> None:
 
     Reads .txt, .md (with optional title:/source:/date: front matter) and .html files,
     recursively. Unchanged files are not read again; changed ones have their
-    annotations re-anchored.
+    annotations re-anchored. Symbolic links are not followed (one to a folder or an
+    article file is reported as skipped); an article keeps at most its first 50,000 sentences.
     """
     if not Path(folder).is_dir():
         raise click.BadParameter(f"{folder}: no such folder", param_hint="FOLDER")
@@ -253,20 +259,20 @@ def show(obj: Context, article: str, fmt: str) -> None:
 
     view = article_view(obj.db, resolve_article(obj.db, article), obj.annotator)
     order = {t.name: i for i, t in enumerate(tags(obj.db))}
-    sentences = [{"n": s.n, "para": s.para, "start": s.start, "end": s.end, "text": view.sentence_text(s.n),
-                  "tags": sorted(view.tags.get(s.n, ()), key=lambda t: (order.get(t, 99), t)),
-                  "note": view.notes.get(s.n),
-                  "speaker": (sp := view.speakers.get(s.n)) and sp.name, "speaker_role": sp and sp.role}
-                 for s in view.sentences]
-    if fmt == "json":
-        import json
 
-        click.echo(json.dumps({"article": view.file, "title": view.title, "sentences": sentences},
-                              ensure_ascii=False, indent=2))
+    def sentences():  # one at a time, printed as made: a long article never becomes one big structure
+        for s in view.sentences:
+            sp = view.speakers.get(s.n)
+            yield {"n": s.n, "para": s.para, "start": s.start, "end": s.end, "text": view.text[s.start:s.end],
+                   "tags": sorted(view.tags.get(s.n, ()), key=lambda t: (order.get(t, 99), t)),
+                   "note": view.notes.get(s.n), "speaker": sp and sp.name, "speaker_role": sp and sp.role}
+
+    if fmt == "json":
+        _echo_json(view.file, view.title, sentences())
         return
-    click.echo(f"{safe(view.title)}  ({safe(view.file)}, {len(sentences)} sentences)")
+    click.echo(f"{safe(view.title)}  ({safe(view.file)}, {len(view.sentences)} sentences)")
     para = None
-    for s in sentences:
+    for s in sentences():
         if para is not None and s["para"] != para:
             click.echo("")
         para = s["para"]
@@ -274,6 +280,20 @@ def show(obj: Context, article: str, fmt: str) -> None:
         click.echo(f"{s['n']:>4}{tags_text} {safe(s['text'])}")
         if s["note"]:
             click.echo(f"      note: {safe(s['note'])}")
+
+
+def _echo_json(file: str, title: str, sentences) -> None:
+    """``{"article", "title", "sentences": [...]}`` exactly as ``json.dumps(..., indent=2)`` lays it out,
+    written a sentence at a time."""
+    import json
+
+    head = json.dumps({"article": file, "title": title}, ensure_ascii=False, indent=2)
+    click.echo(head[:-2] + ',\n  "sentences": [', nl=False)
+    sep = "\n    "
+    for item in sentences:
+        click.echo(sep + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    "), nl=False)
+        sep = ",\n    "
+    click.echo("\n  ]\n}" if sep != "\n    " else "]\n}")
 
 
 def _sentence(obj: Context, article: str, n: int) -> int:
