@@ -79,8 +79,14 @@ def strings(data) -> set[str]:
     return {data} if isinstance(data, str) else set()
 
 
+def in_terminal(args: list[str], cwd: Path, size=(200, 50)) -> Terminal:
+    """``Terminal`` of ``size``: COLUMNS and LINES (pytest-xdist sets them to 80 and 24 in its workers,
+    and they win over the terminal's own size) say the same."""
+    return Terminal(args, cwd, env={"COLUMNS": str(size[0]), "LINES": str(size[1])}, size=size)
+
+
 def run_in_terminal(tmp_path: Path, args: list[str], size=(200, 50)) -> tuple[int, str]:
-    term = Terminal(args, tmp_path, size=size)
+    term = in_terminal(args, tmp_path, size)
     try:
         code = term.wait_exit()
     finally:
@@ -284,7 +290,7 @@ def test_tui_bytes_carry_no_control_from_names_notes_and_cues(tmp_path):
     help (tag description), the agreement screen and an undo's label: each drawn, none sends a control
     to the terminal."""
     hostile_db(tmp_path)
-    term = Terminal(["--db", "h.db", "--annotator", ME, "open"], tmp_path, size=(200, 100))  # no ./articles
+    term = in_terminal(["--db", "h.db", "--annotator", ME, "open"], tmp_path, size=(200, 100))  # no ./articles
     try:
         term.wait_for("Enter read")
         term.wait_for("SGVsbG8=")  # the library's progress line names the annotators
