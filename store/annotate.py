@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from store.anchor import ANCHOR_CONTEXT, anchor_row
 from store.db import Database, StoreError, now, write
 from store.files import clean
+from store.names import check_annotator
 from store.sentences import span
 
 _COLUMNS = ("id", "article_id", "sentence", "start", "end", "exact", "prefix", "suffix",
@@ -62,6 +63,7 @@ class _Recorder:
     """Applies row changes inside one transaction and logs them as one action."""
 
     def __init__(self, db: Database, annotator: str, label: str):
+        check_annotator(annotator)  # every action that writes is recorded under a name that can be shown
         self.db, self.annotator, self.label = db, annotator, label
         self.action_id: int | None = None
 

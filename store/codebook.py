@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from store.annotate import _COLUMNS, _SELECT, _Recorder
 from store.db import Database, StoreError, write
 from store.files import clean
+from store.names import TAG_NAME_MAX, check_tag_name
 
 # Keys the reader and library already bind (store/library.Tag.letter shows a tag's key in capitals,
 # and the reader binds the capital to "toggle and move on"), so a tag key can be none of these nor
@@ -28,7 +29,7 @@ RESERVED_KEYS = ("j", "k", "g", "G", "n", "N", "x", "e", "q", "u", "p", "b", "s"
 
 CODEBOOK_ACTOR = "(codebook)"  # the actions table's annotator for codebook changes: no coder's undo reaches them
 
-NAME_MAX = 40
+NAME_MAX = TAG_NAME_MAX
 _KEY_RE = re.compile(r"[a-z0-9]")
 _COLOUR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 # Colours for new tags when none is given: distinct from the defaults and from each other.
@@ -63,14 +64,9 @@ def codebook(db: Database) -> list[CodebookEntry]:
 
 
 def check_name(db: Database, name: str, *, new: bool = True) -> str:
-    """``name`` as it will be stored; raises StoreError if it is unusable (or, when ``new``, taken)."""
-    cleaned = " ".join(clean(name or "").split())
-    if not cleaned:
-        raise StoreError("a tag needs a name")
-    if len(cleaned) > NAME_MAX:
-        raise StoreError(f"tag names are at most {NAME_MAX} characters")
-    if cleaned != name:
-        raise StoreError(f"{name!r}: a tag name cannot start or end with spaces or contain control characters")
+    """``name`` as it will be stored; raises StoreError if it is unusable (see store.names) or, when
+    ``new``, taken. Every way a tag enters (tags add and rename, merge, import) comes here."""
+    check_tag_name(name or "")
     if new:
         row = db.conn.execute("SELECT name FROM tags WHERE lower(name) = lower(?)", (name,)).fetchone()
         if row:

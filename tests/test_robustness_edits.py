@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from store.annotate import set_tag
-from store.db import connect
+from store.db import connect, write
 from store.export import FORMULA_STARTS
 
 ORIGINAL = """Council report finds failures at the hospital
@@ -147,10 +147,13 @@ def test_export_neutralises_formulas_in_every_text_field_and_raw_keeps_them(tmp_
         proc = pressmark("--db", "p.db", "--annotator", "=ann", "tag", "=HYPERLINK", str(n), "finding",
                          "--note", "+note -x", cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
-    db = connect(tmp_path / "p.db")  # the CLI strips a leading tab or CR from a name; the store API does not
-    set_tag(db, 1, 1, "response", "\tTab")
-    set_tag(db, 1, 1, "response", "\rCR")
+    db = connect(tmp_path / "p.db")  # names with a leading tab or CR are refused on entry: an old database has them
+    set_tag(db, 1, 1, "response", "tab")
+    set_tag(db, 1, 1, "response", "cr")
     set_tag(db, 1, 1, "commitment", "-minus")
+    with write(db):
+        db.conn.execute("UPDATE annotations SET annotator = '\tTab' WHERE annotator = 'tab'")
+        db.conn.execute("UPDATE annotations SET annotator = '\rCR' WHERE annotator = 'cr'")
     db.conn.close()
 
     rows = list(csv.reader(io.StringIO(ok("export", "-o", "-", cwd=tmp_path), newline="")))[1:]

@@ -313,7 +313,9 @@ class PressmarkApp(App):
         if show:
             show(message)
         else:
-            self.notify(message, markup=False)
+            from store.names import reveal
+
+            self.notify(reveal(message), markup=False)  # it may quote a label or name from another database
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -100,7 +100,13 @@ def cli(ctx: click.Context, db_path: str, annotator: str, readonly: bool) -> Non
 
     Run with no command to sync ./articles and open the full-screen reader.
     """
-    ctx.obj = Context(db_path, annotator.strip() or default_annotator(), readonly)
+    from store.names import check_annotator
+
+    try:
+        annotator = check_annotator(annotator.strip() or default_annotator())
+    except StoreError as exc:  # refused before any command runs: every name written or shown is printable
+        raise StoreError(f"{exc} (give another with --annotator or PRESSMARK_ANNOTATOR)") from None
+    ctx.obj = Context(db_path, annotator, readonly)
     if ctx.invoked_subcommand is None:
         ctx.invoke(open_cmd)
 
@@ -132,6 +138,48 @@ def sync_summary(report) -> str:
 def safe(text: str) -> str:
     """Make untrusted text safe for one terminal line: control characters become visible escapes."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def echo_json(data) -> None:
+    """Print ``data`` as indented JSON; no control, bidi or invisible character reaches the output raw."""
+    import json
+
+    from store.names import escape_json
+
+    click.echo(escape_json(json.dumps(data, ensure_ascii=False, indent=2)))
+
+
+class _Revealed:
+    """A text stream that shows hidden characters as escapes (see data_out). Only ``write`` and ``flush``:
+    no ``buffer`` or ``fileno``, so nothing can write around it."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        from store.names import reveal
+
+        self.stream.write(reveal(text.replace("\r\n", "\n"), keep="\n\t"))  # CRLF: a CSV's own line end
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def data_out():
+    """Standard output for a data stream: as it is, unless it is a terminal (then see _Revealed).
+
+    The rule for all output: no control, bidi or invisible character from data (names, notes,
+    cues, titles, anything from another database or an import) reaches a terminal through the CLI.
+
+    - messages, lines and tables (``print_table``): every piece of data through ``safe``;
+    - JSON (``echo_json``): such characters written as ``\\uXXXX`` escapes, always, which parse
+      back to the same data;
+    - data streams to standard output (CSV, JSONL, W3C: here): exactly the data into a pipe, but
+      on a terminal each such character is shown as its ``\\uXXXX`` escape. Files written with
+      ``-o FILE`` keep the data exactly as it is.
+    """
+    return _Revealed(sys.stdout) if sys.stdout.isatty() else sys.stdout
 
 
 def _sync(obj: Context, folder: str, max_size: int):
@@ -208,16 +256,14 @@ def list_cmd(obj: Context, fmt: str) -> None:
              **{n: a.counts.get(n, 0) for n in names}, "annotated": a.annotated, "status": a.status}
             for a in list_articles(obj.db)]
     if fmt == "json":
-        import json
-
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
     elif fmt == "csv":
         import csv
 
         from store.export import neutralise
 
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["id", "file", "title", "sentences", *names, "annotated", "status"])
+        writer = csv.writer(data_out())
+        writer.writerow([neutralise(h) for h in ["id", "file", "title", "sentences", *names, "annotated", "status"]])
         writer.writerows([neutralise(v) for v in r.values()] for r in rows)
     elif not rows:
         click.echo("No articles yet: run `pressmark sync FOLDER`.", err=True)
@@ -228,8 +274,9 @@ def list_cmd(obj: Context, fmt: str) -> None:
 
 
 def print_table(headers: list[str], rows: list[list]) -> None:
-    """A plain aligned table (rich would cost start-up time for no gain here)."""
-    cells = [[str(c) for c in row] for row in rows]
+    """A plain aligned table (rich would cost start-up time for no gain here); every cell through safe."""
+    headers = [safe(h) for h in headers]
+    cells = [[safe(str(c)) for c in row] for row in rows]
     widths = [min(max(len(h), *(len(r[i]) for r in cells)), 60) for i, h in enumerate(headers)]
     numeric = [all(isinstance(row[i], int) for row in rows) for i in range(len(headers))]
 
@@ -276,22 +323,24 @@ def show(obj: Context, article: str, fmt: str) -> None:
         if para is not None and s["para"] != para:
             click.echo("")
         para = s["para"]
-        tags_text = f" [{', '.join(s['tags'])}]" if s["tags"] else ""
+        tags_text = f" [{', '.join(map(safe, s['tags']))}]" if s["tags"] else ""
         click.echo(f"{s['n']:>4}{tags_text} {safe(s['text'])}")
         if s["note"]:
             click.echo(f"      note: {safe(s['note'])}")
 
 
 def _echo_json(file: str, title: str, sentences) -> None:
-    """``{"article", "title", "sentences": [...]}`` exactly as ``json.dumps(..., indent=2)`` lays it out,
-    written a sentence at a time."""
+    """``{"article", "title", "sentences": [...]}`` as ``echo_json`` lays it out, written a sentence at a time."""
     import json
 
-    head = json.dumps({"article": file, "title": title}, ensure_ascii=False, indent=2)
+    from store.names import escape_json
+
+    head = escape_json(json.dumps({"article": file, "title": title}, ensure_ascii=False, indent=2))
     click.echo(head[:-2] + ',\n  "sentences": [', nl=False)
     sep = "\n    "
     for item in sentences:
-        click.echo(sep + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n    "), nl=False)
+        text = escape_json(json.dumps(item, ensure_ascii=False, indent=2))
+        click.echo(sep + text.replace("\n", "\n    "), nl=False)
         sep = ",\n    "
     click.echo("\n  ]\n}" if sep != "\n    " else "]\n}")
 
@@ -321,7 +370,7 @@ def tag(obj: Context, article: str, n: int, tag: str, note: str | None) -> None:
     if note is not None:
         set_note(obj.db, article_id, n, note, obj.annotator)
     noted = "" if note is None else " (note saved)" if note.strip() else " (note removed)"
-    click.echo(f"sentence {n}: {'tagged' if done else 'already tagged'} {tag}{noted}")
+    click.echo(f"sentence {n}: {'tagged' if done else 'already tagged'} {safe(tag)}{noted}")
 
 
 @cli.command()
@@ -368,13 +417,13 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
         from store import formats
 
         if output == "-":
-            getattr(formats, f"write_{fmt}")(obj.db, sys.stdout, flt)
+            getattr(formats, f"write_{fmt}")(obj.db, data_out(), flt)
             return
         count = getattr(formats, f"export_{fmt}")(obj.db, output, flt)
         click.echo(f"{count} {'articles' if fmt == 'jsonl' else 'annotations'} written to {safe(output)}", err=True)
         return
     if output == "-":
-        write_csv(obj.db, sys.stdout, flt, raw=raw)
+        write_csv(obj.db, data_out(), flt, raw=raw)
         return
     count = export_csv(obj.db, output, flt, raw=raw)
     click.echo(f"{count} rows written to {safe(output)}", err=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 
 import click
 
-from tui.cli import Context, article_argument, cli, format_option, pass_ctx, print_table, safe
+from tui.cli import Context, article_argument, cli, data_out, echo_json, format_option, pass_ctx, print_table, safe
 
 
 def _percent(share: float) -> str:
@@ -38,7 +37,7 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
     va, vb = article_view(obj.db, a_id, None), article_view(obj.db, b_id, None)
     r = result.reuse
     if fmt == "json":
-        click.echo(json.dumps({
+        echo_json({
             "a": va.file, "b": vb.file, "a_title": va.title, "b_title": vb.title,
             "reuse": {"b_from_a": round(r.b_from_a, 4), "a_used_by_b": round(r.a_used_by_b, 4),
                       "longest_passage": r.longest_passage, "longest_passage_words": r.longest_passage_words,
@@ -47,12 +46,12 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
                        "a_text": va.sentence_text(p.a), "b_text": vb.sentence_text(p.b)} for p in result.pairs],
             "unaligned_a": [{"n": n, "text": va.sentence_text(n)} for n in result.unaligned_a],
             "unaligned_b": [{"n": n, "text": vb.sentence_text(n)} for n in result.unaligned_b],
-        }, ensure_ascii=False, indent=2))
+        })
         return
     if fmt == "csv":
         from store.export import neutralise
 
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(data_out())
         writer.writerow(["kind", "a", "b", "score", "a_text", "b_text"])
         rows = [["pair", p.a, p.b, round(p.score, 3), va.sentence_text(p.a), vb.sentence_text(p.b)]
                 for p in result.pairs]
@@ -106,10 +105,9 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
 
     found = find_sources(obj.db, resolve_article(obj.db, article), limit, progress=progress)
     if fmt == "json":
-        click.echo(json.dumps([{"id": s.id, "file": s.file, "title": s.title, "b_from_a": round(s.b_from_a, 4),
-                                "a_used_by_b": round(s.a_used_by_b, 4), "longest_passage": s.longest_passage,
-                                "pairs": s.pairs, "shared_shingles": s.shared, "exact": s.exact} for s in found],
-                              ensure_ascii=False, indent=2))
+        echo_json([{"id": s.id, "file": s.file, "title": s.title, "b_from_a": round(s.b_from_a, 4),
+                    "a_used_by_b": round(s.a_used_by_b, 4), "longest_passage": s.longest_passage,
+                    "pairs": s.pairs, "shared_shingles": s.shared, "exact": s.exact} for s in found])
     elif not found:
         click.echo("No other article shares a passage with it.", err=True)
     else:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
 import click
 
-from tui.cli import Context, cli, format_option, pass_ctx, print_table, safe
+from tui.cli import Context, cli, data_out, echo_json, format_option, pass_ctx, print_table, safe
 
 
 @cli.command("suggest")
@@ -47,7 +44,7 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
             accepted += len(items)
     rows = [{"article": files[s.article_id], "n": s.n, "tag": s.tag, "reason": s.reason} for s in found]
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_json(rows)
     elif rows:
         print_table(["article", "n", "tag", "reason", "sentence"],
                     [[safe(r["article"]), r["n"], r["tag"], safe(r["reason"]), safe(texts[(s.article_id, s.n)])]
@@ -98,7 +95,7 @@ def cues_cmd(obj: Context, export_to: str | None, import_from: str | None, reset
         click.echo(f"{len(cues)} default cues restored", err=True)
         return
     if export_to == "-":
-        sys.stdout.write(cues_csv(load_cues(db)))
+        data_out().write(cues_csv(load_cues(db)))
         return
     if export_to:
         export_cues(db, export_to)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 
 import click
 
-from tui.cli import Context, cli, format_option, pass_ctx, print_table, safe
+from tui.cli import Context, cli, echo_json, format_option, pass_ctx, print_table, safe
 
 
 def _fixed(value: float | None, digits: int = 3) -> str:
@@ -35,8 +34,8 @@ def annotators(obj: Context, fmt: str) -> None:
 
     rows = annotator_progress(obj.db)
     if fmt == "json":
-        click.echo(json.dumps([{**p._asdict(), "per_article": {str(k): v for k, v in p.per_article.items()}}
-                               for p in rows], ensure_ascii=False, indent=2))
+        echo_json([{**p._asdict(), "per_article": {str(k): v for k, v in p.per_article.items()}}
+                               for p in rows])
     elif not rows:
         click.echo("No annotations yet.", err=True)
     else:
@@ -96,7 +95,7 @@ def merge(obj: Context, others: tuple[str, ...], fmt: str) -> None:
                 click.echo(f"  {safe(file)}: matched by file name, text differs; annotations re-anchored")
             _echo_rows(report)
     if fmt == "json":
-        click.echo(json.dumps([_report_dict(r) for r in reports], ensure_ascii=False, indent=2))
+        echo_json([_report_dict(r) for r in reports])
 
 
 @cli.command("import")
@@ -149,7 +148,7 @@ def agree(obj: Context, tag: str | None, names: str | None, show: bool, fmt: str
         out = report.to_dict()
         if found is not None:
             out["disagreements"] = [asdict(d) for d in found]
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        echo_json(out)
         return
     coders = report.annotators
     click.echo(f"{len(coders)} coders ({', '.join(safe(c) for c in coders)}), {report.units} sentences in "
@@ -170,7 +169,7 @@ def agree(obj: Context, tag: str | None, names: str | None, show: bool, fmt: str
         click.echo("")
         click.echo(f"Disagreements ({len(found)}):")
         for d in found:
-            coded = "; ".join(f"{safe(c)}: {', '.join(t) or '-'}" for c, t in d.tags.items())
+            coded = "; ".join(f"{safe(c)}: {', '.join(map(safe, t)) or '-'}" for c, t in d.tags.items())
             click.echo(f"  {safe(d.file)} {d.sentence}: {coded}")
             click.echo(f"      {safe(d.text)}")
 
@@ -194,7 +193,7 @@ def tags(ctx: click.Context, fmt: str) -> None:
 
     entries = codebook(ctx.find_object(Context).db)
     if fmt == "json":
-        click.echo(json.dumps([asdict(e) for e in entries], ensure_ascii=False, indent=2))
+        echo_json([asdict(e) for e in entries])
         return
     print_table(["tag", "key", "colour", "annotations", "sentences", "description"],
                 [[safe(e.name), e.key, e.colour, e.annotations, e.sentences, safe(e.description)] for e in entries])

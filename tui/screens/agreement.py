@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from store.agree import ADJUDICATED, agreement, disagreements
 from store.errors import StoreError
+from store.names import reveal
 from tui.cli import safe
 
 
@@ -60,20 +61,21 @@ class AgreementScreen(Screen):
                                                           else "Nothing to compare yet"))
             return
         overall = report.overall
-        summary.append(f"  {', '.join(report.annotators)} · {report.units} sentences in {len(report.articles)} articles")
+        summary.append(f"  {', '.join(map(reveal, report.annotators))} · {report.units} sentences in "
+                       f"{len(report.articles)} articles")
         if overall:
             summary.append(f"\nall tags: {_figure(overall.percent, True)} agree, α {_figure(overall.alpha)}")
         for tag in report.tags:
-            summary.append(f" · {tag.tag}: α {_figure(tag.alpha)}")
+            summary.append(f" · {reveal(tag.tag)}: α {_figure(tag.alpha)}")
         self.query_one("#summary", Static).update(summary)
         letters = {t.name: t.letter for t in self.app.codebook}
         self.found = disagreements(db)
         options = []
         for d in self.found:
-            prompt = Text(f"{d.file} · {d.sentence}  ", "bold")
-            prompt.append("  ".join(f"{who}: {' '.join(letters.get(t, t) for t in tags) or '–'}"
+            prompt = Text(f"{reveal(d.file)} · {d.sentence}  ", "bold")
+            prompt.append("  ".join(f"{reveal(who)}: {' '.join(letters.get(t) or reveal(t) for t in tags) or '–'}"
                                     for who, tags in d.tags.items()))
-            prompt.append(f"\n{d.text}", "dim")
+            prompt.append(f"\n{reveal(d.text)}", "dim")
             options.append(Option(prompt))
         lst = self.query_one(OptionList)
         lst.clear_options()
@@ -83,6 +85,10 @@ class AgreementScreen(Screen):
         self.query_one("#status", Static).update(Text(
             f"{len(self.found)} disagreements · Enter opens one to set the final tags as {ADJUDICATED!r}"
             if self.found else "The coders agree on every sentence they all coded"))
+
+    def set_status(self, message: str) -> None:
+        """What the app reports here (an undo's label, say), on this screen's status line."""
+        self.query_one("#status", Static).update(Text(reveal(message)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_adjudicate()

@@ -23,13 +23,15 @@ from store.db import connect
 from store.errors import StoreError
 from store.library import ArticleView as Article
 from store.library import Tag, article_view, others_tags, save_position, sentence_annotations
+from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
 from tui.app import reports_failure, shows_store_errors
 from tui.widgets.article_view import ArticleView
 
 
 def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
-    """Title, file and tag counts; built from Text parts so nothing in them is markup."""
+    """Title, file and tag counts; built from Text parts so nothing in them is markup, and names revealed
+    (store.names.reveal) so none sends a control to the terminal."""
     counts = {t.name: 0 for t in codebook}
     for names in article.tags.values():
         for name in names:
@@ -43,14 +45,20 @@ def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
     text.append(f" · {count} sentence{'s' if count != 1 else ''} ·")
     for tag in codebook:
         text.append(f" {tag.letter}", style=f"bold {tag.colour}")
-        text.append(f" {tag.name} {counts[tag.name]}")
+        text.append(f" {reveal(tag.name)} {counts[tag.name]}")
     if article.notes:
         text.append(f" · ✎ {len(article.notes)} note{'s' if len(article.notes) != 1 else ''}")
     if article.orphans:
         text.append(f" · ⚠ {article.orphans} orphaned", "bold")
     if extra:
-        text.append(f" · {extra}")
+        text.append(f" · {reveal(extra)}")
     return text
+
+
+def literal(text: str) -> str:
+    """``text`` revealed, as Textual content markup that shows it as it is: the command palette parses
+    its titles and help as markup (a tag named ``[/]`` would crash it), so every ``[`` is escaped."""
+    return reveal(text).replace("[", "\\[")
 
 
 AUTO_SUGGEST_MAX = 3000  # sentences: longer articles get suggestions from `pressmark suggest` (seconds of CPU)
@@ -95,8 +103,9 @@ class AnnotatingScreen(Screen):
     def on_mount(self) -> None:
         # Tag keys come from the codebook: lower case toggles, upper case toggles and moves on.
         for i, tag in enumerate(self.app.codebook):
-            self._bindings.bind(tag.key, f"tag({i}, False)", tag.name.capitalize())
-            self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{tag.name.capitalize()} and next", show=False)
+            name = reveal(tag.name.capitalize())
+            self._bindings.bind(tag.key, f"tag({i}, False)", name)
+            self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
         self.refresh_bindings()
         for view in self.views:
             if view.count <= AUTO_SUGGEST_MAX:
@@ -148,7 +157,10 @@ class AnnotatingScreen(Screen):
         return text
 
     def show_position(self) -> None:
-        position, message = self.position_text(self.active), getattr(self, "_message", "")
+        """The status line: the cursor's tags, speaker and suggestions' reasons (names, cue notes), then the
+        last message (which may quote an undone action's label); all revealed, as any of them can come
+        from another database."""
+        position, message = reveal(self.position_text(self.active)), reveal(getattr(self, "_message", ""))
         if (position, message) == getattr(self, "_shown", None):
             return  # unchanged: an update would cost a frame of its own
         self._shown = position, message
@@ -243,7 +255,8 @@ class AnnotatingScreen(Screen):
             else:
                 self.save_note(view, n, note)
 
-        self.app.push_screen(NoteScreen(view.article.sentence_text(n), view.article.notes.get(n, "")), save)
+        note = reveal(view.article.notes.get(n, ""), keep="\n\t")  # a note from elsewhere is edited as shown
+        self.app.push_screen(NoteScreen(view.article.sentence_text(n), note), save)
 
     @reports_failure
     def save_note(self, view: ArticleView, n: int, note: str) -> None:
@@ -316,8 +329,8 @@ class AnnotatingScreen(Screen):
             others = {}
             if getattr(self, "showing_others", False):
                 letters = {t.name: t.letter for t in self.app.codebook}
-                others = {n: "others: " + " · ".join(f"{who} {' '.join(letters.get(t, t) for t in names)}"
-                                                     for who, names in found)
+                others = {n: "others: " + " · ".join(
+                    f"{reveal(who)} {' '.join(letters.get(t) or reveal(t) for t in names)}" for who, names in found)
                           for n, found in others_tags(self.app.db, view.article.id, self.annotator).items()}
             view.set_others(others)
 
@@ -401,7 +414,8 @@ class AnnotatingScreen(Screen):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         for i, tag in enumerate(self.app.codebook):
-            yield SystemCommand(f"Tag: {tag.name}", f"Toggle {tag.name} on the cursor sentence ({tag.key})",
+            yield SystemCommand(f"Tag: {literal(tag.name)}", f"Toggle {literal(tag.name)} on the cursor sentence "
+                                f"({tag.key})",
                                 lambda i=i: self.action_tag(i, False))
         yield SystemCommand("Clear tags", "Remove your tags from the cursor sentence (x)", self.action_clear)
         yield SystemCommand("Edit note", "Write a note on the cursor sentence (n)", self.action_note)

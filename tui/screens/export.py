@@ -16,6 +16,7 @@ from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, S
 from store.db import StoreError, connect
 from store.export import ExportFilter, export_csv
 from store.library import ArticleView as Article
+from store.names import reveal
 
 DEFAULT_PATH = "annotations.csv"
 
@@ -39,7 +40,7 @@ class ExportScreen(ModalScreen[None]):
             yield Label("Articles")
             yield Select(scopes, value=scopes[0][1], allow_blank=False, id="scope")
             yield Label("Tags")
-            yield Select([("All tags", "")] + [(Text(t.name), t.name) for t in self.app.codebook],
+            yield Select([("All tags", "")] + [(Text(reveal(t.name)), t.name) for t in self.app.codebook],
                          value="", allow_blank=False, id="tag")
             yield ProgressBar(id="progress", show_eta=False)
             yield Static(id="result")

@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from store.names import reveal
+
 
 class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
@@ -45,5 +47,6 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
         for tag in self.app.codebook:
             table.add_row(Text(tag.letter, style=f"bold {tag.colour}"),
-                          Text(f"{tag.key} / {tag.key.upper()}"), Text(tag.name, "bold"), Text(tag.description))
+                          Text(f"{tag.key} / {tag.key.upper()}"), Text(reveal(tag.name), "bold"),
+                          Text(reveal(tag.description)))
         return table

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 
 from store.errors import StoreError
 from store.library import count_articles, list_articles, progress_by_annotator, skipped_files
+from store.names import reveal
 from tui.app import shows_store_errors
 from tui.cli import safe
 from tui.widgets.article_list import ArticleList
@@ -151,8 +152,8 @@ class LibraryScreen(Screen):
             return
         text = Text(f"Skipped {len(skipped)} file{'s' if len(skipped) != 1 else ''} (not imported): ", "bold")
         for i, (file, reason) in enumerate(skipped[:SKIPPED_SHOWN]):
-            text.append(("" if i == 0 else " · ") + file)
-            text.append(f" ({reason})", "dim")
+            text.append(("" if i == 0 else " · ") + reveal(file))
+            text.append(f" ({reveal(reason)})", "dim")
         if len(skipped) > SKIPPED_SHOWN:
             text.append(f" · and {len(skipped) - SKIPPED_SHOWN} more: `pressmark sync` lists them all")
         box.update(text)
@@ -163,14 +164,14 @@ class LibraryScreen(Screen):
         text.append(f"  {count} article{'s' if count != 1 else ''}")
         if self.query_text:
             text.append("  filter: ")
-            text.append(self.query_text, "bold")
+            text.append(reveal(self.query_text), "bold")
         text.append(f"  sorted by {self.sort}", "dim")
         if self.table.marked:
             text.append(f"  {len(self.table.marked)} marked", "bold")
-        text.append(f"\nannotator: {self.app.annotator}  database: {self.app.db_path}", "dim")
+        text.append(f"\nannotator: {reveal(self.app.annotator)}  database: {reveal(self.app.db_path)}", "dim")
         team = self.team
         if len(team) > 1 or (team and team[0][0] != self.app.annotator):
-            text.append("  progress: " + " · ".join(f"{who} {sentences} in {articles}"
+            text.append("  progress: " + " · ".join(f"{reveal(who)} {sentences} in {articles}"
                                                     for who, articles, sentences in team), "dim")
         self.query_one("#header", Static).update(text)
 
@@ -182,7 +183,8 @@ class LibraryScreen(Screen):
         self._show_status(message)
 
     def _show_status(self, message: str) -> None:
-        self.query_one("#status", Static).update(Text(message, no_wrap=True, overflow="ellipsis"), layout=False)
+        self.query_one("#status", Static).update(Text(reveal(message), no_wrap=True, overflow="ellipsis"),
+                                                 layout=False)  # messages may quote names or labels
 
     # -- actions -------------------------------------------------------------------
     def action_move(self, delta: int) -> None:

@@ -35,6 +35,7 @@ from textual.strip import Strip
 
 from store.library import ArticleView as Article
 from store.library import Sentences, Tag
+from store.names import reveal
 from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
 from tui.widgets.lines import CachedScrollBar, Finish
 
@@ -159,11 +160,16 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
             lines.extend((SPEAKER, n, a, b) for a, b in wrap(label, 0, len(label), width - 2))
         if n in self.others:
             lines.extend((OTHERS, n, a, b) for a, b in wrap(self.others[n], 0, len(self.others[n]), width - 2))
-        note = self.article.notes.get(n) if self.show_notes else None
+        note = self._note(n) if self.show_notes else None
         if note:
             for chunk_start, chunk_end in note_chunks(note):
                 lines.extend((NOTE, n, a, b) for a, b in wrap(note, chunk_start, chunk_end, width - 2))
         return lines
+
+    def _note(self, n: int) -> str:
+        """Sentence ``n``'s note as drawn: revealed (store.names.reveal), as a note from another database
+        may hold escape sequences; laid out and drawn from this same string."""
+        return reveal(self.article.notes.get(n, ""), keep="\n\t")
 
     def relayout(self) -> None:
         """Lay the article out for the current width, notes and labels (sentences wrap when drawn)."""
@@ -427,7 +433,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         if self.partners is not None:
             segments.append(Segment(self._pair_mark(n) if heading else "     ", palette.gutter))
         if kind in (NOTE, OTHERS, SPEAKER):
-            source = {NOTE: self.article.notes.get(n, ""), OTHERS: self.others.get(n, ""),
+            source = {NOTE: self._note(n), OTHERS: self.others.get(n, ""),
                       SPEAKER: self._speaker_label(n)}[kind]
             segments.append(Segment("  " + source[a:b].replace("\t", " "), palette.note))
         else:
