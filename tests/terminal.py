@@ -30,7 +30,9 @@ class Terminal:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # child: the leader of the terminal's session, as a shell in a window is
             try:
-                full_env = {**os.environ, "TERM": "xterm-256color", **(env or {})}
+                # Without COLUMNS/LINES (pytest-xdist sets 80x24 in its workers): the pty's own size counts.
+                inherited = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+                full_env = {**inherited, "TERM": "xterm-256color", **(env or {})}
                 os.chdir(cwd)
                 os.execvpe(command[0], command, full_env)
             finally:
