@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -103,9 +104,19 @@ class ArticleView:
         return self.text[s.start:s.end]
 
 
+NO_KEY = "·"  # shown, and bound to nothing, for a key store.codebook.check_key would refuse
+NO_COLOUR = "#888888"
+_KEY_RE = re.compile(r"[a-z0-9]")
+_COLOUR_RE = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
 def tags(db: Database) -> list[Tag]:
-    return [Tag(*row) for row in db.conn.execute(
-        "SELECT name, key, colour, description FROM tags ORDER BY position, name")]
+    """The codebook in order. Keys and colours only enter through ``store.codebook``'s checks, but a
+    crafted or old database can hold anything: such a key or colour is replaced, never shown or styled."""
+    return [Tag(name, key if _KEY_RE.fullmatch(key or "") else NO_KEY,
+                colour if _COLOUR_RE.fullmatch(colour or "") else NO_COLOUR, description)
+            for name, key, colour, description in db.conn.execute(
+                "SELECT name, key, colour, description FROM tags ORDER BY position, name")]
 
 
 def _annotator_filter(annotator: str | None) -> tuple[str, tuple]:

@@ -361,3 +361,36 @@ def test_command_palette_shows_a_markup_tag_name_as_typed(tmp_path):
             assert app.is_running
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("key, colour", [("\x1b", "#00ff00"), ("v", "red on [bold"), ("\u009b", "not a colour")])
+def test_a_crafted_tag_key_or_colour_neither_crashes_nor_reaches_the_terminal(tmp_path, key, colour):
+    """A tag's key and colour only enter through check_key/free_key and check_colour; one written
+    straight into the database (an old or crafted file) must not break a style or reach the gutter."""
+    import asyncio
+
+    from tests.tui_helpers import make_app, open_reader, screen_text, wait_for
+
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "a.txt").write_text("One sentence here. Two sentences there.\n", encoding="utf-8")
+    db = connect(tmp_path / "k.db")
+    sync(db, folder)
+    with write(db):
+        db.conn.execute("INSERT INTO tags (name, key, colour, description, position) VALUES ('odd', ?, ?, '', 9)",
+                        (key, colour))
+    (aid,) = db.conn.execute("SELECT id FROM articles").fetchone()
+    set_tag(db, aid, 1, "odd", ME)
+    db.conn.close()
+
+    async def run() -> None:
+        app = make_app(tmp_path / "k.db", annotator=ME)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await open_reader(pilot)
+            await wait_for(pilot, lambda: "One sentence here." in screen_text(app))
+            await pilot.press("?")
+            await wait_for(pilot, lambda: "odd" in screen_text(app))
+            assert controls_in(screen_text(app)) == []
+            assert app.is_running
+
+    asyncio.run(run())

@@ -22,7 +22,7 @@ from store import annotate
 from store.db import connect
 from store.errors import StoreError
 from store.library import ArticleView as Article
-from store.library import Tag, article_view, others_tags, save_position, sentence_annotations
+from store.library import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
 from tui.app import reports_failure, shows_store_errors
@@ -103,6 +103,8 @@ class AnnotatingScreen(Screen):
     def on_mount(self) -> None:
         # Tag keys come from the codebook: lower case toggles, upper case toggles and moves on.
         for i, tag in enumerate(self.app.codebook):
+            if tag.key == NO_KEY:
+                continue
             name = reveal(tag.name.capitalize())
             self._bindings.bind(tag.key, f"tag({i}, False)", name)
             self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
