@@ -369,7 +369,21 @@ def _v10_sentence_spans(db: Database) -> None:
         FROM sentence_spans sp JOIN articles a ON a.id = sp.article_id, json_each(sp.spans) j""")
 
 
+def _v11_linear_cues(db: Database) -> None:
+    """Cue expressions are matched by RE2 (store.suggest.expression), which has no look-ahead: the default
+    codebook's one such cue becomes 'will' plus a cue that takes it back for 'will be (re-)inspected'."""
+    row = db.conn.execute("SELECT id, tag, position FROM cues WHERE match = 'regex' AND cue = ? ORDER BY position, id",
+                          (r"\bwill\b(?! be (?:re-?)?inspected)",)).fetchone()
+    if row is None:
+        return
+    cue_id, tag, position = row
+    db.conn.execute("UPDATE cues SET cue = ? WHERE id = ?", (r"\bwill\b", cue_id))
+    db.conn.execute("UPDATE cues SET position = position + 1 WHERE position > ?", (position,))
+    db.conn.execute("""INSERT INTO cues (tag, match, cue, "when", weight, note, position)
+                       VALUES (?, 'regex', ?, 'any', -1, '', ?)""", (tag, r"\bwill be (?:re-?)?inspected\b", position + 1))
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
                                                 _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
-                                                _v9_deferred, _v10_sentence_spans]
+                                                _v9_deferred, _v10_sentence_spans, _v11_linear_cues]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -9,10 +9,15 @@ this weight to this tag*. Columns:
     a tag of the codebook (``finding``, ``response``, ``commitment`` ...).
 ``match``
     ``phrase``: the words appear in the sentence (case-insensitive, whole words,
-    ’ and ' alike, any run of spaces); ``regex``: a Python regular expression
+    ’ and ' alike, any run of spaces); ``regex``: a regular expression
     found in the sentence (case-insensitive); ``speaker``: a regular
     expression found in the sentence's speaker, written ``name; role``
     (only sentences that have a speaker; ``.`` matches any speaker).
+    Expressions are RE2's (the syntax of Python's ``re`` without look-ahead,
+    look-behind or back-references; ``\\b`` and ``\\w`` know ASCII letters
+    only), matched in time linear in the text whatever the expression: a cue
+    such as ``(a+)+$`` cannot freeze the suggester, as it would Python's
+    backtracking ``re``.
 ``cue``
     the phrase or expression.
 ``when``
@@ -50,6 +55,7 @@ edited article keeps them) and never touches annotations.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -81,6 +87,7 @@ __all__ = [
     "export_cues",
     "import_cues",
     "load_cues",
+    "unusable_cues",
     "open_suggestions",
     "parse_cues",
     "propose",
@@ -92,6 +99,10 @@ __all__ = [
 ]
 
 THRESHOLD = 1.0
+CUE_MAX = 1000  # characters in one cue: a phrase or an expression, not a program
+# Characters of a sentence the cues read. Prose sentences are far shorter; a longer one is a run-on line
+# (sync keeps such a line as one "sentence"), and the phrase patterns, run by Python's re, hold the GIL.
+CUE_TEXT_MAX = 10_000
 CUE_COLUMNS = ("tag", "match", "cue", "when", "weight", "note")
 MATCHES = ("phrase", "regex", "speaker")
 WHENS = ("any", "quoted", "reported", "speaker", "narration")
@@ -143,7 +154,8 @@ response,phrase,we are,quoted,1,
 response,phrase,we know,quoted,1,
 response,phrase,apologise,any,1,
 response,phrase,sorry,any,1,
-commitment,regex,\\bwill\\b(?! be (?:re-?)?inspected),any,1,will
+commitment,regex,\\bwill\\b,any,1,will
+commitment,regex,\\bwill be (?:re-?)?inspected\\b,any,-1,
 commitment,phrase,committed to,any,1,
 commitment,phrase,commitment to,any,1,
 commitment,phrase,focusing on,any,1,
@@ -224,11 +236,13 @@ def parse_cues(text: str, known_tags: Iterable[str] | None = None, source: str =
             weight = float(row.get("weight") or 1)
         except ValueError:
             raise StoreError(f"{where}: weight must be a number, not {row.get('weight')!r}") from None
+        if len(cue) > CUE_MAX:
+            raise StoreError(f"{where}: the cue has {len(cue)} characters; at most {CUE_MAX}")
         if match != "phrase":
             try:
-                re.compile(cue)
-            except re.error as exc:
-                raise StoreError(f"{where}: bad regular expression {cue!r} ({exc})") from None
+                expression(cue)
+            except StoreError as exc:
+                raise StoreError(f"{where}: {exc}") from None
         cues.append(Cue(tag, match, cue, when, weight, row.get("note") or ""))
     return cues
 
@@ -302,8 +316,49 @@ def _phrase_re(phrase: str) -> str:
     return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"
 
 
-def compile_cues(cues: Iterable[Cue]) -> list[tuple[Cue, re.Pattern]]:
-    return [(c, re.compile(_phrase_re(c.cue) if c.match == "phrase" else c.cue, re.IGNORECASE)) for c in cues]
+def expression(cue: str):
+    """A regex or speaker cue compiled by RE2 (case-insensitive): matching takes time linear in the text,
+    the program is bounded in memory, and the search lets go of the GIL, so the reader's keys never wait
+    for it. Raises StoreError, saying why, for an expression RE2 does not take."""
+    import re2  # here: only the suggester needs it
+
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # RE2 would print its own complaint on the terminal
+    options.max_mem = 8 << 20
+    try:
+        return re2.compile(cue, options)
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        hint = " (look-ahead, look-behind and back-references are not supported)" \
+            if re.search(r"\(\?<?[=!]|\\[1-9]", cue) else ""
+        raise StoreError(f"bad regular expression {cue!r}: {why}{hint}") from None
+
+
+def _pattern(cue: Cue):
+    """Phrases become Python patterns built from escaped words, which cannot backtrack badly; expressions
+    go to RE2 (:func:`expression`)."""
+    return re.compile(_phrase_re(cue.cue), re.IGNORECASE) if cue.match == "phrase" else expression(cue.cue)
+
+
+def compile_cues(cues: Iterable[Cue]) -> list[tuple[Cue, object]]:
+    """(cue, pattern) for every usable cue: one RE2 refuses (see :func:`unusable_cues`) is left out."""
+    out = []
+    for cue in cues:
+        with contextlib.suppress(StoreError):
+            out.append((cue, _pattern(cue)))
+    return out
+
+
+def unusable_cues(cues: Iterable[Cue]) -> list[tuple[Cue, str]]:
+    """The cues the suggester leaves out, with why: expressions stored before RE2 checked them on entry."""
+    out = []
+    for cue in cues:
+        try:
+            _pattern(cue)
+        except StoreError as exc:
+            out.append((cue, str(exc)))
+    return out
 
 
 def _applies(when: str, speaker: Speaker | None) -> bool:
@@ -317,7 +372,7 @@ def _applies(when: str, speaker: Speaker | None) -> bool:
 
 
 def propose(texts: Sequence[str], speakers: Sequence[Speaker | None],
-            cues: Iterable[Cue] | list[tuple[Cue, re.Pattern]]) -> list[tuple[int, str, str]]:
+            cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[int, str, str]]:
     """(sentence n, tag, reason) for every tag the cues suggest; pure, in sentence then codebook order."""
     compiled = list(cues)
     if compiled and isinstance(compiled[0], Cue):
@@ -327,6 +382,7 @@ def propose(texts: Sequence[str], speakers: Sequence[Speaker | None],
         order.setdefault(c.tag, len(order))
     out = []
     for n, (text, speaker) in enumerate(zip(texts, speakers), 1):
+        text = text[:CUE_TEXT_MAX]
         score: dict[str, float] = {}
         fired: dict[str, list[Cue]] = {}
         who = f"{speaker.name}; {speaker.role or ''}" if speaker else None

@@ -26,6 +26,7 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
     from store.suggest import accept_all, suggest
 
     db = obj.db
+    _warn_unusable_cues(db)
     if article:
         ids = [resolve_article(db, article)]
     else:
@@ -58,6 +59,15 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
                    f"article{'s' if articles != 1 else ''}" + ("; --apply accepts them" if rows else ""), err=True)
 
 
+def _warn_unusable_cues(db) -> None:
+    """A line on stderr per cue the suggester leaves out (an expression stored before RE2 checked them)."""
+    from store.suggest import load_cues, unusable_cues
+
+    for cue, why in unusable_cues(load_cues(db)):
+        click.echo(f"pressmark: cue left out ({cue.tag}, {cue.match}): {safe(why)}; "
+                   "fix it with `pressmark cues --export FILE` and `--import FILE`", err=True)
+
+
 @cli.command("cues")
 @click.option("--export", "export_to", metavar="FILE", help="Write the cue codebook to FILE as CSV (- for stdout).")
 @click.option("--import", "import_from", metavar="FILE",
@@ -73,6 +83,10 @@ def cues_cmd(obj: Context, export_to: str | None, import_from: str | None, reset
     when is any, quoted, reported, speaker or narration; a tag is suggested when
     the weights of its matching cues add up to at least 1, and a negative weight
     holds it back. Edit the exported file and import it back.
+
+    Expressions use RE2 syntax (Python's without look-ahead, look-behind or
+    back-references), matched in time linear in the sentence, so no cue can
+    freeze the suggester.
     """
     from store.suggest import cues_csv, default_cues, export_cues, import_cues, load_cues, save_cues
 
@@ -102,6 +116,7 @@ def cues_cmd(obj: Context, export_to: str | None, import_from: str | None, reset
         click.echo(f"{len(load_cues(db))} cues written to {safe(export_to)}", err=True)
         return
     cues = load_cues(db)
+    _warn_unusable_cues(db)
     if not cues:
         click.echo("The cue codebook is empty: `pressmark cues --reset` restores the default one.", err=True)
         return
