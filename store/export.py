@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from store.db import Database, StoreError, db_path, is_readonly
+from store.db import Database, db_path, is_readonly
+from store.errors import DISK_FULL, StoreError, disk_full
 from store.files import ARTICLE_SUFFIXES, safe_name
 
 CSV_COLUMNS = ("article", "title", "sentence", "start", "end", "tag", "speaker", "text", "note",
@@ -291,7 +292,7 @@ def _write_part(path: str, flt: ExportFilter, raw: bool, part: tuple, file: str,
                                 lambda n: messages.put((index, "progress", n)))
         messages.put((index, "done", count))
     except Exception as exc:  # reported to the parent, which raises it as one line
-        messages.put((index, "error", f"{type(exc).__name__}: {exc}"))
+        messages.put((index, "error", f"NOT SAVED: {DISK_FULL}" if disk_full(exc) else f"{type(exc).__name__}: {exc}"))
 
 
 def _refuse_precious(db: Database, target: Path) -> None:
@@ -313,11 +314,19 @@ def _refuse_precious(db: Database, target: Path) -> None:
 def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO[str]], int],
                      example: str = "annotations.csv") -> int:
     """Write through ``write_to`` into a temporary file beside ``target``, then rename it into
-    place; return what ``write_to`` returned. Refuses the database and article files."""
+    place; return what ``write_to`` returned. Refuses the database and article files. A target that
+    exists and is not a file (``/dev/null``, ``/dev/stdout``, a named pipe) is written into, never
+    replaced: a rename would put a file where the device was."""
     target = Path(target)
     _refuse_precious(db, target)
     if target.is_dir():
         raise StoreError(f"{target}: is a folder; give a file name such as {target / example}")
+    if target.exists() and not target.is_file():
+        try:
+            with open(target, "w", encoding="utf-8", newline="") as out:
+                return write_to(out)
+        except OSError as exc:
+            raise _not_written(target, exc) from None
     folder = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
@@ -331,10 +340,16 @@ def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO[st
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _not_written(target, exc) from None
         raise
     return count
+
+
+def _not_written(target: Path, exc: OSError) -> StoreError:
+    return StoreError(f"{target}: NOT SAVED: {DISK_FULL if disk_full(exc) else exc.strerror or exc}")
 
 
 def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilter(), *, raw: bool = False,

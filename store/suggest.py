@@ -59,12 +59,13 @@ import contextlib
 import csv
 import io
 import re
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from store.db import Database, has_table, is_readonly, now, write
-from store.errors import StoreError
+from store.errors import StoreError, disk_full
 from store.sentences import sentence_text, texts
 from store.speakers import Speaker, sentence_speakers
 
@@ -458,16 +459,31 @@ def suggest(db: Database, article_id: int, annotator: str | None = None) -> list
     return the open ones (those ``annotator`` should see, when given).
 
     Dismissed suggestions stay dismissed (matched by sentence text and tag); annotations are never
-    touched. In a read-only database the suggestions are computed and returned but not stored.
+    touched. In a read-only database, on a full disk or past the busy timeout the suggestions are
+    computed and returned but not stored.
     """
     sentences, proposed = _compute(db, article_id)
-    if is_readonly(db):
-        tagged = set() if annotator is None else {n for (n,) in db.conn.execute(
-            "SELECT DISTINCT sentence FROM annotations WHERE article_id = ? AND annotator = ?"
-            " AND tag IS NOT NULL AND status = 'ok'", (article_id, annotator))}
-        dismissed = _dismissed(db, article_id)
-        return [Suggestion(article_id, n, tag, reason) for n, tag, reason in proposed
-                if (sentences[n - 1], tag) not in dismissed and n not in tagged]
+    if not is_readonly(db):
+        try:
+            dismissed = _store(db, article_id, sentences, proposed)
+        except sqlite3.OperationalError as exc:
+            if not disk_full(exc) and "locked" not in str(exc):
+                raise
+        else:
+            if annotator is None:
+                return [Suggestion(article_id, n, tag, reason) for n, tag, reason in proposed
+                        if (sentences[n - 1], tag) not in dismissed]
+            return open_suggestions(db, article_id, annotator)
+    tagged = set() if annotator is None else {n for (n,) in db.conn.execute(
+        "SELECT DISTINCT sentence FROM annotations WHERE article_id = ? AND annotator = ?"
+        " AND tag IS NOT NULL AND status = 'ok'", (article_id, annotator))}
+    dismissed = _dismissed(db, article_id)
+    return [Suggestion(article_id, n, tag, reason) for n, tag, reason in proposed
+            if (sentences[n - 1], tag) not in dismissed and n not in tagged]
+
+
+def _store(db: Database, article_id: int, sentences: list[str], proposed: list[tuple[int, str, str]]) -> set:
+    """Replace the article's stored suggestions with ``proposed``, keeping dismissals; returns those."""
     stamp = now()
     with write(db):
         dismissed = _dismissed(db, article_id)
@@ -485,10 +501,7 @@ def suggest(db: Database, article_id: int, annotator: str | None = None) -> list
             "INSERT INTO suggestions (article_id, sentence, tag, reason, exact, status, created_at, updated_at)"
             " VALUES (?, 0, ?, '', ?, 'dismissed', ?, ?)",
             [(article_id, tag, exact, stamp, stamp) for exact, tag in dismissed - kept])
-    if annotator is None:
-        return [Suggestion(article_id, n, tag, reason) for n, tag, reason in proposed
-                if (sentences[n - 1], tag) not in dismissed]
-    return open_suggestions(db, article_id, annotator)
+    return dismissed
 
 
 def _dismissed(db: Database, article_id: int) -> set[tuple[str, str]]:

@@ -5,6 +5,7 @@ import csv
 import io
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -242,6 +243,21 @@ def test_filters(db, article_ids, tricky):
 
 
 # --------------------------------------------------------------------------- writing files
+
+
+def test_export_into_a_named_pipe_writes_into_it_and_leaves_it_a_pipe(db, tmp_path):
+    """A target that is not a file (a pipe; /dev/null or /dev/stdout alike) is written into, never renamed
+    over: as root, an export to /dev/null used to leave a plain file in its place."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    reader = subprocess.Popen(["cat", str(pipe)], stdout=subprocess.PIPE)
+    try:
+        export_csv(db, pipe)
+        out, _ = reader.communicate(timeout=60)
+    finally:
+        reader.kill()
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert out.decode("utf-8").splitlines()[0] == ",".join(CSV_COLUMNS)
 
 
 def test_failed_export_leaves_no_file_and_keeps_the_old_one(db, tmp_path, article_ids, monkeypatch):

@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from store.db import Database, StoreError, checkpoint, is_readonly
+from store.errors import DISK_FULL, disk_full
 from store.db import db_path as database_file
 from store.library import Tag, article_file, tags
 from tui.hangup import HangupWatch
@@ -267,7 +268,7 @@ class PressmarkApp(App):
 
         log.error("%s: %s", prefix, exc, exc_info=exc)
         self.bell()
-        self.report(f"{prefix}: {safe(str(exc))}")
+        self.report(f"{prefix}: {DISK_FULL if disk_full(exc) else safe(str(exc))}")
 
     # -- actions that work on every screen ------------------------------------------
     def action_help(self) -> None:

@@ -219,8 +219,11 @@ def open_cmd(obj: Context, folder: str = DEFAULT_DIR, max_size: int = 20) -> Non
         folder = None
     from tui.app import PressmarkApp
 
-    PressmarkApp(obj.db, annotator=obj.annotator, db_path=obj.db_path, sync_folder=folder,
-                 max_size=max_size * 1024 * 1024).run()
+    app = PressmarkApp(obj.db, annotator=obj.annotator, db_path=obj.db_path, sync_folder=folder,
+                       max_size=max_size * 1024 * 1024)
+    app.run()
+    if app.return_code:  # Textual has shown the error that ended it; the status says it failed
+        raise click.exceptions.Exit(app.return_code)
 
 
 @cli.command()
@@ -432,7 +435,7 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
 def main() -> None:
     """Entry point: store errors become one line on stderr and exit status 1, never a traceback."""
     try:
-        cli.main(standalone_mode=False, prog_name="pressmark")
+        status = cli.main(standalone_mode=False, prog_name="pressmark")  # an int when a command raised Exit
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -444,8 +447,27 @@ def main() -> None:
     except StoreError as exc:
         click.echo(f"pressmark: {safe(str(exc))}", err=True)
         sys.exit(1)
-    except sqlite3.Error as exc:  # e.g. the disk filled up mid-write: still one line, never a traceback
-        click.echo(f"pressmark: database error: {safe(str(exc))}", err=True)
+    except sqlite3.Error as exc:  # e.g. locked past the busy timeout: still one line, never a traceback
+        click.echo(f"pressmark: {_failure('database error', exc)}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # e.g. standard output on a full disk: one line too
+        click.echo(f"pressmark: {_failure(exc.filename or '', exc)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    try:
+        sys.stdout.flush()  # here, not at exit, where a full disk would make a traceback and status 120
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:
+        click.echo(f"pressmark: standard output: {_failure('', exc)}", err=True)
+        sys.exit(1)
+    if isinstance(status, int):
+        sys.exit(status)
+
+
+def _failure(what: str, exc: BaseException) -> str:
+    from store.errors import DISK_FULL, disk_full
+
+    why = f"NOT SAVED: {DISK_FULL}" if disk_full(exc) else getattr(exc, "strerror", None) or str(exc)
+    return safe(f"{what}: {why}" if what else why)
