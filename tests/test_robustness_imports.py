@@ -1,4 +1,4 @@
-"""Hostile files given to `pressmark import` (issue 15, point 5).
+"""Hostile files given to `pressmark import` and `pressmark cues --import` (issue 15, point 5).
 
 Every input is built here, in code. Each one either imports its good rows and lists every row it
 could not use with its line, or fails as one line with status 1 and leaves the database as it was.
@@ -310,3 +310,36 @@ def test_a_one_object_jsonl_is_jsonl(pm, tmp_path):
     (tmp_path / "long.jsonl").write_text(json.dumps({"title": "x" * 100_000, **long}) + "\n", encoding="utf-8")
     assert detect_format(tmp_path / "long.jsonl") == "jsonl"
     refused(pm("import", "one-object.jsonl"), "one-object.jsonl: nothing imported: 1 article(s) not in this database")
+
+
+# --------------------------------------------------------------------------- cues --import
+
+
+def test_cues_import_reads_a_bounded_file(pm, tmp_path):
+    before = pm("cues", "--export", "-").out
+    with open(tmp_path / "nul.csv", "wb") as f:
+        f.truncate(1024 ** 3)
+    status, err, peak = peak_rss_mb(["cues", "--import", "nul.csv"], tmp_path)
+    assert status == 1 and err == "pressmark: nul.csv: larger than 1024 KiB, which no cue codebook is\n"
+    assert peak < 150, peak
+    (tmp_path / "zeros.csv").write_bytes(b"tag,match,cue\nfinding,phrase,x\0y\n")
+    refused(pm("cues", "--import", "zeros.csv"), "zeros.csv: a binary file")
+    (tmp_path / "long-header.csv").write_text("tag,match,cue," + "w" * 200_000 + "\n", encoding="utf-8")
+    refused(pm("cues", "--import", "long-header.csv"),
+            "long-header.csv, line 1: a field is longer than 10,000 characters")
+    (tmp_path / "long-cue.csv").write_text('tag,match,cue\nfinding,phrase,"' + "w" * 200_000 + '"\n', encoding="utf-8")
+    refused(pm("cues", "--import", "long-cue.csv"), "long-cue.csv, line 2: a field is longer than 10,000 characters")
+    assert pm("cues", "--export", "-").out == before
+
+
+def test_cue_weights_must_be_finite_and_sane(pm, tmp_path):
+    before = pm("cues", "--export", "-").out
+    for weight in ("nan", "inf", "-inf", "1e400", "-1e400", "101", "-100.5"):
+        (tmp_path / "cues.csv").write_text(
+            f"tag,match,cue,weight\nfinding,phrase,ofsted,1\nfinding,phrase,x,{weight}\n", encoding="utf-8")
+        refused(pm("cues", "--import", "cues.csv"),
+                f"cues.csv, line 3: weight must be from -100 to 100, not '{weight}'")
+    assert pm("cues", "--export", "-").out == before
+    (tmp_path / "cues.csv").write_text("tag,match,cue,weight\nfinding,phrase,x,-100\nfinding,phrase,y,1e2\n",
+                                       encoding="utf-8")
+    assert pm("cues", "--import", "cues.csv").code == 0
