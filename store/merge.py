@@ -43,7 +43,9 @@ from store.db import Database, StoreError, connect, db_path, is_readonly, now, w
 from store.files import clean, safe_name
 from store.segment import Sentence, segment
 from store.sentences import encode, save
+from store.untrusted import string, whole
 
+LISTED = 20  # rows not applied that a report lists one by one (all are counted)
 ROW_FIELDS = ("sentence", "start", "end", "exact", "prefix", "suffix", "tag", "note",
               "annotator", "created_at", "updated_at", "status")
 
@@ -71,11 +73,24 @@ class ApplyReport:
     orphans: Counter = field(default_factory=Counter)  # file -> rows added as orphans
     tags_added: list[tuple[str, str]] = field(default_factory=list)  # (tag, key) added to the codebook
     skipped: Counter = field(default_factory=Counter)  # reason -> rows not applied
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (where, why): the first LISTED rows of a file
     action_id: int | None = None
 
     @property
     def orphaned(self) -> int:
         return sum(self.orphans.values())
+
+    def skip(self, reason: str, where: str | None = None) -> None:
+        """Count a row that cannot be used; list it with ``where`` it is in its file (the first ``LISTED``).
+
+        Memory stays bounded whatever the file: reasons are cut short, and past ``LISTED`` different
+        reasons (a file of made-up tag names) the rest are counted together."""
+        reason = reason if len(reason) <= 200 else reason[:199] + "…"
+        if reason not in self.skipped and len(self.skipped) >= LISTED:
+            reason = "other reasons"
+        self.skipped[reason] += 1
+        if where is not None and len(self.rejected) < LISTED:
+            self.rejected.append((where, reason))
 
 
 @dataclass
@@ -89,6 +104,28 @@ class MergeReport(ApplyReport):
 def _one_line(text: object) -> str:
     """Cleaned, on one line, trimmed (inner spaces kept, so names stay the names they were)."""
     return re.sub(r"\s", " ", clean(str(text or ""))).strip()
+
+
+def _typed(row: dict) -> dict:
+    """``row``'s fields, each checked for its type and range and cleaned; ValueError saying what is wrong.
+    (Numbers must be integers already: the CSV reader converts its digits.)"""
+    sentence = row.get("sentence")
+    out = {"sentence": None if sentence is None or sentence == "" else whole(sentence, "sentence", 1),
+           "start": whole(row.get("start"), "start", 0), "end": whole(row.get("end"), "end", 0)}
+    if out["end"] < out["start"]:
+        raise ValueError("end is before start")
+    for name in ("exact", "prefix", "suffix"):
+        out[name] = string(row.get(name), name) or ""
+    out["tag"] = _one_line(string(row.get("tag"), "tag")) or None
+    out["note"] = clean(string(row.get("note"), "note") or "") or None
+    out["annotator"] = _one_line(string(row.get("annotator"), "annotator"))
+    out["created_at"] = string(row.get("created_at"), "created_at") or now()
+    out["updated_at"] = string(row.get("updated_at"), "updated_at") or out["created_at"]
+    if not out["annotator"]:
+        raise ValueError("no annotator")
+    if (out["tag"] is None) == (out["note"] is None):
+        raise ValueError("neither a tag nor a note" if out["tag"] is None else "a tag and a note in one row")
+    return out
 
 
 def _name(text: str) -> str:
@@ -142,7 +179,7 @@ class Applier:
             self._locals[article_id] = _Local(self.db, article_id)
         return self._locals[article_id]
 
-    def _tag_ok(self, tag: str) -> bool:
+    def _tag_ok(self, tag: str, where: str | None) -> bool:
         from store.codebook import ensure_tag
 
         if tag in self.known_tags:
@@ -151,47 +188,28 @@ class Applier:
         try:
             added = ensure_tag(self.db, tag, key=key, colour=colour, description=description or "")
         except StoreError as exc:
-            self.report.skipped[f"tag {tag!r}: {exc}"] += 1
+            self.report.skip(f"tag {tag[:40]!r}: {exc}", where)
             return False
         if added:
             self.report.tags_added.append((tag, added))
         self.known_tags.add(tag)
         return True
 
-    def normalise(self, row: dict) -> dict | None:
-        """The row with clean, typed fields, or None (counted as skipped) when it cannot be used."""
+    def normalise(self, row: dict, where: str | None = None) -> dict | None:
+        """The row with clean, typed fields, or None when it cannot be used (then counted, and listed with
+        ``where`` it is in its file, by ``ApplyReport.skip``)."""
         try:
-            out = {
-                "sentence": int(row["sentence"]) if row.get("sentence") not in (None, "") else None,
-                "start": int(row["start"]), "end": int(row["end"]),
-                "exact": str(row.get("exact") or ""), "prefix": str(row.get("prefix") or ""),
-                "suffix": str(row.get("suffix") or ""),
-                "tag": _one_line(row["tag"]) or None if row.get("tag") not in (None, "") else None,
-                "note": clean(str(row["note"])) or None if row.get("note") not in (None, "") else None,
-                "annotator": _one_line(row.get("annotator")),
-                "created_at": str(row.get("created_at") or "") or now(),
-            }
-        except (KeyError, TypeError, ValueError):
-            self.report.skipped["malformed row"] += 1
+            out = _typed(row)
+        except ValueError as exc:
+            self.report.skip(str(exc), where)
             return None
-        out["updated_at"] = str(row.get("updated_at") or "") or out["created_at"]
-        if not out["annotator"]:
-            self.report.skipped["no annotator"] += 1
-            return None
-        if (out["tag"] is None) == (out["note"] is None):
-            self.report.skipped["neither a tag nor a note" if out["tag"] is None else "a tag and a note in one row"] \
-                += 1
-            return None
-        if out["start"] < 0 or out["end"] < out["start"]:
-            self.report.skipped["malformed row"] += 1
-            return None
-        if out["tag"] is not None and not self._tag_ok(out["tag"]):
+        if out["tag"] is not None and not self._tag_ok(out["tag"], where):
             return None
         return out
 
-    def apply(self, article_id: int, row: dict) -> None:
+    def apply(self, article_id: int, row: dict, where: str | None = None) -> None:
         """Apply one incoming row (as read: :meth:`normalise` runs here) to local article ``article_id``."""
-        row = self.normalise(row)
+        row = self.normalise(row, where)
         if row is None:
             return
         local = self.local(article_id)

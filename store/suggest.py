@@ -24,7 +24,7 @@ this weight to this tag*. Columns:
     ``any``; ``quoted`` (direct quotation), ``reported`` (reported speech),
     ``speaker`` (either), ``narration`` (no speaker).
 ``weight``
-    what the cue adds to its tag; a tag is suggested when its cues add up to
+    what the cue adds to its tag, from -100 to 100; a tag is suggested when its cues add up to
     at least 1 (``THRESHOLD``). A negative weight holds a tag back (an
     inspector's "we found ..." is not a response).
 ``note``
@@ -68,6 +68,7 @@ from store.db import Database, has_table, is_readonly, now, write
 from store.errors import StoreError, disk_full
 from store.sentences import sentence_text, texts
 from store.speakers import Speaker, sentence_speakers
+from store.untrusted import csv_fields, csv_problem
 
 __all__ = [
     "CUE_COLUMNS",
@@ -107,6 +108,9 @@ CUE_TEXT_MAX = 10_000
 CUE_COLUMNS = ("tag", "match", "cue", "when", "weight", "note")
 MATCHES = ("phrase", "regex", "speaker")
 WHENS = ("any", "quoted", "reported", "speaker", "narration")
+MAX_WEIGHT = 100.0  # a weight beyond it decides alone whatever else fires (the threshold is 1)
+CUE_FIELD_MAX = 10_000  # characters in one field: a phrase, an expression or a note, not a document
+CUES_FILE_MAX = 1024 * 1024  # bytes: some 250 times the default codebook
 
 # The default codebook, as the CSV that `pressmark cues --export` writes.
 DEFAULT_CUES = """\
@@ -210,6 +214,14 @@ class Suggestion:
 def parse_cues(text: str, known_tags: Iterable[str] | None = None, source: str = "cues") -> list[Cue]:
     """Read a cue codebook in CSV (``CUE_COLUMNS``; ``note`` and ``weight`` optional), validating every row."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        with csv_fields(CUE_FIELD_MAX):
+            return _parse_cues(reader, known_tags, source)
+    except csv.Error as exc:
+        raise StoreError(f"{source}, line {reader.line_num + 1}: {csv_problem(exc, CUE_FIELD_MAX)}") from None
+
+
+def _parse_cues(reader: csv.DictReader, known_tags: Iterable[str] | None, source: str) -> list[Cue]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("tag", "match", "cue") if c not in header]
     if missing:
@@ -237,6 +249,8 @@ def parse_cues(text: str, known_tags: Iterable[str] | None = None, source: str =
             weight = float(row.get("weight") or 1)
         except ValueError:
             raise StoreError(f"{where}: weight must be a number, not {row.get('weight')!r}") from None
+        if not -MAX_WEIGHT <= weight <= MAX_WEIGHT:  # also NaN; and inf, which 1e400 is
+            raise StoreError(f"{where}: weight must be from {-MAX_WEIGHT:g} to {MAX_WEIGHT:g}, not {row['weight']!r}")
         if len(cue) > CUE_MAX:
             raise StoreError(f"{where}: the cue has {len(cue)} characters; at most {CUE_MAX}")
         if match != "phrase":
@@ -285,9 +299,18 @@ def import_cues(db: Database, path: str | Path) -> int:
     """Replace the codebook with the CSV file at ``path``; returns the number of cues. Nothing changes on error."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StoreError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
+        with open(path, "rb") as f:
+            data = f.read(CUES_FILE_MAX + 1)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > CUES_FILE_MAX:
+        raise StoreError(f"{path}: larger than {CUES_FILE_MAX // 1024} KiB, which no cue codebook is")
+    if b"\0" in data:
+        raise StoreError(f"{path}: a binary file (it has NUL bytes), not a cue codebook")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StoreError(f"{path}: not a UTF-8 text file") from None
     cues = parse_cues(text, _tag_names(db), source=str(path))
     save_cues(db, cues)
     return len(cues)

@@ -253,13 +253,45 @@ def test_import_reanchors_into_a_slightly_different_text(annotated, tmp_path, co
         target.conn.close()
 
 
-def test_import_reports_articles_it_does_not_have(annotated, tmp_path, make_articles):
+def test_w3c_import_reads_every_shape_of_document(annotated, tmp_path, corpus):
+    """Pretty-printed, members in any order, a page, an array, a lone Annotation: read a piece at a time."""
+    out = io.StringIO()
+    write_w3c(annotated, out)
+    data = json.loads(out.getvalue())
+    items = data["first"]["items"]
+    (tmp_path / "ours.jsonld").write_text(out.getvalue(), encoding="utf-8")
+    rows = import_file(fresh(tmp_path, corpus, "ours"), tmp_path / "ours.jsonld", by="importer").added
+    collection = {"total": len(items), "first": {"items": items, "type": "AnnotationPage"},
+                  "type": "AnnotationCollection", "@context": ANNO_CONTEXT}  # type after the items
+    shapes = {"indented.jsonld": json.dumps(collection, indent=4), "page.jsonld": json.dumps(data["first"], indent=1),
+              "array.jsonld": json.dumps(items, separators=(",", ":")),
+              "bom.jsonld": "\ufeff" + json.dumps({"type": "AnnotationPage", "items": items})}
+    for name, text in shapes.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        target = fresh(tmp_path, corpus, name)
+        report = import_file(target, tmp_path / name, by="importer")
+        assert (report.format, report.added, report.skipped) == ("w3c", rows, {}), name
+        again = io.StringIO()
+        write_w3c(target, again)
+        assert again.getvalue() == out.getvalue(), name
+    (tmp_path / "lone.jsonld").write_text(json.dumps(items[0], indent=2), encoding="utf-8")
+    report = import_file(fresh(tmp_path, corpus, "lone"), tmp_path / "lone.jsonld", by="importer")
+    assert report.added == len(items[0]["body"])
+
+
+def test_import_reports_articles_it_does_not_have(annotated, tmp_path, corpus, make_articles):
     path = tmp_path / "all.jsonl"
     export_jsonl(annotated, path)
     target = connect(tmp_path / "other.db")
-    sync(target, make_articles({"unrelated.txt": "Nothing to see. Nothing at all here.\n"}, "unrelated"))
+    sync(target, make_articles({B: (corpus / B).read_text(encoding="utf-8")}, "only-b"))
     report = import_file(target, path, by="importer")
-    assert sorted(report.articles_unknown) == sorted([A, B]) and report.added == 0
+    assert report.articles_unknown == [A] and report.unknown == 1 and report.added == 2  # B: a tag and a note
+    # A file none of whose articles is here imports nothing, and says so.
+    alone = connect(tmp_path / "alone.db")
+    sync(alone, make_articles({"unrelated.txt": "Nothing to see. Nothing at all here.\n"}, "unrelated"))
+    with pytest.raises(StoreError, match="nothing imported: 2 article"):
+        import_file(alone, path, by="importer")
+    assert alone.conn.execute("SELECT count(*) FROM actions").fetchone()[0] == 0
 
 
 def test_import_is_one_logged_action_per_file(annotated, tmp_path, corpus):
@@ -321,11 +353,16 @@ def test_malformed_rows_are_skipped_and_counted(db, tmp_path):
               "annotations": [{"sentence": 1, "start": "x", "end": 3, "tag": "finding", "annotator": "a"},
                               {"sentence": 1, "start": 0, "end": 3, "tag": "finding", "annotator": ""},
                               "not a dict"],
-              "notes": [{"sentence": 1, "start": 0, "end": 3, "note": "", "annotator": "a"}]}
+              "notes": [{"sentence": 1, "start": 0, "end": 3, "note": "", "annotator": "a"},
+                        {"sentence": 1, "start": 0, "end": 3, "note": "a good one", "annotator": "a"}]}
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     report = import_file(db, path, by="x")
-    assert report.added == 0 and sum(report.skipped.values()) == 3
+    assert report.added == 1 and sum(report.skipped.values()) == 4
+    assert report.rejected == [("line 1, annotations[0]", "start is not a whole number"),
+                               ("line 1, annotations[1]", "no annotator"),
+                               ("line 1", "annotations[2] is not an object"),
+                               ("line 1, notes[0]", "neither a tag nor a note")]
 
 
 def test_export_refuses_the_database(annotated, db_path):

@@ -81,8 +81,8 @@ def cues_cmd(obj: Context, export_to: str | None, import_from: str | None, reset
     match is phrase (the words appear), regex (a regular expression matches the
     sentence) or speaker (it matches the sentence's speaker, "name; role");
     when is any, quoted, reported, speaker or narration; a tag is suggested when
-    the weights of its matching cues add up to at least 1, and a negative weight
-    holds it back. Edit the exported file and import it back.
+    the weights (-100 to 100) of its matching cues add up to at least 1, and a
+    negative weight holds it back. Edit the exported file and import it back.
 
     Expressions use RE2 syntax (Python's without look-ahead, look-behind or
     back-references), matched in time linear in the sentence, so no cue can

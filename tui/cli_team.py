@@ -62,8 +62,14 @@ def _echo_rows(report) -> None:
         click.echo(f"  {safe(file)}: {count} annotation(s) found no place in this text; kept as orphans")
     for tag, key in report.tags_added:
         click.echo(f"  tag {safe(tag)} added to the codebook (key {key})")
-    for reason, count in sorted(report.skipped.items()):
-        click.echo(f"  skipped {count} row(s): {safe(reason)}")
+    if report.rejected:  # rows of a file: each with where it is, on stderr; all of them counted
+        for where, why in report.rejected:
+            click.echo(f"  skipped {safe(where)}: {safe(why)}", err=True)
+        if (more := sum(report.skipped.values()) - len(report.rejected)) > 0:
+            click.echo(f"  ... and {more} more row(s) skipped", err=True)
+    else:
+        for reason, count in sorted(report.skipped.items()):
+            click.echo(f"  skipped {count} row(s): {safe(reason)}")
     click.echo(f"  annotations: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
                f"{len(report.conflicts)} conflict(s), {report.orphaned} orphan(s)")
 
@@ -109,6 +115,9 @@ def import_cmd(obj: Context, files: tuple[str, ...], fmt: str) -> None:
     Only for articles already here (matched by text hash, file name, or for W3C
     the quoted text); annotations are re-anchored by quote where the text
     differs, and applied as `merge` does. Each file is one logged action.
+    Rows that cannot be used are listed on stderr with their line and skipped;
+    a file with nothing usable, or one that cannot be read, changes nothing
+    and stops the command with status 1.
     """
     from store.formats import import_file
 
@@ -117,6 +126,8 @@ def import_cmd(obj: Context, files: tuple[str, ...], fmt: str) -> None:
         click.echo(f"{safe(path)} ({report.format}): {report.articles_matched} article(s) matched")
         for file in report.articles_unknown:
             click.echo(f"  {safe(file)}: no such article in this database; its annotations were not imported")
+        if (more := report.unknown - len(report.articles_unknown)) > 0:
+            click.echo(f"  ... and {more} more article(s) not in this database")
         _echo_rows(report)
 
 
