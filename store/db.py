@@ -1,5 +1,5 @@
-"""Opening pressmark databases: connection settings, write transactions and applying the migrations
-(the schema itself is in ``store.schema``).
+"""Opening pressmark databases: connection settings, write transactions, applying the migrations
+(the schema itself is in ``store.schema``), and naming the file in every error.
 
 Durability: WAL journal with ``synchronous=FULL``. Every user action is its own
 ``BEGIN IMMEDIATE`` transaction, so once a tag is shown as saved it survives a
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shlex
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -100,6 +101,37 @@ def write(db: Database) -> Iterator[Database]:
     conn.execute("COMMIT")
 
 
+# --------------------------------------------------------------------------- damage, and errors named by their file
+DAMAGE = "malformed"  # in SQLite's messages for SQLITE_CORRUPT: "database disk image is malformed", "malformed schema"
+
+
+def describe(exc: BaseException, path: str | Path, *, opening: bool = False) -> str:
+    """The one line the CLI and the TUI show for an error from the database at ``path``: it names the
+    file, and for damage says what to do. ``opening``: the error came from opening the file.
+
+    ``exc``: a ``sqlite3.Error``, or the ``UnicodeDecodeError`` the sqlite3 module raises in place of an
+    error message that is not UTF-8 (one quoting a name from a damaged schema). Anything else is said as
+    it is: a StoreError already names its file, an OSError its own."""
+    if not isinstance(exc, (sqlite3.Error, UnicodeDecodeError)):
+        return str(exc)
+    message = _message(exc)
+    if DAMAGE in message:
+        return damaged(path, message)
+    return f"{path}: not a usable database ({message})" if opening else f"{path}: {message}"
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError) and isinstance(exc.object, bytes):
+        return exc.object.decode(errors="replace")
+    return str(exc)
+
+
+def damaged(path: str | Path, detail: str) -> str:
+    """The line for a damaged database."""
+    return (f"{path}: the database is damaged ({detail}). Recover what it holds with "
+            f"`sqlite3 {shlex.quote(str(path))} .recover | sqlite3 NEW.db`, or restore a backup")
+
+
 def checkpoint(path: str) -> None:
     """Copy committed pages from the WAL into the database file, on a connection of its own.
 
@@ -158,10 +190,33 @@ def _open_readonly(path: Path) -> sqlite3.Connection:
         return conn
     except sqlite3.OperationalError:
         conn.close()
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists() and wal.stat().st_size:
-        raise StoreError(f"{path}: read-only, and its unfinished writes ({wal.name}) cannot be read from here")
+    if _unmerged_wal(path):
+        raise StoreError(f"{path}: read-only, and its unfinished writes ({path.name}-wal) cannot be read from here")
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+
+
+def _unmerged_wal(path: Path) -> bool:
+    wal = path.with_name(path.name + "-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def _usable_version(db: Database, path: Path, *, readonly: bool, target: int) -> int:
+    """The schema version of a file this pressmark can open as asked; else StoreError, one line naming it."""
+    version = schema_version(db)  # the first read: fails here on a non-database
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: made by a newer pressmark (schema {version}, this one knows {SCHEMA_VERSION}); "
+            "upgrade pressmark to open it"
+        )
+    tables = set(db.table_names())
+    if version == 0 and tables:
+        raise StoreError(f"{path}: not a pressmark database (it has other tables)")
+    if version > 0 and not {"articles", "annotations"} <= tables:
+        # Another application's database that uses user_version for itself.
+        raise StoreError(f"{path}: not a pressmark database (no pressmark tables)")
+    if readonly and version < target:
+        raise StoreError(f"{path}: needs an upgrade but is opened read-only")
+    return version
 
 
 def connect(path: str | Path, *, readonly: bool | None = None, target: int = SCHEMA_VERSION) -> Database:
@@ -169,35 +224,36 @@ def connect(path: str | Path, *, readonly: bool | None = None, target: int = SCH
 
     ``readonly=None`` opens read-only exactly when the file exists but cannot be
     written; ``is_readonly(db)`` tells which, and ``write()`` refuses clearly.
-    Raises ``StoreError`` with a one-line message for a file that is not a
-    pressmark database, is corrupt, or was written by a newer pressmark; the
-    file is not modified in those cases.
+    Raises ``StoreError`` with a one-line message naming the file for a file that
+    cannot be opened, is not a pressmark database, is corrupt, or was written by a
+    newer pressmark; the file is not modified in those cases, and nothing is left
+    beside it (read-only too: see below).
     """
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path}: is a directory, not a database file")
+    if path.exists() and not path.is_file():  # a FIFO would block a read-only open for ever
+        raise StoreError(f"{path}: not a regular file, so not a database")
     if readonly is None:
         readonly = path.exists() and not writable(path)
-    if readonly:
-        if not path.exists():
-            raise StoreError(f"{path}: no such database")
-        conn = _open_readonly(path)
-    else:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    if readonly and not path.exists():
+        raise StoreError(f"{path}: no such database")
+    conn = None
     try:
+        if readonly and not _unmerged_wal(path):
+            # A read-only connection to a WAL database creates a -wal and a -shm that only a writer removes:
+            # decide first on an immutable one, which creates nothing, so a refused file has nothing beside it.
+            probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            try:
+                _usable_version(Database(probe), path, readonly=True, target=target)
+            finally:
+                probe.close()
+        if readonly:
+            conn = _open_readonly(path)
+        else:
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         db = Database(conn)
-        version = schema_version(db)  # the first read: fails here on a non-database
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{path}: made by a newer pressmark (schema {version}, this one knows {SCHEMA_VERSION}); "
-                "upgrade pressmark to open it"
-            )
-        tables = set(db.table_names())
-        if version == 0 and tables:
-            raise StoreError(f"{path}: not a pressmark database (it has other tables)")
-        if version > 0 and not {"articles", "annotations"} <= tables:
-            # Another application's database that uses user_version for itself.
-            raise StoreError(f"{path}: not a pressmark database (no pressmark tables)")
+        version = _usable_version(db, path, readonly=readonly, target=target)
         if readonly:
             conn.execute("PRAGMA query_only = ON")
         else:
@@ -205,13 +261,11 @@ def connect(path: str | Path, *, readonly: bool | None = None, target: int = SCH
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         if version < target:
-            if readonly:
-                raise StoreError(f"{path}: needs an upgrade but is opened read-only")
             migrate(db, target)
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise StoreError(f"{path}: not a usable database ({exc})") from None
-    except BaseException:
-        conn.close()
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, (sqlite3.Error, UnicodeDecodeError)):  # the latter: a schema name that is not UTF-8
+            raise StoreError(describe(exc, path, opening=True)) from None
         raise
     return db

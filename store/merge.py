@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -331,10 +330,7 @@ def merge(db: Database, other_path: str | Path, *, by: str) -> MergeReport:
         raise StoreError(f"{db_path(db)}: the database is read-only, so nothing can be merged into it")
     if _same_file(other_path, db_path(db)):
         raise StoreError(f"{other_path}: that is the database being merged into")
-    try:
-        other = connect(other_path, readonly=True, target=1)  # any pressmark schema: v1 has every table used here
-    except sqlite3.DatabaseError as exc:  # store.db's read-only open lets "file is not a database" through
-        raise StoreError(f"{other_path}: not a usable database ({exc})") from None
+    other = connect(other_path, readonly=True, target=1)  # any pressmark schema: v1 has every table used here
     report = MergeReport(source=str(other_path))
     try:
         tag_info = {name: (key, colour, description) for name, key, colour, description in other.conn.execute(

@@ -85,6 +85,7 @@ async def test_a_locked_database_is_reported_not_fatal(app, db, db_path, caplog)
             blocker.conn.execute("ROLLBACK")
         still_running(app)
         assert "NOT SAVED" in status(app.screen) and "locked" in status(app.screen)
+        assert str(db_path) in status(app.screen)
         assert any("locked" in r.getMessage() for r in caplog.records)
         await pilot.press("f")  # the lock is gone: saving works again
         await pilot.pause()
@@ -130,3 +131,4 @@ async def test_an_unexpected_store_error_in_an_action_is_shown(app, db, monkeypa
         still_running(app)
         assert "closed database" in status(app.screen)
         assert caplog.records
+

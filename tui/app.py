@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from store.db import Database, StoreError, checkpoint, is_readonly
+from store.db import Database, StoreError, checkpoint, describe, is_readonly
 from store.db import db_path as database_file
 from store.library import Tag, article_file, tags
 from tui.hangup import HangupWatch
@@ -229,7 +229,8 @@ class PressmarkApp(App):
         except _SyncCancelled:
             return
         except (StoreError, sqlite3.Error, OSError) as exc:
-            self.call_from_thread(self._synced, f"Sync of {safe(folder)} failed: {safe(str(exc))}")
+            message = f"Sync of {safe(folder)} failed: {safe(describe(exc, self.db_path))}"
+            self.call_from_thread(self._synced, message)
             return
         except Exception as exc:  # anything else (a worker process that died, say): said, not left "Syncing…"
             message = f"Sync of {safe(folder)} failed: {type(exc).__name__}: {safe(str(exc))}"
@@ -262,12 +263,13 @@ class PressmarkApp(App):
             return True
 
     def store_failed(self, exc: Exception, prefix: str = "Database error") -> None:
-        """Ring the bell, say what failed on the status line and log it (with its traceback)."""
+        """Ring the bell, say what failed on the status line, naming the database file, and log it (with its
+        traceback)."""
         from tui.cli import safe
 
         log.error("%s: %s", prefix, exc, exc_info=exc)
         self.bell()
-        self.report(f"{prefix}: {safe(str(exc))}")
+        self.report(f"{prefix}: {safe(describe(exc, self.db_path))}")
 
     # -- actions that work on every screen ------------------------------------------
     def action_help(self) -> None:

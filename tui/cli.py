@@ -77,12 +77,17 @@ class DefaultToOpen(click.Group):
 
     def invoke(self, ctx):
         """Output piped into ``head`` and friends that stop reading: stop quietly with status 0. (Caught
-        here: click's own handler, around this, would exit with status 1.)"""
+        here: click's own handler, around this, would exit with status 1.) An error from SQLite (damage met
+        on the way, the disk, a lock) becomes a StoreError that names the database file."""
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
             raise click.exceptions.Exit(0) from None
+        except sqlite3.Error as exc:
+            from store.db import describe
+
+            raise StoreError(describe(exc, ctx.obj.db_path)) from None
 
 
 @click.group(cls=DefaultToOpen, invoke_without_command=True,
@@ -441,11 +446,8 @@ def main() -> None:
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
-    except StoreError as exc:
+    except StoreError as exc:  # also every sqlite3.Error, named by its file (DefaultToOpen.invoke)
         click.echo(f"pressmark: {safe(str(exc))}", err=True)
-        sys.exit(1)
-    except sqlite3.Error as exc:  # e.g. the disk filled up mid-write: still one line, never a traceback
-        click.echo(f"pressmark: database error: {safe(str(exc))}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
