@@ -1,5 +1,5 @@
 """Opening pressmark databases: connection settings, write transactions, applying the migrations
-(the schema itself is in ``store.schema``), and naming the file in every error.
+(the schema itself is in ``store.schema``), refusing damaged files and naming the file in every error.
 
 Durability: WAL journal with ``synchronous=FULL``. Every user action is its own
 ``BEGIN IMMEDIATE`` transaction, so once a tag is shown as saved it survives a
@@ -16,6 +16,7 @@ import os
 import shlex
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -83,20 +84,26 @@ def now() -> str:
 def write(db: Database) -> Iterator[Database]:
     """One committed write transaction, taking the write lock before reading.
 
-    Nested use joins the outer transaction, so a compound action commits once.
+    Nested use joins the outer transaction, so a compound action commits once. Refuses a
+    damaged database (``check_intact``), and records damage met during the transaction.
     """
     conn = db.conn
     if conn.in_transaction:
         yield db
         return
+    path = db_path(db)
     if is_readonly(db):
-        raise StoreError(f"{db_path(db)}: the database is read-only, so nothing can be changed")
+        raise StoreError(f"{path}: the database is read-only, so nothing can be changed")
+    check_intact(path)
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield db
-    except BaseException:
+    except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.DatabaseError) and DAMAGE in str(exc):  # the first error: no more writes
+            _damage[path] = damaged(path, str(exc), refusing=True)
+            raise StoreError(_damage[path]) from None
         raise
     conn.execute("COMMIT")
 
@@ -126,10 +133,61 @@ def _message(exc: BaseException) -> str:
     return str(exc)
 
 
-def damaged(path: str | Path, detail: str) -> str:
-    """The line for a damaged database."""
-    return (f"{path}: the database is damaged ({detail}). Recover what it holds with "
+def damaged(path: str | Path, detail: str, *, refusing: bool = False) -> str:
+    """The line for a damaged database; ``refusing``: said when refusing to write to it."""
+    refused = ", so pressmark will not write to it (--read-only still reads it)" if refusing else ""
+    return (f"{path}: the database is damaged ({detail}){refused}. Recover what it holds with "
             f"`sqlite3 {shlex.quote(str(path))} .recover | sqlite3 NEW.db`, or restore a backup")
+
+
+_damage: dict[str, str | None] = {}  # database file -> None once it passed quick_check in this process, else why not
+_checking = threading.Lock()
+_running_checks: set[sqlite3.Connection] = set()
+
+
+def check_intact(path: str | Path) -> None:
+    """Raise StoreError, naming the file, if the database at ``path`` fails ``PRAGMA quick_check``
+    (or cannot be read to check it).
+
+    ``write`` calls this before it changes anything: damage in pages that opening does not read would
+    otherwise go unnoticed, and every write would land in a broken file. The check reads the whole file
+    (measured on the 968 MB benchmark database with 1,000,000 annotations: 1.0-1.4 s cached, 8.7 s from a
+    cold disk), so it runs once per file per process; ``write`` records damage it meets after that. A
+    thread that wants a file another thread is checking waits for that check's result."""
+    path = str(path)
+    if path in ("", ":memory:"):
+        return
+    with _checking:
+        if path not in _damage:
+            try:
+                _damage[path] = _quick_check(Path(path))
+            except sqlite3.Error as exc:  # not damage (the disk, a lock, stop_checks): checked again next time
+                raise StoreError(describe(exc, path)) from None
+    if _damage[path]:
+        raise StoreError(_damage[path])
+
+
+def _quick_check(path: Path) -> str | None:
+    """None if the file passes ``PRAGMA quick_check``, else the line that says what is wrong."""
+    conn = _open_readonly(path)
+    conn.text_factory = lambda data: data.decode(errors="replace")  # its findings quote names from the file
+    _running_checks.add(conn)
+    try:
+        found = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.OperationalError:
+        raise
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # damage bad enough to stop the check
+        found = _message(exc)
+    finally:
+        _running_checks.discard(conn)
+        conn.close()
+    return None if found == "ok" else damaged(path, found.splitlines()[-1], refusing=True)
+
+
+def stop_checks() -> None:
+    """Interrupt any ``check_intact`` still reading (from another thread): the app is quitting."""
+    for conn in list(_running_checks):
+        conn.interrupt()
 
 
 def checkpoint(path: str) -> None:

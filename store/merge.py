@@ -38,7 +38,7 @@ from pathlib import Path
 
 from store.anchor import ANCHOR_CONTEXT, _Article
 from store.annotate import _COLUMNS, _Recorder, _row
-from store.db import Database, StoreError, connect, db_path, is_readonly, now, write
+from store.db import Database, StoreError, check_intact, connect, db_path, is_readonly, now, write
 from store.files import clean, safe_name
 from store.segment import Sentence, segment
 from store.sentences import encode, save
@@ -331,6 +331,11 @@ def merge(db: Database, other_path: str | Path, *, by: str) -> MergeReport:
     if _same_file(other_path, db_path(db)):
         raise StoreError(f"{other_path}: that is the database being merged into")
     other = connect(other_path, readonly=True, target=1)  # any pressmark schema: v1 has every table used here
+    try:
+        check_intact(db_path(other))  # else damage met while reading it would be blamed on ``db``
+    except StoreError:
+        other.close()
+        raise
     report = MergeReport(source=str(other_path))
     try:
         tag_info = {name: (key, colour, description) for name, key, colour, description in other.conn.execute(
