@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from store.db import Database, StoreError
+from store.db import Database, StoreError, write
 
 if TYPE_CHECKING:  # imported where used: the library screen starts without them
     from store.speakers import Speaker
@@ -268,8 +268,9 @@ def last_position(db: Database, article_id: int, annotator: str) -> int:
 
 
 def save_position(db: Database, article_id: int, annotator: str, sentence: int) -> None:
-    db.conn.execute("INSERT OR REPLACE INTO positions (article_id, annotator, sentence) VALUES (?, ?, ?)",
-                    (article_id, annotator, sentence))
+    with write(db):
+        db.conn.execute("INSERT OR REPLACE INTO positions (article_id, annotator, sentence) VALUES (?, ?, ?)",
+                        (article_id, annotator, sentence))
 
 
 class AnnotatorProgress(NamedTuple):

@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from pathlib import Path
 
 from store.anchor import ANCHOR_CONTEXT, _Article
 from store.annotate import _COLUMNS, _Recorder, _row
-from store.db import Database, StoreError, connect, db_path, is_readonly, now, write
+from store.db import Database, StoreError, check_intact, connect, db_path, is_readonly, now, write
 from store.files import clean, safe_name
 from store.segment import Sentence, segment
 from store.sentences import encode, save
@@ -349,10 +348,12 @@ def merge(db: Database, other_path: str | Path, *, by: str) -> MergeReport:
         raise StoreError(f"{db_path(db)}: the database is read-only, so nothing can be merged into it")
     if _same_file(other_path, db_path(db)):
         raise StoreError(f"{other_path}: that is the database being merged into")
+    other = connect(other_path, readonly=True, target=1)  # any pressmark schema: v1 has every table used here
     try:
-        other = connect(other_path, readonly=True, target=1)  # any pressmark schema: v1 has every table used here
-    except sqlite3.DatabaseError as exc:  # store.db's read-only open lets "file is not a database" through
-        raise StoreError(f"{other_path}: not a usable database ({exc})") from None
+        check_intact(db_path(other))  # else damage met while reading it would be blamed on ``db``
+    except StoreError:
+        other.close()
+        raise
     report = MergeReport(source=str(other_path))
     try:
         tag_info = {name: (key, colour, description) for name, key, colour, description in other.conn.execute(

@@ -185,3 +185,100 @@ def screen_text(app) -> str:
                       color_system="truecolor", record=True, legacy_windows=False)
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
+
+
+# --------------------------------------------------------------------------- damaged databases
+def btree_pages(path: Path, table: str) -> tuple[int, list[int]]:
+    """(page size, the leaf pages of ``table``'s b-tree in key order), read from the file itself.
+
+    The file must hold every commit (no -wal beside it); it is opened ``immutable``, so nothing is created."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    finally:
+        conn.close()
+    data = path.read_bytes()
+
+    def leaves(page: int) -> list[int]:
+        at = (page - 1) * size + (100 if page == 1 else 0)  # page 1 starts after the file header
+        if data[at] not in (0x02, 0x05):  # a leaf (0x0A index, 0x0D table)
+            return [page]
+        cells = int.from_bytes(data[at + 3:at + 5], "big")
+        pointers = [int.from_bytes(data[at + 12 + 2 * i:at + 14 + 2 * i], "big") for i in range(cells)]
+        children = [int.from_bytes(data[(page - 1) * size + p:(page - 1) * size + p + 4], "big") for p in pointers]
+        children.append(int.from_bytes(data[at + 8:at + 12], "big"))  # the right-most child
+        return [leaf for child in children for leaf in leaves(child)]
+
+    return size, leaves(root)
+
+
+def damage_pages(path: Path, table: str, count: int = 2) -> list[int]:
+    """Overwrite ``count`` leaf pages from the middle of ``table`` with random bytes: damage that opening
+    the file, and commands that do not read those rows, never see. Returns the pages overwritten."""
+    import random
+
+    size, leaves = btree_pages(path, table)
+    assert len(leaves) >= count + 2, f"{table} has too few pages to damage its middle"
+    middle = leaves[len(leaves) // 2 - count // 2:][:count]
+    data = bytearray(path.read_bytes())
+    for page in middle:
+        data[(page - 1) * size:page * size] = random.Random(page).randbytes(size)
+    path.write_bytes(bytes(data))
+    return middle
+
+
+def undecodable_schema_name(path: Path, *, consistent: bool) -> None:
+    """Give a table a name in ``path``'s schema that is not UTF-8, as a damaged or hand-edited file can.
+
+    ``consistent``: the table is renamed in its CREATE statement too (SQLite then reads the schema, and the
+    name fails to decode when read); otherwise only ``sqlite_master.name`` changes, and SQLite's
+    'malformed database schema (...)' error quotes those bytes."""
+    import sqlite3
+
+    name = b"caf\xe9"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("CREATE TABLE extra (x)")
+        conn.execute("PRAGMA writable_schema = ON")
+        sql = b'CREATE TABLE "' + name + b'" (x)' if consistent else b"CREATE TABLE extra (x)"
+        conn.execute("UPDATE sqlite_master SET name = CAST(? AS TEXT), tbl_name = CAST(? AS TEXT),"
+                     " sql = CAST(? AS TEXT) WHERE name = 'extra'", (name, name, sql))
+    finally:
+        conn.close()
+
+
+def make_damaged_database(folder: Path, *, table: str | None = "events") -> Path:
+    """``folder/p.db`` with damage in pages that opening it never reads, and ``folder/articles``.
+
+    a.txt has three sentences (its speakers attributed, as opening it in the reader does); each of b.txt's
+    600 sentences is tagged by ``other``, so the annotation tables span many pages; the cue codebook keeps
+    only its first cue (``cues --reset`` has something to change). Then two pages from
+    the middle of ``table`` are overwritten with random bytes (``table=None``: none, the file is intact).
+    It is built under another name: this process checked that one, while intact, before its writes."""
+    from store.annotate import set_tag
+    from store.db import connect, write
+    from store.library import article_view
+    from store.sync import sync
+
+    articles = folder / "articles"
+    articles.mkdir(parents=True)
+    (articles / "a.txt").write_text("First sentence here. Second sentence there. Third one.\n")
+    (articles / "b.txt").write_text(" ".join(f"Sentence {i} is about the council's budget for the year."
+                                             for i in range(1, 601)) + "\n")
+    path = folder / "building.db"
+    db = connect(path)
+    sync(db, articles)
+    ids = dict(db.conn.execute("SELECT file, id FROM articles"))
+    article_view(db, ids["a.txt"], "me")
+    with write(db):
+        for n in range(1, 601):
+            set_tag(db, ids["b.txt"], n, "finding", "other")
+        db.execute("DELETE FROM cues WHERE id > (SELECT min(id) FROM cues)")
+    db.close()  # the last connection: its commits are copied into the file and the -wal removed
+    assert sorted(p.name for p in folder.iterdir()) == ["articles", "building.db"]
+    if table:
+        damage_pages(path, table)
+    return path.rename(folder / "p.db")

@@ -3,7 +3,7 @@ reader stays up, a failed command exits non-zero, and nothing saved before is lo
 
 The full disk is a small tmpfs mounted in a mount namespace of the command's own (``unshare -rm``: no
 privilege needed, nothing left mounted), filled by a file of zeros that leaves room for SQLite's
-32 KB shared-memory file (without it no connection opens at all). The test reaches
+32 KB shared-memory file (without it no connection opens at all; see the last test but one). The test reaches
 the reader's disk through ``/proc/PID/root``, so it can fill and free it while the reader runs.
 """
 from __future__ import annotations
@@ -35,13 +35,15 @@ def fill(folder: Path, leave: int = SHM) -> Path:
     return filler
 
 
-def on_a_full_disk(tmp_path: Path, command: list[str], *, fill_first: bool = True, then: str = "") -> list[str]:
+def on_a_full_disk(tmp_path: Path, command: list[str], *, fill_first: bool = True, leave: int = SHM,
+                   then: str = "") -> list[str]:
     """argv that mounts a tmpfs on ``tmp_path/disk``, copies ``tmp_path/base.db`` into it as p.db, fills
-    it (unless not ``fill_first``) and runs ``command`` there; then the shell code ``then``, if given."""
+    it up to ``leave`` bytes (unless not ``fill_first``) and runs ``command`` there; then the shell code
+    ``then``, if given."""
     disk = tmp_path / "disk"
     disk.mkdir(exist_ok=True)
     filler = (f"{shlex.quote(sys.executable)} -c \"import os; st = os.statvfs('.'); "
-              f"open('fill', 'wb').write(bytes(max(st.f_bavail * st.f_frsize - {SHM}, 0)))\"")
+              f"open('fill', 'wb').write(bytes(max(st.f_bavail * st.f_frsize - {leave}, 0)))\"")
     script = (f"set -e; mount -t tmpfs -o size={DISK} tmpfs {shlex.quote(str(disk))}; "
               f"cp {shlex.quote(str(tmp_path / 'base.db'))} {shlex.quote(str(disk / 'p.db'))}; "
               f"cd {shlex.quote(str(disk))}; {filler if fill_first else ':'}; "
@@ -171,6 +173,13 @@ def test_the_reader_stays_up_and_says_disk_full(base):
         assert term.wait_exit() == 0
     finally:
         term.kill()
+
+
+def test_no_room_even_for_the_shared_memory_file_is_said_as_disk_full(base):
+    result = subprocess.run(on_a_full_disk(base, [*PRESSMARK, "--db", "p.db", "list"], leave=0),
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1 and "p.db: cannot be opened: disk full" in result.stderr, result.stderr
 
 
 def test_the_reader_ending_on_an_error_exits_non_zero(base):

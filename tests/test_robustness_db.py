@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from adversarial import undecodable_schema_name
 
 from store.annotate import set_note, set_tag
 from store.db import SCHEMA_VERSION, StoreError, connect, is_readonly
@@ -206,8 +207,10 @@ def _newer_file(path: Path, real: Path) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("kind", ["random", "truncated", "newer"])
+@pytest.mark.parametrize("kind", ["random", "truncated", "newer", "schema-name", "schema-table"])
 def test_corrupt_or_newer_database_one_line_nonzero_untouched(small_db, tmp_path, kind):
+    """Refused at open, with or without --read-only: one line naming the file, and nothing left beside it
+    (--read-only used to leave a -wal and a -shm; a schema name that is not UTF-8 was a traceback)."""
     folder = tmp_path / "bad"
     folder.mkdir()
     path = folder / f"{kind}.db"
@@ -215,12 +218,16 @@ def test_corrupt_or_newer_database_one_line_nonzero_untouched(small_db, tmp_path
         _random_file(path)
     elif kind == "truncated":
         _truncated_file(path, small_db)
-    else:
+    elif kind == "newer":
         _newer_file(path, small_db)
+    else:
+        shutil.copy(small_db, path)
+        undecodable_schema_name(path, consistent=kind == "schema-table")
     assert sorted(p.name for p in folder.iterdir()) == [path.name]
     before = state(folder)
     for args in (["list"], ["show", "x"], ["tag", "x", "1", "finding"], ["export", "-o", "-"],
-                 ["sync", str(tmp_path / "articles")]):
+                 ["sync", str(tmp_path / "articles")], ["--read-only", "list"], ["--read-only", "show", "x"],
+                 ["--read-only", "export", "-o", "-"]):
         proc = pressmark("--db", str(path), *args, cwd=tmp_path)
         assert proc.returncode != 0, (args, proc.stdout)
         lines = proc.stderr.splitlines()

@@ -5,8 +5,10 @@ Textual) and that the status line or the screen says what went wrong.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 
+from adversarial import make_damaged_database
 from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     SIZE,
     app,
@@ -19,6 +21,7 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     status,
     sync_test,
     tag_rows,
+    wait_for,
 )
 
 from store.db import connect
@@ -85,6 +88,7 @@ async def test_a_locked_database_is_reported_not_fatal(app, db, db_path, caplog)
             blocker.conn.execute("ROLLBACK")
         still_running(app)
         assert "NOT SAVED" in status(app.screen) and "locked" in status(app.screen)
+        assert str(db_path) in status(app.screen)
         assert any("locked" in r.getMessage() for r in caplog.records)
         await pilot.press("f")  # the lock is gone: saving works again
         await pilot.pause()
@@ -130,3 +134,30 @@ async def test_an_unexpected_store_error_in_an_action_is_shown(app, db, monkeypa
         still_running(app)
         assert "closed database" in status(app.screen)
         assert caplog.records
+
+
+@sync_test
+async def test_a_damaged_database_refuses_writes_and_stays_up(tmp_path):
+    """Damage in pages that opening does not read (the middle of the events table): the check the app runs
+    in the background says so on the library's status line; a tag key is NOT SAVED, said with the file's
+    name; the app goes on and the file keeps its bytes."""
+    path = make_damaged_database(tmp_path)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    app = make_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        await wait_for(pilot, lambda: "damaged" in status(app.screen))
+        assert f"Database error: {path}: the database is damaged" in status(app.screen)
+        await open_reader(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.press("f")
+        await pilot.pause()
+        still_running(app)
+        line = status(app.screen)
+        assert f"NOT SAVED: {path}: " in line and "damaged" in line, line
+        await pilot.press("j", "x", "u")
+        await pilot.pause()
+        still_running(app)
+        assert not tag_rows(app.db, 1)
+    app.db.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before

@@ -21,8 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from store.db import Database, StoreError, checkpoint, is_readonly
-from store.errors import DISK_FULL, disk_full
+from store.db import Database, StoreError, check_intact, checkpoint, describe, is_readonly, stop_checks
 from store.db import db_path as database_file
 from store.library import Tag, article_file, tags
 from tui.hangup import HangupWatch
@@ -136,6 +135,7 @@ class PressmarkApp(App):
         gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], FULL_COLLECT_BACKSTOP)
         # Ready comes before the first frame is drawn: a thread started now would compete with it.
         self.set_timer(WARM_UP_AFTER_S, self._start_warm_up)
+        self.set_timer(WARM_UP_AFTER_S, self._start_check)
         self._watch_for_hangup()
 
     def _watch_for_hangup(self) -> None:
@@ -149,6 +149,7 @@ class PressmarkApp(App):
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)
+        stop_checks()  # else asyncio.run would wait for a check still reading a big file
         if self._hangup is not None:
             self._hangup.stop()  # else asyncio.run would wait for its thread for ever
 
@@ -180,11 +181,30 @@ class PressmarkApp(App):
         self.run_worker(lambda: [importlib.import_module(module) for module in WARM_UP], name="warm-up",
                         group="warm-up", thread=True, exclusive=True, exit_on_error=False)
 
+    def _start_check(self) -> None:
+        """Check the database for damage (store.db.check_intact) in a thread worker once the library is up.
+        The first write would do it otherwise, on the UI thread: on a big database that reads for a second
+        or more (from a cold disk, several). Damage is said as soon as it is found."""
+        if self.readonly:
+            return
+        path = database_file(self.db)
+
+        def check() -> StoreError | None:
+            try:
+                check_intact(path)
+            except StoreError as exc:
+                return exc
+            return None
+
+        self.run_worker(check, name="check", group="check", thread=True, exit_on_error=False)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.SUCCESS:
             return
         if event.worker.group == "warm-up":
             gc.freeze()  # the modules just imported are long-lived too
+        elif event.worker.group == "check" and event.worker.result:
+            self.store_failed(event.worker.result)
         elif event.worker.group == "hangup" and event.worker.result:
             self.exit()  # the terminal is gone: nobody is left to quit
 
@@ -230,7 +250,8 @@ class PressmarkApp(App):
         except _SyncCancelled:
             return
         except (StoreError, sqlite3.Error, OSError) as exc:
-            self.call_from_thread(self._synced, f"Sync of {safe(folder)} failed: {safe(str(exc))}")
+            message = f"Sync of {safe(folder)} failed: {safe(describe(exc, self.db_path))}"
+            self.call_from_thread(self._synced, message)
             return
         except Exception as exc:  # anything else (a worker process that died, say): said, not left "Syncing…"
             message = f"Sync of {safe(folder)} failed: {type(exc).__name__}: {safe(str(exc))}"
@@ -263,12 +284,13 @@ class PressmarkApp(App):
             return True
 
     def store_failed(self, exc: Exception, prefix: str = "Database error") -> None:
-        """Ring the bell, say what failed on the status line and log it (with its traceback)."""
+        """Ring the bell, say what failed on the status line, naming the database file, and log it (with its
+        traceback)."""
         from tui.cli import safe
 
         log.error("%s: %s", prefix, exc, exc_info=exc)
         self.bell()
-        self.report(f"{prefix}: {DISK_FULL if disk_full(exc) else safe(str(exc))}")
+        self.report(f"{prefix}: {safe(describe(exc, self.db_path))}")
 
     # -- actions that work on every screen ------------------------------------------
     def action_help(self) -> None:

@@ -77,12 +77,17 @@ class DefaultToOpen(click.Group):
 
     def invoke(self, ctx):
         """Output piped into ``head`` and friends that stop reading: stop quietly with status 0. (Caught
-        here: click's own handler, around this, would exit with status 1.)"""
+        here: click's own handler, around this, would exit with status 1.) An error from SQLite (damage met
+        on the way, the disk, a lock) becomes a StoreError that names the database file."""
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
             raise click.exceptions.Exit(0) from None
+        except sqlite3.Error as exc:
+            from store.db import describe
+
+            raise StoreError(describe(exc, ctx.obj.db_path)) from None
 
 
 @click.group(cls=DefaultToOpen, invoke_without_command=True,
@@ -444,11 +449,8 @@ def main() -> None:
     except click.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
-    except StoreError as exc:
+    except StoreError as exc:  # also every sqlite3.Error, named by its file (DefaultToOpen.invoke)
         click.echo(f"pressmark: {safe(str(exc))}", err=True)
-        sys.exit(1)
-    except sqlite3.Error as exc:  # e.g. locked past the busy timeout: still one line, never a traceback
-        click.echo(f"pressmark: {_failure('database error', exc)}", err=True)
         sys.exit(1)
     except OSError as exc:  # e.g. standard output on a full disk: one line too
         click.echo(f"pressmark: {_failure(exc.filename or '', exc)}", err=True)

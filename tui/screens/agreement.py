@@ -12,6 +12,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.agree import ADJUDICATED, agreement, disagreements
+from store.db import describe
 from store.errors import StoreError
 from store.names import reveal
 from tui.cli import safe
@@ -51,7 +52,7 @@ class AgreementScreen(Screen):
         try:
             report = agreement(db)
         except (StoreError, sqlite3.Error) as exc:  # fewer than two coders (a new database), or unreadable
-            report, why = None, str(exc)
+            report, why = None, describe(exc, self.app.db_path)
         if report is None or len(report.annotators) < 2:
             summary.append("  needs two annotators who coded the same article (see `pressmark merge`)")
             self.query_one("#summary", Static).update(summary)

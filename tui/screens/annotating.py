@@ -401,7 +401,7 @@ class AnnotatingScreen(Screen):
         try:
             for view in self.views:
                 save_position(self.app.db, view.article.id, self.annotator, view.cursor)
-        except sqlite3.Error:
+        except (StoreError, sqlite3.Error):  # a damaged database, say
             pass  # only a convenience: never worth an error on the way out
 
     def on_unmount(self) -> None:

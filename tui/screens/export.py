@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
-from store.db import StoreError, connect
+from store.db import StoreError, connect, describe
 from store.export import ExportFilter, export_csv
 from store.library import ArticleView as Article
 from store.names import reveal
@@ -93,7 +93,7 @@ class ExportScreen(ModalScreen[None]):
             count = export_csv(db, path, flt, progress=lambda n: self.app.call_from_thread(
                 self.query_one("#progress", ProgressBar).update, progress=n))
         except (StoreError, sqlite3.Error, OSError) as exc:
-            self.app.call_from_thread(self.finish, None, str(exc))
+            self.app.call_from_thread(self.finish, None, describe(exc, self.app.db_path))
         else:
             self.app.call_from_thread(self.finish, count, str(path.resolve()))
         finally:

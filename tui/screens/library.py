@@ -14,6 +14,7 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from store.db import describe
 from store.errors import StoreError
 from store.library import count_articles, list_articles, progress_by_annotator, skipped_files
 from store.names import reveal
@@ -251,7 +252,8 @@ class LibraryScreen(Screen):
             finally:
                 db.close()
         except (StoreError, sqlite3.Error, OSError) as exc:  # said on the status line, never a crash
-            self.app.call_from_thread(self.set_status, f"Best source search failed: {safe(str(exc))}")
+            message = f"Best source search failed: {safe(describe(exc, self.app.db_path))}"
+            self.app.call_from_thread(self.set_status, message)
             return
         self.app.call_from_thread(self.show_source, article_id, found[0].id if found else None)
 
@@ -326,7 +328,8 @@ class LibraryScreen(Screen):
             finally:
                 db.close()
         except (StoreError, sqlite3.Error, OSError) as exc:  # said on the status line, never a crash
-            self.app.call_from_thread(self._indexed, f"Indexing for search failed: {safe(str(exc))}")
+            self.app.call_from_thread(self._indexed,
+                                      f"Indexing for search failed: {safe(describe(exc, self.app.db_path))}")
             return
         self.app.call_from_thread(self._indexed)
 
