@@ -97,6 +97,7 @@ class PressmarkApp(App):
         db.conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_BACKSTOP_PAGES}")
         self.annotator = annotator
         self.db_path = str(db_path)
+        self.db_file = database_file(db)  # as SQLite resolved it: for the checks and checkpoints run in threads
         self.codebook: list[Tag] = tags(db)
         self.readonly = is_readonly(db)
         self.sync_folder = sync_folder  # synced in the background once the library is up
@@ -171,8 +172,7 @@ class PressmarkApp(App):
         changes = self.db.conn.total_changes
         if changes != self._checkpointed and not self.readonly:
             self._checkpointed = changes
-            path = database_file(self.db)
-            self.run_worker(lambda: checkpoint(path), thread=True, group="checkpoint",
+            self.run_worker(lambda: checkpoint(self.db_file), thread=True, group="checkpoint",
                             exclusive=True, exit_on_error=False)
 
     def _start_warm_up(self) -> None:
@@ -187,7 +187,7 @@ class PressmarkApp(App):
         or more (from a cold disk, several). Damage is said as soon as it is found."""
         if self.readonly:
             return
-        path = database_file(self.db)
+        path = self.db_file  # not read from the connection now: the timer may fire after it closed
 
         def check() -> StoreError | None:
             try:
