@@ -1,4 +1,4 @@
-"""``python -m bench generate ...`` and ``python -m bench run``: see bench/README.md."""
+"""``python -m bench generate ...``, ``python -m bench run`` and ``python -m bench quality``: see bench/README.md."""
 from __future__ import annotations
 
 import argparse
@@ -22,6 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="measure every figure, print a table, write bench/results.json")
     run.add_argument("--only", metavar="NAMES", help="comma-separated figure groups to run (see bench/run.py)")
     run.add_argument("--quick", action="store_true", help="fewer repetitions (for trying the harness out)")
+    sub.add_parser("quality", help="segmentation, speakers, suggestions and alignment on the real corpus, per split",
+                   add_help=False)
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["quality"]:
+        from bench.quality import main as quality
+
+        return quality(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "generate":
         from bench.corpus import SEED, generate
