@@ -4,12 +4,18 @@ Follows Hypothesis: the exact quote nearest its old position first; then a
 fuzzy match scoring quote, prefix and suffix similarity against sentences near
 the old place, accepted only above ``MIN_SCORE``. Everything else becomes an
 orphan: kept, reported and exported, never silently dropped.
+
+Similarity is rapidfuzz's normalised Indel similarity (``fuzz.ratio``: twice the longest common
+subsequence over the two lengths), in C: a comparison takes about a microsecond where difflib's
+``SequenceMatcher`` took hundreds.
 """
 
 from __future__ import annotations
 
 import bisect
-from difflib import SequenceMatcher
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
 
 from store.db import Database
 from store.sentences import spans
@@ -21,20 +27,25 @@ FUZZY_WINDOW = 40  # sentences either side of the old place that fuzzy matching 
 _COLUMNS = ("id", "article_id", "start", "exact", "prefix", "suffix", "tag", "annotator")
 
 
-class _Article:
-    """An article's text and sentence spans, for locating quotes in it."""
+class SentenceFinder:
+    """An article's text and sentence spans: finds the sentence an annotation belongs on now."""
 
-    def __init__(self, db: Database, article_id: int):
-        self.id = article_id
-        self.text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-        self.spans = [(start, end) for start, end, _ in spans(db, article_id)]
+    def __init__(self, text: str, sentence_spans: Sequence[tuple[int, int]]):
+        self.text = text
+        self.spans = list(sentence_spans)
         self.starts = [s for s, _ in self.spans]
+
+    @classmethod
+    def of_article(cls, db: Database, article_id: int) -> SentenceFinder:
+        text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+        return cls(text, [(start, end) for start, end, _ in spans(db, article_id)])
 
     def sentence_at(self, offset: int) -> int:
         return max(0, bisect.bisect_right(self.starts, offset) - 1)
 
     def locate(self, row: dict) -> int | None:
-        """Index of the sentence the annotation belongs on now, or None for an orphan."""
+        """Index of the sentence the annotation (``exact``, ``prefix``, ``suffix``, old ``start``) belongs
+        on now, or None for an orphan."""
         if not self.spans:
             return None
         if row["exact"]:
@@ -79,7 +90,7 @@ def _nearest(text: str, quote: str, old_start: int) -> int:
 
 
 def _similarity(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio() if a and b else 0.0
+    return fuzz.ratio(a, b) / 100 if a and b else 0.0
 
 
 def _rows(db: Database, where: str, params: tuple) -> list[dict]:
@@ -89,7 +100,7 @@ def _rows(db: Database, where: str, params: tuple) -> list[dict]:
 
 def reanchor(db: Database, article_id: int) -> int:
     """Move the article's annotations onto its new sentences; return how many are orphans."""
-    article = _Article(db, article_id)
+    article = SentenceFinder.of_article(db, article_id)
     rows = _rows(db, "article_id = ?", (article_id,))
     # Park everything as orphan first so the unique index cannot trip while rows move.
     db.conn.execute("UPDATE annotations SET status = 'orphan' WHERE article_id = ?", (article_id,))
@@ -122,7 +133,7 @@ def anchor_row(db: Database, annotation_id: int) -> bool:
         index = same[0] - 1
         article = None
     else:
-        article = _Article(db, row["article_id"])
+        article = SentenceFinder.of_article(db, row["article_id"])
         index = article.locate(row)
     if index is None:
         return False

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.anchor import ANCHOR_CONTEXT, _Article
+from store.anchor import ANCHOR_CONTEXT, SentenceFinder
 from store.annotate import _COLUMNS, _Recorder, _row
 from store.db import Database, StoreError, check_intact, connect, db_path, is_readonly, now, write
 from store.files import clean, safe_name
@@ -136,7 +136,7 @@ class _Local:
     """A local article's text and sentences, for placing incoming rows."""
 
     def __init__(self, db: Database, article_id: int):
-        self.anchor = _Article(db, article_id)
+        self.anchor = SentenceFinder.of_article(db, article_id)
         self.file = db.conn.execute("SELECT file FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
 
     def place(self, row: dict) -> int | None:
