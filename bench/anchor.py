@@ -57,9 +57,9 @@ def edit(text: str, rng: random.Random) -> tuple[str, list[tuple[int, int]], lis
     """(edited text, its sentence spans, where each original sentence went: a new index or None)."""
     spans = [(s.start, s.end, s.para) for s in segment(text)]
     vocabulary = re.findall(r"[A-Za-z]{4,}", text) or ["word"]
-    out, truth, para = [], [], None
+    para = None
     pieces: list[str] = []
-    starts: list[int] = []  # offset in the new text of each original sentence (or -1)
+    starts: list[int] = []  # offset in the new text of each original sentence (-1 deleted, -2 rewritten)
     length = 0
     for start, end, p in spans:
         sentence = text[start:end]
