@@ -350,11 +350,3 @@ def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO[st
 
 def _not_written(target: Path, exc: OSError) -> StoreError:
     return StoreError(f"{target}: NOT SAVED: {DISK_FULL if disk_full(exc) else exc.strerror or exc}")
-
-
-def export_csv(db: Database, target: str | Path, flt: ExportFilter = ExportFilter(), *, raw: bool = False,
-               progress: Callable[[int], None] | None = None) -> int:
-    """Export atomically to the file ``target``; return the number of rows written."""
-    # The parts go beside the target, like the temporary file itself: the same disk, with room for the export.
-    return write_atomically(db, target, lambda out: write_csv(db, out, flt, raw=raw, progress=progress,
-                                                              scratch=Path(target).parent))

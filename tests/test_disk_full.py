@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from store.db import connect
-from store.export import export_csv
+from store import formats
 from store.sync import sync
 from tests.terminal import PRESSMARK, TIMEOUT, Terminal
 
@@ -63,7 +63,7 @@ def base(tmp_path, corpus):
     other = connect(tmp_path / "other.db")
     sync(other, corpus)
     set_tag(other, aid, 4, "response", "bob")
-    export_csv(other, tmp_path / "bob.csv")
+    formats.export(other, "csv", tmp_path / "bob.csv")
     other.close()
     db.close()
     return tmp_path

@@ -12,7 +12,8 @@ import pytest
 import store.export
 from store.annotate import set_note, set_tag
 from store.db import StoreError, connect
-from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, export_csv, neutralise, write_csv
+from store import formats
+from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, neutralise, write_csv
 from store.library import resolve_article
 from store.segment import segment
 from store.sync import sync
@@ -38,7 +39,7 @@ def parse(data: str) -> tuple[list[str], list[dict]]:
 
 
 def export_file(db, path, flt: ExportFilter = ExportFilter(), **kw) -> tuple[int, list[str], list[dict]]:
-    count = export_csv(db, path, flt, **kw)
+    count = formats.export(db, "csv", path, flt, **kw)
     with open(path, encoding="utf-8", newline="") as f:
         header, rows = parse(f.read())
     return count, header, rows
@@ -252,7 +253,7 @@ def test_export_into_a_named_pipe_writes_into_it_and_leaves_it_a_pipe(db, tmp_pa
     os.mkfifo(pipe)
     reader = subprocess.Popen(["cat", str(pipe)], stdout=subprocess.PIPE)
     try:
-        export_csv(db, pipe)
+        formats.export(db, "csv", pipe)
         out, _ = reader.communicate(timeout=60)
     finally:
         reader.kill()
@@ -275,17 +276,17 @@ def test_failed_export_leaves_no_file_and_keeps_the_old_one(db, tmp_path, articl
             raise RuntimeError("disk full, say")
 
     with pytest.raises(RuntimeError):
-        export_csv(db, out / "new.csv", progress=boom)
+        formats.export(db, "csv", out / "new.csv", progress=boom)
     assert calls == [1, 2]
     assert list(out.iterdir()) == []
 
     (out / "old.csv").write_text("previous export\n", encoding="utf-8")
     with pytest.raises(RuntimeError):
-        export_csv(db, out / "old.csv", progress=boom)
+        formats.export(db, "csv", out / "old.csv", progress=boom)
     assert [p.name for p in out.iterdir()] == ["old.csv"]
     assert (out / "old.csv").read_text(encoding="utf-8") == "previous export\n"
 
-    assert export_csv(db, out / "old.csv", progress=calls.append) == 4  # and a good export replaces it
+    assert formats.export(db, "csv", out / "old.csv", progress=calls.append) == 4  # and a good export replaces it
     assert [p.name for p in out.iterdir()] == ["old.csv"]
     assert (out / "old.csv").read_text(encoding="utf-8").splitlines()[0] == HEADER
 
@@ -293,17 +294,17 @@ def test_failed_export_leaves_no_file_and_keeps_the_old_one(db, tmp_path, articl
 def test_export_into_a_missing_folder_or_onto_a_folder(db, tmp_path):
     target = tmp_path / "no" / "such" / "dir" / "out.csv"
     with pytest.raises(StoreError) as info:
-        export_csv(db, target)
+        formats.export(db, "csv", target)
     assert str(target) in str(info.value) and "\n" not in str(info.value)
     assert not (tmp_path / "no").exists()
     with pytest.raises(StoreError, match="folder"):
-        export_csv(db, tmp_path)
+        formats.export(db, "csv", tmp_path)
 
 
 def test_exported_file_has_ordinary_permissions(db, tmp_path):
     old = os.umask(0o022)
     try:
-        export_csv(db, tmp_path / "out.csv")
+        formats.export(db, "csv", tmp_path / "out.csv")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "out.csv").stat().st_mode) == 0o644
@@ -395,7 +396,7 @@ def test_export_in_parallel_parts_is_byte_identical(db, tricky, tmp_path, monkey
     assert len(parts) == 2  # really split, so this compares the parallel path with the reference
     folder = tmp_path / "exports"
     folder.mkdir()
-    count = export_csv(db, folder / "parallel.csv", flt)
+    count = formats.export(db, "csv", folder / "parallel.csv", flt)
     written = (folder / "parallel.csv").read_bytes().decode("utf-8")
     assert written == _python_reference(db, flt, raw=False)
     assert count == len(parse(written)[1])
@@ -420,7 +421,7 @@ def test_a_commit_during_a_parallel_export_makes_it_again_from_one_snapshot(db, 
             for article_id in (ids[0], ids[-1]):  # the first and the last part
                 set_tag(other, article_id, 2, "finding", "late")
 
-    export_csv(db, tmp_path / "out.csv", progress=tag_meanwhile)
+    formats.export(db, "csv", tmp_path / "out.csv", progress=tag_meanwhile)
     written = (tmp_path / "out.csv").read_bytes().decode("utf-8")
     assert written.count(",late,") == 2
     assert written == _python_reference(db, ExportFilter(), raw=False)

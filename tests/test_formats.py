@@ -11,16 +11,16 @@ import pytest
 
 from store.annotate import set_note, set_tag
 from store.db import StoreError, connect
-from store.export import ExportFilter, export_csv, write_csv
-from store.formats import (ANNO_CONTEXT, detect_format, export_jsonl, export_w3c, import_file, write_jsonl,
-                           write_w3c)
+from store.export import ExportFilter, write_csv
+from store import formats
+from store.formats.importing import detect_format, import_file
+from store.formats.w3c import ANNO_CONTEXT
 from store.segment import segment
 from store.sync import sync
 
 from conftest import REAL_ARTICLES
 
 A, B = REAL_ARTICLES
-EXPORTERS = {"csv": export_csv, "jsonl": export_jsonl, "w3c": export_w3c}
 
 
 def aid(database, file: str) -> int:
@@ -64,7 +64,7 @@ def fresh(tmp_path, corpus, name="fresh"):
 
 def test_jsonl_one_line_per_article_with_doccano_spans(annotated):
     out = io.StringIO()
-    assert write_jsonl(annotated, out) == 2
+    assert formats.write(annotated, "jsonl", out) == 2
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["file"] for r in lines] == sorted([A, B])
     first = next(r for r in lines if r["file"] == A)
@@ -91,11 +91,11 @@ def test_jsonl_one_line_per_article_with_doccano_spans(annotated):
 
 def test_jsonl_filters(annotated):
     out = io.StringIO()
-    write_jsonl(annotated, out, ExportFilter(tag="commitment"))
+    formats.write(annotated, "jsonl", out, ExportFilter(tag="commitment"))
     (line,) = [json.loads(x) for x in out.getvalue().splitlines()]
     assert {a["tag"] for a in line["annotations"]} == {"commitment"} and line["notes"] == []
     out = io.StringIO()
-    write_jsonl(annotated, out, ExportFilter(annotator="bøb"))
+    formats.write(annotated, "jsonl", out, ExportFilter(annotator="bøb"))
     (line,) = [json.loads(x) for x in out.getvalue().splitlines()]
     assert line["annotators"] == ["bøb"]
 
@@ -113,7 +113,7 @@ def test_jsonl_includes_speakers_when_the_database_has_them(annotated):
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'speaker_state'").fetchone():
         conn.execute("INSERT OR REPLACE INTO speaker_state SELECT id, sha256 FROM articles")  # planted: current
     out = io.StringIO()
-    write_jsonl(annotated, out)
+    formats.write(annotated, "jsonl", out)
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
     start, end = conn.execute('SELECT start, "end" FROM sentences WHERE article_id = ? AND n = 3',
                               (aid(annotated, A),)).fetchone()
@@ -127,7 +127,7 @@ def test_jsonl_includes_speakers_when_the_database_has_them(annotated):
 
 def test_w3c_collection_shape(annotated):
     out = io.StringIO()
-    count = write_w3c(annotated, out)
+    count = formats.write(annotated, "w3c", out)
     data = json.loads(out.getvalue())
     assert data["@context"] == ANNO_CONTEXT == "http://www.w3.org/ns/anno.jsonld"
     assert data["type"] == "AnnotationCollection" and data["total"] == count
@@ -162,8 +162,8 @@ def test_w3c_collection_shape(annotated):
 
 def test_w3c_ids_are_stable(annotated):
     first, second = io.StringIO(), io.StringIO()
-    write_w3c(annotated, first)
-    write_w3c(annotated, second)
+    formats.write(annotated, "w3c", first)
+    formats.write(annotated, "w3c", second)
     assert first.getvalue() == second.getvalue()
 
 
@@ -173,7 +173,7 @@ def test_w3c_positions_count_code_points(db, make_articles):
     article = aid(db, "emoji.txt")
     set_tag(db, article, 2, "response", "alice")
     out = io.StringIO()
-    write_w3c(db, out, ExportFilter(article_id=article))
+    formats.write(db, "w3c", out, ExportFilter(article_id=article))
     (item,) = json.loads(out.getvalue())["first"]["items"]
     text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (article,)).fetchone()[0]
     _, position = item["target"]["selector"]
@@ -186,13 +186,13 @@ def test_w3c_positions_count_code_points(db, make_articles):
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "w3c"])
 def test_round_trip_is_identical(annotated, tmp_path, corpus, fmt):
     first = tmp_path / f"first.{fmt}"
-    EXPORTERS[fmt](annotated, first)
+    formats.export(annotated, fmt, first)
     target = fresh(tmp_path, corpus)
     report = import_file(target, first, by="importer")
     assert report.format == fmt and report.articles_unknown == [] and report.skipped == {}
     assert report.orphans == {A: 2}
     second = tmp_path / f"second.{fmt}"
-    EXPORTERS[fmt](target, second)
+    formats.export(target, fmt, second)
     assert second.read_bytes() == first.read_bytes()
     again = import_file(target, first, by="importer")  # importing twice adds nothing
     assert (again.added, again.updated, again.conflicts) == (0, 0, [])
@@ -200,11 +200,11 @@ def test_round_trip_is_identical(annotated, tmp_path, corpus, fmt):
 
 def test_csv_round_trip_raw(annotated, tmp_path, corpus):
     first = tmp_path / "raw.csv"
-    export_csv(annotated, first, raw=True)
+    formats.export(annotated, "csv", first, raw=True)
     target = fresh(tmp_path, corpus)
     import_file(target, first, by="importer")
     second = tmp_path / "raw2.csv"
-    export_csv(target, second, raw=True)
+    formats.export(target, "csv", second, raw=True)
     assert second.read_bytes() == first.read_bytes()
 
 
@@ -229,8 +229,8 @@ def test_csv_with_extra_columns_imports(annotated, tmp_path, corpus):
 
 def test_import_reanchors_into_a_slightly_different_text(annotated, tmp_path, corpus, make_articles):
     jsonl, w3c = tmp_path / "a.jsonl", tmp_path / "a.jsonld"
-    export_jsonl(annotated, jsonl)
-    export_w3c(annotated, w3c)
+    formats.export(annotated, "jsonl", jsonl)
+    formats.export(annotated, "w3c", w3c)
     text = (corpus / A).read_text(encoding="utf-8")
     sentences = [text[s.start:s.end] for s in segment(text)]
     # Another copy of the corpus with a sentence inserted at the top: every number shifts by one.
@@ -256,7 +256,7 @@ def test_import_reanchors_into_a_slightly_different_text(annotated, tmp_path, co
 def test_w3c_import_reads_every_shape_of_document(annotated, tmp_path, corpus):
     """Pretty-printed, members in any order, a page, an array, a lone Annotation: read a piece at a time."""
     out = io.StringIO()
-    write_w3c(annotated, out)
+    formats.write(annotated, "w3c", out)
     data = json.loads(out.getvalue())
     items = data["first"]["items"]
     (tmp_path / "ours.jsonld").write_text(out.getvalue(), encoding="utf-8")
@@ -272,7 +272,7 @@ def test_w3c_import_reads_every_shape_of_document(annotated, tmp_path, corpus):
         report = import_file(target, tmp_path / name, by="importer")
         assert (report.format, report.added, report.skipped) == ("w3c", rows, {}), name
         again = io.StringIO()
-        write_w3c(target, again)
+        formats.write(target, "w3c", again)
         assert again.getvalue() == out.getvalue(), name
     (tmp_path / "lone.jsonld").write_text(json.dumps(items[0], indent=2), encoding="utf-8")
     report = import_file(fresh(tmp_path, corpus, "lone"), tmp_path / "lone.jsonld", by="importer")
@@ -281,7 +281,7 @@ def test_w3c_import_reads_every_shape_of_document(annotated, tmp_path, corpus):
 
 def test_import_reports_articles_it_does_not_have(annotated, tmp_path, corpus, make_articles):
     path = tmp_path / "all.jsonl"
-    export_jsonl(annotated, path)
+    formats.export(annotated, "jsonl", path)
     target = connect(tmp_path / "other.db")
     sync(target, make_articles({B: (corpus / B).read_text(encoding="utf-8")}, "only-b"))
     report = import_file(target, path, by="importer")
@@ -296,7 +296,7 @@ def test_import_reports_articles_it_does_not_have(annotated, tmp_path, corpus, m
 
 def test_import_is_one_logged_action_per_file(annotated, tmp_path, corpus):
     path = tmp_path / "x.w3c.json"
-    export_w3c(annotated, path)
+    formats.export(annotated, "w3c", path)
     target = fresh(tmp_path, corpus)
     report = import_file(target, path, by="importer")
     assert target.conn.execute("SELECT annotator, label FROM actions").fetchall() == [
@@ -320,9 +320,9 @@ def test_import_plain_doccano_lines(db, tmp_path):
 
 
 def test_detect_format(annotated, tmp_path):
-    for fmt, exporter in EXPORTERS.items():
+    for fmt in formats.FORMATS:
         path = tmp_path / f"x.{fmt}.txt"
-        exporter(annotated, path)
+        formats.export(annotated, fmt, path)
         assert detect_format(path) == fmt
     junk = tmp_path / "junk.txt"
     junk.write_text("hello, world\n", encoding="utf-8")
@@ -366,9 +366,9 @@ def test_malformed_rows_are_skipped_and_counted(db, tmp_path):
 
 
 def test_export_refuses_the_database(annotated, db_path):
-    for exporter in (export_jsonl, export_w3c):
+    for fmt in formats.FORMATS:
         with pytest.raises(StoreError, match="pressmark database"):
-            exporter(annotated, db_path)
+            formats.export(annotated, fmt, db_path)
 
 
 # --------------------------------------------------------------------------- CLI

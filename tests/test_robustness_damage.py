@@ -18,7 +18,7 @@ from adversarial import make_damaged_database
 import store.db
 from store.annotate import set_tag
 from store.db import connect
-from store.export import export_csv
+from store import formats
 
 
 def state(folder: Path) -> dict[str, str]:
@@ -65,7 +65,7 @@ def damaged(tmp_path_factory) -> Path:
     make_damaged_database(other.parent, table=None)  # the same, undamaged
     db = connect(other)
     set_tag(db, 1, 2, "response", "bob")
-    export_csv(db, folder / "bob.csv")
+    formats.export(db, "csv", folder / "bob.csv")
     db.close()
     return path
 

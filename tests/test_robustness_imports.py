@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-import store.formats
-from store.formats import detect_format
+import store.untrusted
+from store.formats.importing import detect_format
 
 from conftest import REAL_ARTICLES
 
@@ -171,7 +171,7 @@ def test_a_first_line_over_128_kb(pm, tmp_path):
 
 def test_a_field_or_line_over_the_limit_is_refused_with_its_line(pm, tmp_path, monkeypatch):
     """The limit (64 MiB) made small, so the file stays small: one line, status 1, nothing written."""
-    monkeypatch.setattr(store.formats, "MAX_RECORD", 100_000)
+    monkeypatch.setattr(store.untrusted, "MAX_RECORD", 100_000)
     header, row = csv_rows(tmp_path)
     at = header.index("note")
     write_csv(tmp_path / "field.csv", [header, row, row[:at] + ["x\n" * 60_000] + row[at + 1:]])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tui_helpers import ME, SIZE, library, library_ready, open_reader, status, sync_test, tag_rows, wait_for
 
+import store.formats
 import store.sync
 from store.db import connect
 from store.sync import sync
@@ -167,5 +168,5 @@ async def test_parallel_export_works_from_a_thread_inside_the_app(tmp_path, monk
     app = _app(path, None)
     async with app.run_test(size=SIZE) as pilot:
         await library_ready(pilot)
-        count = await asyncio.to_thread(store.export.export_csv, connect(path), tmp_path / "out.csv")
+        count = await asyncio.to_thread(store.formats.export, connect(path), "csv", tmp_path / "out.csv")
     assert count == 6 and len((tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()) == 7

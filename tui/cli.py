@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from store.errors import StoreError
+from store.formats import FORMATS
 
 DEFAULT_DB = "pressmark.db"
 DEFAULT_DIR = "articles"
@@ -397,44 +398,40 @@ def untag(obj: Context, article: str, n: int, tag: str | None) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "w3c"]), default="csv", show_default=True,
-              help="csv; jsonl (one article a line, doccano-style spans); w3c (W3C Web Annotation JSON-LD).")
-@click.option("-o", "--output", help="File to write, or - for standard output.  [default: annotations.csv, "
-              ".jsonl or .jsonld]")
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="csv", show_default=True,
+              help="; ".join(f"{f.name}: {f.summary}" for f in FORMATS.values()) + ".")
+@click.option("-o", "--output", help="File to write, or - for standard output.  [default: "
+              + ", ".join(f.default_file for f in FORMATS.values()) + "]")
 @click.option("--article", help="Only this article (id, file name or prefix).")
 @click.option("--tag", help="Only this tag.")
 @click.option("--annotator", "only_annotator", metavar="NAME",
               help="Only NAME's rows (the global --annotator before the command says who you are).")
-@click.option("--raw", is_flag=True, help="Do not neutralise fields that spreadsheets would run as formulas.")
+@click.option("--raw", is_flag=True, help="CSV: do not neutralise fields that spreadsheets would run as formulas.")
 @pass_ctx
 def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | None,
            only_annotator: str | None, raw: bool) -> None:
     """Export annotations: one row per sentence, tag and annotator.
 
-    CSV columns: article, title, sentence, start, end, tag, text, note, annotator,
-    created_at, updated_at, status. JSONL and W3C are described in docs/teams.md.
+    CSV columns: article, title, sentence, start, end, tag, speaker, text, note,
+    annotator, created_at, updated_at, status. JSONL and W3C are described in
+    docs/teams.md.
     """
-    from store.export import ExportFilter, export_csv, write_csv
+    from store import formats
+    from store.export import ExportFilter
     from store.library import resolve_article, tags
 
     if tag and tag not in {t.name for t in tags(obj.db)}:
         raise click.BadParameter(f"{tag}: not in the codebook", param_hint="--tag")
+    if raw and fmt != "csv":
+        raise click.BadParameter("only CSV guards fields against spreadsheets", param_hint="--raw")
     flt = ExportFilter(resolve_article(obj.db, article) if article else None, tag, only_annotator)
-    output = output or {"csv": "annotations.csv", "jsonl": "annotations.jsonl", "w3c": "annotations.jsonld"}[fmt]
-    if fmt != "csv":
-        from store import formats
-
-        if output == "-":
-            getattr(formats, f"write_{fmt}")(obj.db, data_out(), flt)
-            return
-        count = getattr(formats, f"export_{fmt}")(obj.db, output, flt)
-        click.echo(f"{count} {'articles' if fmt == 'jsonl' else 'annotations'} written to {safe(output)}", err=True)
-        return
+    options = {"raw": raw} if fmt == "csv" else {}
     if output == "-":
-        write_csv(obj.db, data_out(), flt, raw=raw)
+        formats.write(obj.db, fmt, data_out(), flt, **options)
         return
-    count = export_csv(obj.db, output, flt, raw=raw)
-    click.echo(f"{count} rows written to {safe(output)}", err=True)
+    output = output or formats.get(fmt).default_file
+    count = formats.export(obj.db, fmt, output, flt, **options)
+    click.echo(f"{count} {formats.get(fmt).unit} written to {safe(output)}", err=True)
 
 
 def main() -> None:

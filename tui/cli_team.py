@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 import click
 
+from store.formats import FORMATS
 from tui.cli import Context, cli, echo_json, format_option, pass_ctx, print_table, safe
 
 
@@ -106,7 +107,7 @@ def merge(obj: Context, others: tuple[str, ...], fmt: str) -> None:
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["auto", "csv", "jsonl", "w3c"]), default="auto",
+@click.option("--format", "fmt", type=click.Choice(["auto", *(f.name for f in FORMATS.values() if f.readable)]), default="auto",
               show_default=True, help="The files' format (auto: detected from the content).")
 @pass_ctx
 def import_cmd(obj: Context, files: tuple[str, ...], fmt: str) -> None:
@@ -119,7 +120,7 @@ def import_cmd(obj: Context, files: tuple[str, ...], fmt: str) -> None:
     a file with nothing usable, or one that cannot be read, changes nothing
     and stops the command with status 1.
     """
-    from store.formats import import_file
+    from store.formats.importing import import_file
 
     for path in files:
         report = import_file(obj.db, path, by=obj.annotator, fmt=None if fmt == "auto" else fmt)

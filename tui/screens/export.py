@@ -1,4 +1,5 @@
-"""The export modal: path, scope and tag filters, progress, and the result."""
+"""The export modal: format (from the registry, store.formats), path, scope and tag filters, progress, and
+the result."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
 from store.db import StoreError, connect, describe
-from store.export import ExportFilter, export_csv
+from store import formats
+from store.export import ExportFilter
 from store.library import ArticleView as Article
 from store.names import reveal
 
-DEFAULT_PATH = "annotations.csv"
+DEFAULT_FORMAT = "csv"
 
 
 class ExportScreen(ModalScreen[None]):
@@ -34,9 +36,12 @@ class ExportScreen(ModalScreen[None]):
         if self.article:
             scopes.insert(0, (Text(f"This article: {self.article.title}"), "article"))
         with Vertical(id="export-dialog"):
-            yield Label("Export annotations to CSV", classes="dialog-title")
+            yield Label("Export annotations", classes="dialog-title")
+            yield Label("Format")
+            yield Select([(f"{f.name.upper()}: {f.summary}", f.name) for f in formats.FORMATS.values()],
+                         value=DEFAULT_FORMAT, allow_blank=False, id="format")
             yield Label("File")
-            yield Input(DEFAULT_PATH, id="path")
+            yield Input(formats.get(DEFAULT_FORMAT).default_file, id="path")
             yield Label("Articles")
             yield Select(scopes, value=scopes[0][1], allow_blank=False, id="scope")
             yield Label("Tags")
@@ -62,11 +67,20 @@ class ExportScreen(ModalScreen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.start_export()
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """A new format gives the file its suffix, when the name is still a default one."""
+        if event.select.id != "format":
+            return
+        path = self.query_one("#path", Input)
+        if path.value in {f.default_file for f in formats.FORMATS.values()}:
+            path.value = formats.get(event.value).default_file
+
     def action_close(self) -> None:
         self.dismiss()
 
     def start_export(self) -> None:
-        path = self.query_one("#path", Input).value.strip() or DEFAULT_PATH
+        fmt = self.query_one("#format", Select).value
+        path = self.query_one("#path", Input).value.strip() or formats.get(fmt).default_file
         if Path(path).is_file() and getattr(self, "_replace", None) != path:
             self._replace = path  # the next press means yes
             self.query_one("#result", Static).update(
@@ -80,22 +94,23 @@ class ExportScreen(ModalScreen[None]):
         bar.display = True
         bar.update(total=None, progress=0)
         self.query_one("#result", Static).update(Text("Exporting…"))
-        self.run_export(Path(path), flt)
+        self.run_export(fmt, Path(path), flt)
 
     @work(thread=True, exclusive=True, group="export")
-    def run_export(self, path: Path, flt: ExportFilter) -> None:
+    def run_export(self, fmt: str, path: Path, flt: ExportFilter) -> None:
         """Runs on its own connection: sqlite3 connections belong to one thread."""
         db = None
         try:
             db = connect(self.app.db_path, readonly=True)
-            total = db.conn.execute("SELECT count(*) FROM annotations").fetchone()[0]
+            what = "DISTINCT article_id" if formats.get(fmt).unit == "articles" else "*"
+            total = db.conn.execute(f"SELECT count({what}) FROM annotations").fetchone()[0]
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=max(total, 1))
-            count = export_csv(db, path, flt, progress=lambda n: self.app.call_from_thread(
+            count = formats.export(db, fmt, path, flt, progress=lambda n: self.app.call_from_thread(
                 self.query_one("#progress", ProgressBar).update, progress=n))
         except (StoreError, sqlite3.Error, OSError) as exc:
             self.app.call_from_thread(self.finish, None, describe(exc, self.app.db_path))
         else:
-            self.app.call_from_thread(self.finish, count, str(path.resolve()))
+            self.app.call_from_thread(self.finish, count, f"{formats.get(fmt).unit} written to {path.resolve()}")
         finally:
             if db is not None:
                 db.close()
@@ -108,5 +123,5 @@ class ExportScreen(ModalScreen[None]):
             self.query_one("#result", Static).update(Text(f"Export failed: {detail}", "bold red"))
             return
         bar.update(total=max(count, 1), progress=max(count, 1))
-        self.query_one("#result", Static).update(Text(f"{count} rows written to {detail}", "bold"))
-        self.app.report(f"Exported {count} rows to {detail}")
+        self.query_one("#result", Static).update(Text(f"{count} {detail}", "bold"))
+        self.app.report(f"Exported: {count} {detail}")
