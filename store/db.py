@@ -309,6 +309,8 @@ def connect(path: str | Path, *, readonly: bool | None = None, target: int = SCH
         readonly = path.exists() and not writable(path)
     if readonly and not path.exists():
         raise StoreError(f"{path}: no such database")
+    if not path.parent.is_dir():
+        raise StoreError(f"{path}: there is no folder {path.parent} to make the database in")
     conn = None
     try:
         if readonly and not _unmerged_wal(path):

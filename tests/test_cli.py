@@ -109,9 +109,13 @@ def test_sync_of_a_missing_folder_is_a_usage_error(run_cli, tmp_path):
     assert result.code == 2 and "no such folder" in result.err and "Traceback" not in result.err
 
 
-def test_unknown_word_is_taken_as_a_folder_to_open(run_cli, tmp_path):
-    result = run_cli("no-such-folder")
-    assert result.code == 2 and "no-such-folder: no such folder" in result.err
+def test_a_word_that_is_neither_a_command_nor_a_folder_is_named_with_the_nearest_command(run_cli, tmp_path):
+    result = run_cli("exprot")
+    assert result.code == 2 and "no such command or folder: 'exprot'; did you mean 'export'?" in result.err
+    result = run_cli("frobnicate")
+    assert result.code == 2 and "no such command or folder: 'frobnicate'; the commands are: agree," in result.err
+    (tmp_path / "exprot").write_text("", encoding="utf-8")  # a path that exists is meant as the folder to open
+    assert "is a file" in run_cli("exprot").err
 
 
 # --------------------------------------------------------------------------- list
@@ -351,8 +355,9 @@ def test_errors_in_a_real_process_never_show_a_traceback(run_pressmark, corpus, 
         (["export", "-o", "."], 1, "is a folder"),
         (["--db", "garbage.db", "list"], 1, "garbage.db: not a usable database"),
         (["--db", "folder.db", "list"], 2, "is a directory"),
+        (["--db", "nowhere/x.db", "list"], 1, "nowhere/x.db: there is no folder nowhere to make the database in"),
         (["list", "--format", "xml"], 2, "Invalid value"),
-        (["frobnicate-nothing"], 2, "no such folder"),
+        (["frobnicate-nothing"], 2, "no such command or folder"),
     ]
     for args, code, needle in cases:
         result = run_pressmark(*args)
@@ -385,3 +390,34 @@ def test_output_into_a_pipe_closed_early_stops_quietly(tmp_path, make_articles):
     proc.stdout.close()  # as head does after its line; the rest (about 600 KB) cannot be written
     assert proc.wait(timeout=60) == 0
     assert proc.stderr.read() == b""
+
+
+def test_export_for_someone_with_no_annotations_writes_nothing(synced, tmp_path):
+    assert synced("--annotator", "alice", "tag", "000", "3", "finding").code == 0
+    result = synced("export", "--annotator", "nobody", "-o", "nobody.csv")
+    assert result.code == 1 and "no annotations by 'nobody' (annotators: alice); nothing written" in result.err
+    assert not (tmp_path / "nobody.csv").exists()
+
+
+def test_compare_refuses_an_article_with_itself(synced):
+    result = synced("compare", "000", "000_946")
+    assert result.code == 2 and "000 and 000_946 are the same article" in result.err
+
+
+def test_show_prints_each_line_of_a_note_on_its_own(synced):
+    assert synced("tag", "000", "3", "finding", "--note", "first line\nsecond line").code == 0
+    out = synced("show", "000").out
+    assert "      note: first line\n            second line\n" in out and "\\n" not in out
+
+
+def test_open_without_an_articles_folder_says_so(tmp_path):
+    """`pressmark` with no ./articles opens the library (empty, or the database's) and says why nothing synced."""
+    from tests.terminal import Terminal
+
+    term = Terminal([], tmp_path)
+    try:
+        term.wait_for("No ./articles folder here, so nothing was synced")
+        term.press("q")
+        assert term.wait_exit() == 0
+    finally:
+        term.kill()

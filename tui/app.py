@@ -84,9 +84,10 @@ class PressmarkApp(App):
     ]
 
     def __init__(self, db: Database, *, annotator: str, db_path: str | Path, sync_folder: str | None = None,
-                 max_size: int | None = None, pause_after: float | None = IDLE_COLLECT_S):
+                 max_size: int | None = None, pause_after: float | None = IDLE_COLLECT_S, notice: str | None = None):
         """``pause_after``: seconds without input after which the user counts as paused (user_paused);
-        None leaves that to whoever calls ``user_paused()``, as tests do instead of racing a timer."""
+        None leaves that to whoever calls ``user_paused()``, as tests do instead of racing a timer.
+        ``notice``: said on the status line once the library is up (say, that there was nothing to sync)."""
         super().__init__()
         self.db = db
         # A 32 MB page cache (SQLite's default is 2 MB): on a big database a keypress then finds the index
@@ -101,6 +102,7 @@ class PressmarkApp(App):
         self.codebook: list[Tag] = tags(db)
         self.readonly = is_readonly(db)
         self.sync_folder = sync_folder  # synced in the background once the library is up
+        self.notice = notice
         self.syncing: str | None = None  # what a running sync has got to, for the library's status line
         self.max_size = max_size
         self.pause_after = pause_after
@@ -216,6 +218,9 @@ class PressmarkApp(App):
         The thread starts a moment later, not at once: the first frame is still being written to the
         terminal (by Textual's writer thread), and a sync walking the folder would hold it up."""
         folder, self.sync_folder = self.sync_folder, None
+        if self.notice:
+            self.report(self.notice)
+            self.notice = None
         if not folder:
             return
         if self.readonly:

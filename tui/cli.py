@@ -72,7 +72,14 @@ class DefaultToOpen(click.Group):
         return self.commands.get(name)
 
     def resolve_command(self, ctx, args):
-        if args and args[0] not in self.list_commands(ctx) and not args[0].startswith("-"):
+        commands = self.list_commands(ctx)
+        if args and args[0] not in commands and not args[0].startswith("-"):
+            if not Path(args[0]).exists():  # neither a command nor a folder: most likely a mistyped command
+                import difflib
+
+                close = difflib.get_close_matches(args[0], commands, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"the commands are: {', '.join(commands)}"
+                ctx.fail(f"no such command or folder: '{safe(args[0])}'; {hint}")
             args = ["open", *args]
         return super().resolve_command(ctx, args)
 
@@ -219,14 +226,16 @@ def open_cmd(obj: Context, folder: str = DEFAULT_DIR, max_size: int = 20) -> Non
     The sync runs in the background: the library shows at once, with the sync's
     progress on its status line, and fills in as the sync finishes.
     """
+    notice = None
     if not Path(folder).is_dir():
         if folder != DEFAULT_DIR:
             raise click.BadParameter(f"{folder}: no such folder", param_hint="FOLDER")
         folder = None
+        notice = f"No ./{DEFAULT_DIR} folder here, so nothing was synced: `pressmark FOLDER` syncs and opens another"
     from tui.app import PressmarkApp
 
     app = PressmarkApp(obj.db, annotator=obj.annotator, db_path=obj.db_path, sync_folder=folder,
-                       max_size=max_size * 1024 * 1024)
+                       max_size=max_size * 1024 * 1024, notice=notice)
     app.run()
     if app.return_code:  # Textual has shown the error that ended it; the status says it failed
         raise click.exceptions.Exit(app.return_code)
@@ -335,7 +344,7 @@ def show(obj: Context, article: str, fmt: str) -> None:
         tags_text = f" [{', '.join(map(safe, s['tags']))}]" if s["tags"] else ""
         click.echo(f"{s['n']:>4}{tags_text} {safe(s['text'])}")
         if s["note"]:
-            click.echo(f"      note: {safe(s['note'])}")
+            click.echo("      note: " + "\n            ".join(map(safe, s["note"].splitlines())))
 
 
 def _echo_json(file: str, title: str, sentences) -> None:
@@ -424,6 +433,12 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
         raise click.BadParameter(f"{tag}: not in the codebook", param_hint="--tag")
     if raw and fmt != "csv":
         raise click.BadParameter("only CSV guards fields against spreadsheets", param_hint="--raw")
+    if only_annotator and not obj.db.conn.execute("SELECT 1 FROM annotations WHERE annotator = ? LIMIT 1",
+                                                  (only_annotator,)).fetchone():
+        from store.library import annotator_progress
+
+        names = ", ".join(safe(p.annotator) for p in annotator_progress(obj.db)) or "nobody yet"
+        raise StoreError(f"no annotations by {only_annotator!r} (annotators: {names}); nothing written")
     flt = ExportFilter(resolve_article(obj.db, article) if article else None, tag, only_annotator)
     options = {"raw": raw} if fmt == "csv" else {}
     if output == "-":

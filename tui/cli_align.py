@@ -33,6 +33,9 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
     from store.library import article_view, resolve_article
 
     a_id, b_id = resolve_article(obj.db, a), resolve_article(obj.db, b)
+    if a_id == b_id:
+        raise click.BadParameter(f"{safe(a)} and {safe(b)} are the same article; compare two different ones",
+                                 param_hint="B")
     result = alignment(obj.db, a_id, b_id)
     va, vb = article_view(obj.db, a_id, None), article_view(obj.db, b_id, None)
     r = result.reuse
