@@ -170,8 +170,9 @@ def fts_query(text: str) -> str:
 
 
 def search_articles(db: Database, text: str) -> list[int]:
-    """Ids of articles whose title contains ``text`` or whose sentences match it (FTS)."""
-    ids = {r[0] for r in db.conn.execute("SELECT id FROM articles WHERE title LIKE ?", (f"%{text}%",))}
+    """Ids of articles whose title or file name contains ``text`` (any case) or whose sentences match it (FTS)."""
+    ids = {r[0] for r in db.conn.execute(
+        "SELECT id FROM articles WHERE instr(lower(title), lower(?1)) OR instr(lower(file), lower(?1))", (text,))}
     if match := fts_query(text):
         from store.derived import search_matches  # indexes what sync added or changed since the last search
 

@@ -327,3 +327,19 @@ def test_speakers_are_computed_even_when_they_cannot_be_stored(db, article_ids):
         blocker.execute("ROLLBACK")
         blocker.close()
     assert count(db, "speaker_state") == 0
+
+
+def test_search_finds_a_file_name_and_a_title_in_any_case(tmp_path):
+    """The library's filter: part of a file name (no word of the text) finds it; LIKE's % and _ are plain text."""
+    folder = tmp_path / "src"
+    (folder / "2021").mkdir(parents=True)
+    (folder / "2021" / "a02999-press_release.txt").write_text("Council Budget Set\n\nA sentence.\n", encoding="utf-8")
+    (folder / "other.txt").write_text("Another 100% story\n\nIt is here.\n", encoding="utf-8")
+    db = connect(tmp_path / "s.db")
+    sync(db, folder)
+    target = resolve_article(db, "a02999")
+    assert search_articles(db, "a02999") == [target]
+    assert search_articles(db, "2021/A02999") == [target]
+    assert search_articles(db, "budget set") == [target]
+    assert search_articles(db, "s_r") == [target]  # "press_release", not any character
+    assert search_articles(db, "0%") == [resolve_article(db, "other.txt")]

@@ -246,3 +246,28 @@ def test_a_locked_database_while_indexing_after_a_sync_is_reported_not_raised(tm
     finally:
         locker.close()
         db.close()
+
+
+def test_library_filter_matches_a_file_name(tmp_path, make_articles):
+    """`/` then part of a file name that is in no title or sentence (issue 19: `a02999` found nothing)."""
+    import asyncio
+
+    folder = make_articles({"a02999.txt": "Budget set\n\nThe council set its budget.\n",
+                            "b10000.txt": "Roads mended\n\nThe roads were mended.\n"}, folder="lib")
+    path = tmp_path / "lib.db"
+    db = connect(path)
+    sync(db, folder)
+
+    async def run() -> list[str]:
+        app = PressmarkApp(db, annotator="me", db_path=path)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            await pilot.press("slash", *"a02999", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            return [a.file for a in app.screen.query_one(ArticleList).articles]
+
+    try:
+        assert asyncio.run(run()) == ["a02999.txt"]
+    finally:
+        db.close()
