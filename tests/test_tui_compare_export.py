@@ -232,9 +232,14 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
 
 async def _export(pilot, path: Path | str, *, scope: str | None = None, tag: str | None = None,
                   by_typing: bool = False) -> str:
-    """In the open export modal: set the path (and filters), press Export, wait, return the result."""
-    screen = pilot.app.screen
-    assert isinstance(screen, ExportScreen)
+    """Open the export modal (e) unless it is open, set the path (and filters), press Export and wait.
+    Returns what it said: on success the status line of the screen below (the modal closes), on failure
+    the modal's result line (it stays open)."""
+    app = pilot.app
+    if not isinstance(app.screen, ExportScreen):
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+    screen = app.screen
     path_input = screen.query_one("#path", Input)
     if by_typing:
         assert screen.focused is path_input
@@ -256,11 +261,13 @@ async def _export(pilot, path: Path | str, *, scope: str | None = None, tag: str
         button = screen.query_one("#export", Button)
         await wait_for(pilot, lambda: not button.has_class("-active"))
         await pilot.click("#export")
-    await wait_for(pilot, lambda: str(result.content) not in ("", "Exporting…"))
-    await pilot.app.workers.wait_for_complete()
+    await wait_for(pilot, lambda: app.screen is not screen or str(result.content) not in ("", "Exporting…"))
+    await app.workers.wait_for_complete()
     await pilot.pause()
-    assert not screen.query_one("#export", Button).disabled
-    return str(result.content)
+    if app.screen is screen:
+        assert not screen.query_one("#export", Button).disabled
+        return str(result.content)
+    return status(app.screen)
 
 
 async def _tag_some(pilot, db) -> None:
@@ -307,10 +314,14 @@ async def test_export_modal_writes_csv_matching_database(app, db, ids, tmp_path,
         assert by_kind[("2", "response")][8] == by_kind[("2", "commitment")][8] == 'a, "q"'
         assert by_kind[("1", "finding")][8] == ""
         assert by_kind[("4", "")][8] == "'=n"  # a formula is neutralised
-        assert result.startswith("5 rows written to") and str(out.resolve()) in result.replace("\n", "")
+        assert "Exported: 5 rows written to" in result and str(out.resolve()) in result
+        assert isinstance(app.screen, ReaderScreen)  # the dialog closed: the next key is the reader's
         assert not list(out.parent.glob(".*.tmp"))  # no temporary file left behind
 
         # all articles, via the Select widget's keys
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+        screen = app.screen
         await pilot.click("#scope")
         await pilot.pause()
         await pilot.press("down", "enter")
@@ -325,14 +336,14 @@ async def test_export_modal_writes_csv_matching_database(app, db, ids, tmp_path,
 
         # one tag only
         out_tag = tmp_path / "findings.csv"
-        await _export(pilot, out_tag, tag="finding")
+        await _export(pilot, out_tag, scope="all", tag="finding")  # a new dialog: this article again by default
         _, rows_tag = read_csv(out_tag)
         assert sorted(rows_tag) == sorted(expected_csv(db, tag="finding"))
         assert {r[5] for r in rows_tag} == {"finding"} and len(rows_tag) == 2
 
-        # an unwritable target says so and does not crash
+        # an unwritable target says so, keeps the dialog open for another try, and does not crash
         result = await _export(pilot, tmp_path / "no" / "such" / "dir" / "x.csv")
-        assert result.startswith("Export failed")
+        assert result.startswith("Export failed") and isinstance(app.screen, ExportScreen)
         result = await _export(pilot, tmp_path)
         assert "is a folder" in result
 
@@ -360,10 +371,35 @@ async def test_export_from_library_is_all_articles(app, db, ids, tmp_path):
         result = await _export(pilot, out)
         _, rows = read_csv(out)
         assert sorted(rows) == sorted(expected_csv(db)) and len(rows) == 6
-        assert result.startswith("6 rows written")
-        await pilot.click("#close")
-        await pilot.pause()
+        assert "Exported: 6 rows written" in result
         assert isinstance(app.screen, LibraryScreen)
+
+
+@sync_test
+async def test_export_modal_writes_every_format_of_the_registry(app, db, ids, tmp_path, monkeypatch):
+    """The format list is the registry's; choosing one gives the file its suffix; the file is the CLI's export."""
+    import io
+
+    from store import formats
+
+    monkeypatch.chdir(tmp_path)
+    annotate.toggle_tag(db, ids[0], 1, "finding", ME)
+    annotate.set_note(db, ids[1], 2, "a note", ME)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await library_ready(pilot)
+        for fmt in formats.FORMATS:
+            await pilot.press("e")
+            await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+            app.screen.query_one("#format", Select).value = fmt
+            await pilot.pause()
+            assert app.screen.query_one("#path", Input).value == formats.get(fmt).default_file
+            said = await _export(pilot, formats.get(fmt).default_file)
+            assert "Exported: " in said and formats.get(fmt).unit in said
+            expected = io.StringIO(newline="")
+            formats.write(db, fmt, expected)
+            with open(tmp_path / formats.get(fmt).default_file, encoding="utf-8", newline="") as f:
+                written = f.read()
+            assert written == expected.getvalue()
 
 
 # --------------------------------------------------------------------------- 6b. alignment in compare

@@ -116,12 +116,12 @@ class ExportScreen(ModalScreen[None]):
                 db.close()
 
     def finish(self, count: int | None, detail: str) -> None:
-        bar = self.query_one("#progress", ProgressBar)
+        """A failure stays in the dialog, to correct the path and try again; a success closes it and is said on
+        the status line of the screen below (the next key is the reader's again, not the file box's)."""
         self.query_one("#export", Button).disabled = False
         if count is None:
-            bar.display = False
+            self.query_one("#progress", ProgressBar).display = False
             self.query_one("#result", Static).update(Text(f"Export failed: {detail}", "bold red"))
             return
-        bar.update(total=max(count, 1), progress=max(count, 1))
-        self.query_one("#result", Static).update(Text(f"{count} {detail}", "bold"))
-        self.app.report(f"Exported: {count} {detail}")
+        self.dismiss()
+        self.app.report(f"Exported: {count} {detail}")  # on the screen below, now the current one

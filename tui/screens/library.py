@@ -37,6 +37,7 @@ SORTS = {
     "title": lambda a: (a.title.casefold(), a.id),
     "progress": lambda a: (-a.progress, a.file),
 }
+HINTS = "Enter read · space mark · s side by side · b best source · / filter · ? help"
 
 
 class LibraryScreen(Screen):
@@ -70,7 +71,7 @@ class LibraryScreen(Screen):
         self.article_count = 0  # all the articles listed (the list may hold only the first page so far)
         self._columns_width = -1  # the width the column headings were last drawn for
         self.indexing = False  # index_then_reload is running; the list waits for it
-        self._said_while_indexing: str | None = None  # shown again once the list is up (see set_status)
+        self.said: str | None = None  # the last message: it stays over the hints (see set_status)
 
     def compose(self) -> ComposeResult:
         if self.app.readonly:
@@ -131,12 +132,12 @@ class LibraryScreen(Screen):
         # Not in the frame that shows the list, nor while that frame is being written to the terminal.
         self.set_timer(AFTER_FIRST_FRAME_S, self._load_team)
         if self.app.syncing:
-            self.set_status(self.app.syncing)
+            self._show_status(self.app.syncing)
         elif not articles:
-            self.set_status("No articles match the filter (Escape clears it)" if self.query_text else
-                            "No articles yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
+            self._show_status("No articles match the filter (Escape clears it)" if self.query_text else
+                              "No articles yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
         else:
-            self.set_status("Enter read · space mark · s side by side · b best source · / filter · ? help")
+            self._show_status(self.said or HINTS)
 
     @shows_store_errors
     def _load_team(self) -> None:
@@ -177,10 +178,10 @@ class LibraryScreen(Screen):
         self.query_one("#header", Static).update(text)
 
     def set_status(self, message: str) -> None:
-        """Say something on the status line. Said while indexing (the sync's summary, say), it is said
-        again once the list is up: indexing progress replaces it meanwhile."""
-        if self.indexing:
-            self._said_while_indexing = message
+        """Say something on the status line. It stays there, over the hints, until the next message: a re-read
+        of the list (back from another screen, after indexing, whose progress replaces it meanwhile) shows it
+        again."""
+        self.said = message
         self._show_status(message)
 
     def _show_status(self, message: str) -> None:
@@ -263,7 +264,8 @@ class LibraryScreen(Screen):
         if source_id is None:
             self.set_status("No other article shares a passage of five or more words with this one")
             return
-        self.set_status("Enter read · space mark · s side by side · b best source · / filter · ? help")
+        self.said = None
+        self._show_status(HINTS)
         self.app.push_screen(CompareScreen(source_id, article_id))
 
     def action_agreement(self) -> None:
@@ -336,13 +338,10 @@ class LibraryScreen(Screen):
     def _indexed(self, failure: str | None = None) -> None:
         """Indexing is over: re-read the list, or say why not (it is tried again on the next reload)."""
         self.indexing = False
-        said, self._said_while_indexing = self._said_while_indexing, None
         if failure:
             self.set_status(failure)
             return
         self.reload()
-        if said:
-            self.set_status(said)
 
     def action_clear_filter(self) -> None:
         for box in self.query("#filter"):
