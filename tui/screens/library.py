@@ -134,8 +134,8 @@ class LibraryScreen(Screen):
         if self.app.syncing:
             self._show_status(self.app.syncing)
         elif not articles:
-            self._show_status("No articles match the filter (Escape clears it)" if self.query_text else
-                              "No articles yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
+            self._show_status("No articles match the filter (Escape clears it)" if self.query_text else "No articles "
+                              "yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
         else:
             self._show_status(self.said or HINTS)
 
