@@ -179,6 +179,7 @@ class Disagreement:
     sentence: int
     text: str
     tags: dict[str, tuple[str, ...]]  # coder -> their tags on it, in codebook order
+    adjudicated: tuple[str, ...] | None = None  # the final tags, once an adjudicator set some; None while open
 
 
 # --------------------------------------------------------------------------- from the database
@@ -313,4 +314,9 @@ def disagreements(db: Database, names: Sequence[str] | None = None, tag: str | N
     for aid, n, _ in out:
         if (aid, n) not in texts:
             texts[aid, n] = sentence_text(db, aid, n) or ""
-    return [Disagreement(aid, data.files[aid], n, texts[aid, n], tags) for aid, n, tags in out]
+    final: dict[tuple[int, int], set[str]] = {}
+    for aid, n, t in db.conn.execute("SELECT article_id, sentence, tag FROM annotations WHERE annotator = ?"
+                                     " AND tag IS NOT NULL AND status = 'ok'", (ADJUDICATED,)):
+        final.setdefault((aid, n), set()).add(t)
+    return [Disagreement(aid, data.files[aid], n, texts[aid, n], tags,
+                         data.sorted_tags(final[aid, n]) if (aid, n) in final else None) for aid, n, tags in out]

@@ -249,6 +249,16 @@ def test_disagreements_list_each_coders_tags(db, coded):
                                                                    and d.article_id == first]
 
 
+def test_a_disagreement_carries_its_final_tags_once_adjudicated(db, coded):
+    first, _ = coded
+    assert all(d.adjudicated is None for d in disagreements(db, ["alice", "bob"]))
+    set_tag(db, first, 2, "response", ADJUDICATED)
+    set_tag(db, first, 2, "finding", ADJUDICATED)
+    settled = {(d.article_id, d.sentence): d.adjudicated for d in disagreements(db, ["alice", "bob"])}
+    assert settled[first, 2] == ("finding", "response")  # codebook order
+    assert sum(v is not None for v in settled.values()) == 1
+
+
 def test_errors(db, coded):
     with pytest.raises(StoreError, match="at least two"):
         agreement(db, ["alice"])

@@ -52,7 +52,7 @@ async def test_agreement_screen_and_adjudication(app, db, ids):
         await pilot.pause()
         assert isinstance(app.screen, AgreementScreen)
         text = screen_text(app)
-        assert "alice, bob" in text and "1 disagreements" in text
+        assert "alice, bob" in text and "1 disagreement, 0 adjudicated" in text and "1 article" in text
         await pilot.press("enter")
         await pilot.pause()
         reader = app.screen
@@ -63,9 +63,41 @@ async def test_agreement_screen_and_adjudication(app, db, ids):
         await pilot.press("r")
         await pilot.pause()
         assert (ids[0], 2, "response", "adjudicated") in tag_rows(db)
+        await pilot.press("q")  # back: the disagreement shows as settled, with its final tags
+        await pilot.pause()
+        assert isinstance(app.screen, AgreementScreen)
+        text = screen_text(app)
+        assert "✓ final: R" in text and "1 disagreement, 1 adjudicated" in text and "R  open" not in text
+        await pilot.press("enter")
+        await pilot.pause()
         await pilot.press("u")  # undo acts for the adjudicator here
         await pilot.pause()
         assert (ids[0], 2, "response", "adjudicated") not in tag_rows(db)
+        await pilot.press("q")
+        await pilot.pause()
+        assert "bob: R  open" in screen_text(app) and "0 adjudicated" in screen_text(app)
+
+
+@sync_test
+async def test_agreement_screen_moves_with_j_and_k_and_its_help_lists_its_own_keys(app, db, ids):
+    code_two_coders(db, ids[0])
+    set_tag(db, ids[1], 1, "finding", "alice")
+    set_tag(db, ids[1], 1, "commitment", "bob")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await library_ready(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        found = app.screen.query_one("#disagreements")
+        assert found.highlighted == 0
+        await pilot.press("j")
+        assert found.highlighted == 1
+        await pilot.press("k")
+        assert found.highlighted == 0
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Adjudicate" in text and "Next" in text and "Previous" in text and "Back" in text
+        assert "Page Down" not in text and "Last" not in text  # the list widget's own keys are Textual's
 
 
 @sync_test

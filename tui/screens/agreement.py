@@ -24,12 +24,22 @@ def _figure(value: float | None, percent: bool = False) -> str:
     return f"{value:.0%}" if percent else f"{value:.2f}"
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
+
+
+def _letters(tags: tuple[str, ...], letters: dict[str, str]) -> str:
+    return " ".join(letters.get(t) or reveal(t) for t in tags) or "–"
+
+
 class AgreementScreen(Screen):
     """Enter opens the sentence in the reader, tagging as ``adjudicated`` with everyone's tags shown."""
 
     CSS_PATH = "agreement.tcss"
     BINDINGS = [
-        Binding("enter", "adjudicate", "Adjudicate"),
+        Binding("enter", "adjudicate", "Adjudicate", priority=True),  # the screen's, not the list's "select"
+        Binding("j,down", "move(1)", "Next", key_display="j ↓"),
+        Binding("k,up", "move(-1)", "Previous", key_display="k ↑"),
         Binding("q,escape", "back", "Back"),
     ]
 
@@ -62,8 +72,8 @@ class AgreementScreen(Screen):
                                                           else "Nothing to compare yet"))
             return
         overall = report.overall
-        summary.append(f"  {', '.join(map(reveal, report.annotators))} · {report.units} sentences in "
-                       f"{len(report.articles)} articles")
+        summary.append(f"  {', '.join(map(reveal, report.annotators))} · {_count(report.units, 'sentence')} in "
+                       f"{_count(len(report.articles), 'article')}")
         if overall:
             summary.append(f"\nall tags: {_figure(overall.percent, True)} agree, α {_figure(overall.alpha)}")
         for tag in report.tags:
@@ -74,8 +84,9 @@ class AgreementScreen(Screen):
         options = []
         for d in self.found:
             prompt = Text(f"{reveal(d.file)} · {d.sentence}  ", "bold")
-            prompt.append("  ".join(f"{reveal(who)}: {' '.join(letters.get(t) or reveal(t) for t in tags) or '–'}"
-                                    for who, tags in d.tags.items()))
+            prompt.append("  ".join(f"{reveal(who)}: {_letters(tags, letters)}" for who, tags in d.tags.items()))
+            prompt.append(f"  ✓ final: {_letters(d.adjudicated, letters)}" if d.adjudicated is not None else "  open",
+                          "green" if d.adjudicated is not None else "yellow")
             prompt.append(f"\n{reveal(d.text)}", "dim")
             options.append(Option(prompt))
         lst = self.query_one(OptionList)
@@ -83,9 +94,10 @@ class AgreementScreen(Screen):
         lst.add_options(options)
         if options:
             lst.highlighted = 0
+        settled = sum(d.adjudicated is not None for d in self.found)
         self.query_one("#status", Static).update(Text(
-            f"{len(self.found)} disagreements · Enter opens one to set the final tags as {ADJUDICATED!r}"
-            if self.found else "The coders agree on every sentence they all coded"))
+            f"{_count(len(self.found), 'disagreement')}, {settled} adjudicated · Enter opens one to set the final "
+            f"tags as {ADJUDICATED!r}" if self.found else "The coders agree on every sentence they all coded"))
 
     def set_status(self, message: str) -> None:
         """What the app reports here (an undo's label, say), on this screen's status line."""
@@ -102,6 +114,10 @@ class AgreementScreen(Screen):
             return
         d = self.found[index]
         self.app.push_screen(ReaderScreen(d.article_id, sentence=d.sentence, annotator=ADJUDICATED))
+
+    def action_move(self, step: int) -> None:
+        lst = self.query_one(OptionList)
+        lst.action_cursor_down() if step > 0 else lst.action_cursor_up()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -37,7 +37,8 @@ class HelpScreen(ModalScreen[None]):
         textuals_own = {b.action for b in Screen.BINDINGS}  # focus and copy keys every screen has
         for active in self.under.active_bindings.values():
             binding = active.binding
-            if binding.description and binding.action not in textuals_own:
+            # The screen's and the app's own keys: a focused widget's (a list's PageUp, say) are Textual's.
+            if active.node in (self.under, self.app) and binding.description and binding.action not in textuals_own:
                 seen.setdefault(binding.description, []).append(self.app.get_key_display(binding))
         for description, keys in seen.items():
             table.add_row(Text(" ".join(dict.fromkeys(keys))), Text(description))
