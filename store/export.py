@@ -32,9 +32,13 @@ PROGRESS_EVERY = 10_000  # rows between progress callbacks
 
 @dataclass(frozen=True, slots=True)
 class ExportFilter:
-    article_id: int | None = None
+    articles: tuple[int, ...] = ()  # article ids; none: every article
     tag: str | None = None
     annotator: str | None = None
+
+    def article_sql(self, column: str) -> str:
+        """`` AND column IN (ids)`` for the articles asked for (ids are ints: nothing to quote), else ``""``."""
+        return f" AND {column} IN ({', '.join(str(int(i)) for i in self.articles)})" if self.articles else ""
 
 
 # Tag rows, plus note rows for sentences the annotator did not tag; each tag
@@ -81,11 +85,10 @@ def _neutralised(sql: str) -> str:
 def _export_sql(flt: ExportFilter, neutralised: bool, with_article: bool, part: tuple = (None, None)
                 ) -> tuple[str, dict]:
     """The export query and its parameters; ``part`` limits it to articles from one (file, id) up to another."""
-    params = {"article": flt.article_id, "tag": flt.tag, "annotator": flt.annotator}
-    column = {"article": "article_id", "tag": "tag", "annotator": "annotator"}
+    params = {"tag": flt.tag, "annotator": flt.annotator}
     wanted = [name for name, value in params.items() if value is not None]
-    scope = "".join(f" AND {column[name]} = :{name}" for name in wanted if name != "tag")
-    filters = "".join(f" AND a.{column[name]} = :{name}" for name in wanted)
+    scope = flt.article_sql("article_id") + "".join(f" AND {name} = :{name}" for name in wanted if name != "tag")
+    filters = flt.article_sql("a.article_id") + "".join(f" AND a.{name} = :{name}" for name in wanted)
     ranges = []
     for bound, op, key in (("from", ">=", part[0]), ("to", "<", part[1])):
         if key is not None:
@@ -136,7 +139,7 @@ def _speakers_ready(db: Database, flt: ExportFilter) -> set[int]:
     """Attribute the export's stale articles where that can be stored; return those it could not."""
     from store.derived import ensure_speakers, stale_speakers
 
-    scope = None if flt.article_id is None else [flt.article_id]
+    scope = list(flt.articles) or None
     ensure_speakers(db, scope, annotated=True)
     return stale_speakers(db, scope, annotated=True) if is_readonly(db) else set()
 
@@ -210,7 +213,7 @@ def _parts(db: Database, flt: ExportFilter) -> list[tuple]:
     """Article ranges ((file, id) from, (file, id) up to) of about equal annotations, one per worker;
     [] when the export is small, the database is not a file, or there is one CPU."""
     workers = min(os.cpu_count() or 1, MAX_EXPORT_WORKERS)
-    if workers < 2 or flt.article_id is not None or db_path(db) == ":memory:":
+    if workers < 2 or flt.articles or db_path(db) == ":memory:":
         return []
     counts = db.conn.execute(
         """SELECT ar.file, ar.id, c.n FROM (SELECT article_id, count(*) AS n FROM annotations GROUP BY article_id) c

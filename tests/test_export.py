@@ -233,11 +233,11 @@ def test_filters(db, article_ids, tricky):
         return sorted((r["article"], r["sentence"], r["tag"], r["annotator"]) for r in export_text(db, flt))
 
     files = {v: k for k, v in article_ids.items()}
-    assert keys(ExportFilter(article_id=a)) == [
+    assert keys(ExportFilter(articles=(a,))) == [
         (files[a], "1", "finding", "alice"), (files[a], "2", "response", "bob"), (files[a], "3", "", "alice")]
     assert keys(ExportFilter(tag="finding")) == [(files[a], "1", "finding", "alice"), (files[b], "1", "finding", "bob")]
     assert keys(ExportFilter(annotator="bob")) == [(files[a], "2", "response", "bob"), (files[b], "1", "finding", "bob")]
-    assert keys(ExportFilter(article_id=a, annotator="alice", tag="finding")) == [(files[a], "1", "finding", "alice")]
+    assert keys(ExportFilter(articles=(a,), annotator="alice", tag="finding")) == [(files[a], "1", "finding", "alice")]
     assert keys(ExportFilter(tag="commitment")) == [("tricky.txt", str(starts["O"]), "commitment", "alice")]
     assert keys(ExportFilter(annotator="nobody")) == []
     assert len(keys(ExportFilter())) == 5

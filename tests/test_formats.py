@@ -173,7 +173,7 @@ def test_w3c_positions_count_code_points(db, make_articles):
     article = aid(db, "emoji.txt")
     set_tag(db, article, 2, "response", "alice")
     out = io.StringIO()
-    formats.write(db, "w3c", out, ExportFilter(article_id=article))
+    formats.write(db, "w3c", out, ExportFilter(articles=(article,)))
     (item,) = json.loads(out.getvalue())["first"]["items"]
     text = db.conn.execute("SELECT text FROM articles WHERE id = ?", (article,)).fetchone()[0]
     _, position = item["target"]["selector"]
@@ -384,7 +384,7 @@ def cli(run_cli, corpus):
 
 def test_cli_export_formats_and_default_names(cli, tmp_path):
     result = cli("export", "--format", "jsonl")
-    assert result.code == 0 and "1 articles written to annotations.jsonl" in result.err
+    assert result.code == 0 and "1 article written to annotations.jsonl" in result.err
     result = cli("export", "--format", "w3c")
     assert result.code == 0 and "2 annotations written to annotations.jsonld" in result.err
     data = json.loads((tmp_path / "annotations.jsonld").read_text(encoding="utf-8"))

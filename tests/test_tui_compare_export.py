@@ -394,12 +394,46 @@ async def test_export_modal_writes_every_format_of_the_registry(app, db, ids, tm
             await pilot.pause()
             assert app.screen.query_one("#path", Input).value == formats.get(fmt).default_file
             said = await _export(pilot, formats.get(fmt).default_file)
-            assert "Exported: " in said and formats.get(fmt).unit in said
+            assert "Exported: " in said and formats.get(fmt).unit.removesuffix("s") in said
             expected = io.StringIO(newline="")
             formats.write(db, fmt, expected)
             with open(tmp_path / formats.get(fmt).default_file, encoding="utf-8", newline="") as f:
                 written = f.read()
             assert written == expected.getvalue()
+
+
+@sync_test
+async def test_side_by_side_exports_just_its_two_articles(tmp_path, corpus, make_articles):
+    """Issue 19: side by side offered the left article or all; now its two first, then either, then all."""
+    from store.db import connect
+    from store.sync import sync
+    from tui_helpers import make_app
+
+    (corpus / "zzz-other.txt").write_text("Another story\n\nIt has a sentence of its own.\n", encoding="utf-8")
+    path = tmp_path / "three.db"
+    db = connect(path)
+    sync(db, corpus)
+    ids = [r[0] for r in db.conn.execute("SELECT id FROM articles ORDER BY file")]
+    for aid in ids:
+        annotate.toggle_tag(db, aid, 1, "finding", ME)
+    app = make_app(db, db_path=path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_compare(pilot, app)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen))
+        scope = app.screen.query_one("#scope", Select)
+        assert scope.value == "both"
+        assert [label for label, _ in app.screen.scope_labels][1:] == [
+            f"Left: {app.screen_stack[-2].query_one('#view-left', ArticleView).article.title}",
+            f"Right: {app.screen_stack[-2].query_one('#view-right', ArticleView).article.title}", "All articles"]
+        said = await _export(pilot, tmp_path / "two.csv")
+        assert "Exported: 2 rows" in said
+        _, rows = read_csv(tmp_path / "two.csv")
+        assert sorted(r[0] for r in rows) == sorted(f for (f,) in db.conn.execute(
+            "SELECT file FROM articles WHERE id IN (?, ?)", ids[:2]))
+        said = await _export(pilot, tmp_path / "right.csv", scope="right")
+        assert "Exported: 1 row written to" in said
+    db.close()
 
 
 # --------------------------------------------------------------------------- 6b. alignment in compare

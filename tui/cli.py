@@ -439,14 +439,14 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
 
         names = ", ".join(safe(p.annotator) for p in annotator_progress(obj.db)) or "nobody yet"
         raise StoreError(f"no annotations by {only_annotator!r} (annotators: {names}); nothing written")
-    flt = ExportFilter(resolve_article(obj.db, article) if article else None, tag, only_annotator)
+    flt = ExportFilter((resolve_article(obj.db, article),) if article else (), tag, only_annotator)
     options = {"raw": raw} if fmt == "csv" else {}
     if output == "-":
         formats.write(obj.db, fmt, data_out(), flt, **options)
         return
     output = output or formats.get(fmt).default_file
     count = formats.export(obj.db, fmt, output, flt, **options)
-    click.echo(f"{count} {formats.get(fmt).unit} written to {safe(output)}", err=True)
+    click.echo(f"{formats.get(fmt).counted(count)} written to {safe(output)}", err=True)
 
 
 def main() -> None:

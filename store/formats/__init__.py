@@ -38,6 +38,10 @@ class Format:
     def default_file(self) -> str:
         return f"annotations{self.suffix}"
 
+    def counted(self, n: int) -> str:
+        """``n`` with its unit: "1 row", "3 rows"."""
+        return f"{n:,} {self.unit if n != 1 else self.unit.removesuffix('s')}"
+
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("csv", ".csv", "rows", "one row per sentence, tag and annotator: spreadsheets, pandas, R",

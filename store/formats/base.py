@@ -21,10 +21,7 @@ ROW = ("sentence", "start", "end", "exact", "prefix", "suffix", "tag", "note", "
 
 
 def row_filters(flt: ExportFilter) -> tuple[str, list]:
-    sql, params = "", []
-    if flt.article_id is not None:
-        sql += " AND a.article_id = ?"
-        params.append(flt.article_id)
+    sql, params = flt.article_sql("a.article_id"), []
     if flt.annotator is not None:
         sql += " AND a.annotator = ?"
         params.append(flt.annotator)
@@ -49,7 +46,7 @@ def article_rows(db: Database, article_id: int, flt: ExportFilter) -> tuple[list
     With a tag filter, only the notes on the sentences of the rows kept (same
     annotator and status) come along, as in the CSV export.
     """
-    sql, params = row_filters(ExportFilter(None, None, flt.annotator))
+    sql, params = row_filters(ExportFilter(annotator=flt.annotator))
     found = [dict(zip(ROW, r)) for r in db.conn.execute(
         f"""SELECT a.sentence, a.start, a."end", a.exact, a.prefix, a.suffix, a.tag, a.note, a.annotator,
                    a.created_at, a.updated_at, a.status

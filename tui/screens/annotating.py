@@ -393,7 +393,7 @@ class AnnotatingScreen(Screen):
     def action_export(self) -> None:
         from tui.screens.export import ExportScreen
 
-        self.app.push_screen(ExportScreen(article=self.active.article))
+        self.app.push_screen(ExportScreen([view.article for view in self.views]))
 
     def remember_positions(self) -> None:
         if self.app.readonly:

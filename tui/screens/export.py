@@ -4,6 +4,7 @@ the result."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.text import Text
@@ -27,14 +28,26 @@ class ExportScreen(ModalScreen[None]):
     CSS_PATH = "export.tcss"
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, article: Article | None = None):
+    def __init__(self, articles: Sequence[Article] = ()):
+        """``articles``: what the screen below shows (the reader's one, side by side's two), offered first."""
         super().__init__()
-        self.article = article
+        self.scopes: dict[str, tuple[int, ...]] = {}
+        labels = []
+        if len(articles) == 1:
+            labels.append((f"This article: {reveal(articles[0].title)}", "article"))
+            self.scopes["article"] = (articles[0].id,)
+        elif len(articles) == 2:
+            labels.append(("These two articles", "both"))
+            self.scopes["both"] = tuple(a.id for a in articles)
+            for side, article in zip(("left", "right"), articles):
+                labels.append((f"{side.capitalize()}: {reveal(article.title)}", side))
+                self.scopes[side] = (article.id,)
+        labels.append(("All articles", "all"))
+        self.scopes["all"] = ()
+        self.scope_labels = labels
 
     def compose(self) -> ComposeResult:
-        scopes = [("All articles", "all")]
-        if self.article:
-            scopes.insert(0, (Text(f"This article: {self.article.title}"), "article"))
+        scopes = [(Text(label), value) for label, value in self.scope_labels]
         with Vertical(id="export-dialog"):
             yield Label("Export annotations", classes="dialog-title")
             yield Label("Format")
@@ -88,7 +101,7 @@ class ExportScreen(ModalScreen[None]):
             return
         scope = self.query_one("#scope", Select).value
         tag = self.query_one("#tag", Select).value or None
-        flt = ExportFilter(article_id=self.article.id if scope == "article" and self.article else None, tag=tag)
+        flt = ExportFilter(self.scopes[scope], tag=tag)
         self.query_one("#export", Button).disabled = True
         bar = self.query_one("#progress", ProgressBar)
         bar.display = True
@@ -110,12 +123,12 @@ class ExportScreen(ModalScreen[None]):
         except (StoreError, sqlite3.Error, OSError) as exc:
             self.app.call_from_thread(self.finish, None, describe(exc, self.app.db_path))
         else:
-            self.app.call_from_thread(self.finish, count, f"{formats.get(fmt).unit} written to {path.resolve()}")
+            self.app.call_from_thread(self.finish, formats.get(fmt).counted(count), f"written to {path.resolve()}")
         finally:
             if db is not None:
                 db.close()
 
-    def finish(self, count: int | None, detail: str) -> None:
+    def finish(self, count: str | None, detail: str) -> None:
         """A failure stays in the dialog, to correct the path and try again; a success closes it and is said on
         the status line of the screen below (the next key is the reader's again, not the file box's)."""
         self.query_one("#export", Button).disabled = False
