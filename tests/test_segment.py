@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -606,3 +607,28 @@ def test_name_lines_and_headline_stand_alone():
     assert sentences("\n".join(lines)) == lines
     assert sentences(lines[0] + "\n" + wrap(lines[1] * 3, 70))[0] == lines[0]
 
+
+class CountingLetterSearch:
+    """Stands in for the segmenter's letter regex and adds up the length of text each search may scan."""
+
+    def __init__(self, pattern: re.Pattern):
+        self.pattern, self.scanned = pattern, 0
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        self.scanned += min(endpos, len(text)) - pos
+        return self.pattern.search(text, pos, endpos)
+
+
+@pytest.mark.parametrize("unit", ["a •", " •", " • a", "1. ", "x: 1. ", "a. b. c. ", "… ", "[…] ", "At 5 a.m. ",
+                                  "ago.It ", "pens etc. Act ", "No. 1 ", "(a) "])
+def test_hostile_runs_of_the_new_kinds_take_linear_work(unit, monkeypatch):
+    """A text of thousands of bullets, markers, ellipses or abbreviations in one paragraph: every character
+    is searched for a letter a bounded number of times (a run of letterless bullets is not searched again at
+    every bullet), and the sentences keep the invariants."""
+    import store.segment as segmenter
+
+    counter = CountingLetterSearch(segmenter._LETTER)
+    monkeypatch.setattr(segmenter, "_LETTER", counter)
+    text = "Start " + unit * 20_000
+    check_invariants(text, segment(text))
+    assert counter.scanned <= 4 * len(text)
