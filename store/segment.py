@@ -4,8 +4,8 @@
 is the sentence with surrounding whitespace removed.  Sentences are in order, never
 overlap, never cross a paragraph break, and ``para`` (1-based) is non-decreasing.
 Pure standard library; the hot paths are precompiled regexes plus one small Python
-decision per *candidate* boundary (a ``.``/``?``/``!``/``…`` followed by whitespace),
-never a loop per character.
+decision per *candidate* boundary (a ``.``/``?``/``!``/``…`` followed by whitespace,
+or a bullet), never a loop per character.  The rules follow ``docs/labelling.md`` §2.
 
 Paragraphs
 ----------
@@ -26,16 +26,21 @@ looks hard-wrapped**, in which case a line break that merely wraps is a space:
   function word (``to``, ``the``, ``of``, ``and`` ...);
 * the block is hard-wrapped when it has one strong or two looks-wrapped lines;
   then every line that fills the width continues its paragraph (even after a
-  full stop, which still ends the sentence) and a short line ends it;
+  full stop, which still ends the sentence) and a short line ends it -- unless
+  its sentence visibly runs on: it does not end with sentence punctuation and the
+  next line starts with a lowercase letter, or it ends with ``; - – — ( / &`` or a
+  function word, or it opens with a dateline (``17-May-2006 - The Environment`` /
+  ``Agency has…``; a text whose paragraphs start with a short line).  A short line
+  ending with a comma still stands alone (``…Director of Operations said,``);
 * "structural" lines always stand alone: list items (``- x``, ``* x``, ``• x``,
-  ``1. x``, ``1) x``, ``(a) x``, ``a. x``), Markdown headings (``# x``) and lines
-  without any letter or digit (``***``, ``|``, ``—``);
+  ``⁃ x``, ``1. x``, ``1) x``, ``1.) x``, ``(a) x``, ``a. x``, ``iv. x``), Markdown
+  headings (``# x``) and lines without any letter or digit (``***``, ``|``, ``—``);
 * the first line of a block is a headline (never wrapped) when it is in Title
   Case or ALL CAPS (at least 60% of its words, and at least two, start with a
   capital), ends with neither sentence punctuation nor a continuing character,
-  and the next line does not start with a lowercase letter.  Sentence-case
-  headlines are caught by the width test: they are rarely as long as the wrap
-  width, and a lone looks-wrapped line is not enough.
+  does not open with a dateline, and the next line does not start with a
+  lowercase letter.  Sentence-case headlines are caught by the width test: they
+  are rarely as long as the wrap width, and a lone looks-wrapped line is not enough.
 
 A block of more than ``MAX_BLOCK_LINES`` (10,000) lines is decided as blocks of that many lines,
 so that memory stays bounded on a huge file with no blank line.
@@ -48,10 +53,13 @@ Sentence boundaries
 -------------------
 A candidate is ``.``, ``?``, ``!``, ``…``, ``...`` or ``. . .``, optionally
 followed by closing quotes/brackets (``” " ’ ' » ) ]``, which stay with the
-sentence they close), then whitespace.  Colons and semicolons never end a
-sentence.  A candidate followed by a word starting with a lowercase letter
-never splits (``etc. and``, ``“Why?” he asked``, ``wait... what``).  Before a
-capital (or a symbol) it splits, except after abbreviations:
+sentence they close), then whitespace -- or a full stop with no space after it
+between a lowercase letter or digit and a capitalised word (``…five years
+ago.It is also…``, but not ``www.Bradford.gov.uk``).  Colons and semicolons never
+end a sentence.  A candidate followed by a word starting with a lowercase letter
+never splits (``etc. and``, ``“Why?” he asked``, ``wait... what``), unless that
+word is a list marker (``staff. b. Train them``).  Before a capital (or a symbol)
+a full stop splits, except after abbreviations:
 
 * ``e.g. i.e. vs. v. cf. viz. approx. ca. incl. excl. esp.``: never split;
 * titles and name suffixes (``Mr Mrs Ms Dr Prof Cllr Coun St Rev Sgt Insp
@@ -59,13 +67,45 @@ capital (or a symbol) it splits, except after abbreviations:
   ``Mark J. Douglas``, ``p. 5``) and dotted acronyms (``U.S.``, ``Ph.D.``): do not split, unless the next word is a
   function word that cannot be part of a name (``The``, ``He``, ``But``, ``In``
   ...), e.g. ``lives on Elm St. The house`` or ``in the U.S. It was`` split;
-* ``a.m.``/``p.m.``: split before a capital unless it is a time-like
-  continuation (a weekday, month or time zone: ``10 a.m. Monday``,
-  ``9 p.m. GMT``);
-* ``etc.``, ``et al.``, ``Ltd. Inc. Co. plc``, month/weekday abbreviations,
-  ``No. Nos. Fig. Vol. pp.``: split before a capital (``No. We won't``);
+* ``a.m.``/``p.m.`` and capitalised month/weekday abbreviations (``Jan.``,
+  ``Fri.``): split before a capital, unless the time goes on (a weekday, month or
+  time zone, or ``<Place> time``: ``10 a.m. Monday``, ``9 p.m. GMT``, ``10 a.m.
+  London time``) or the sentence so far is only a time phrase, which cannot be a
+  sentence by itself (``At 5 a.m. Mr Smith said…``, ``Shortly after 9 p.m. Police
+  were called``).  What follows is no evidence (a name starts sentences as often
+  as it continues them), so ``It started at 5 a.m. Mr Smith said…`` splits;
+* ``etc.``, ``et al.``, ``Ltd. Inc. Co. plc``,
+  ``No. Nos. N°. Fig. Vol. pp.``: split before a capital (``No. We won't``),
+  except ``etc.`` inside the name of a statute (``Health and Safety at Work etc.
+  Act 1974``, ``… etc. (Scotland) Act``, ``etc. Regulations 1999``);
 * before a digit, any known abbreviation, initial or acronym does not split
-  (``No. 10``, ``Jan. 5``, ``approx. 30``); an ordinary word does (``in 2021. 2022``).
+  (``No. 10``, ``N°. 5``, ``Jan. 5``, ``approx. 30``); an ordinary word does (``in 2021. 2022``).
+
+Ellipses (``…``, ``...``, ``. . .``) that do not end a paragraph:
+
+* one that opens the sentence, a quotation or a bracket marks words left out and
+  ends nothing (``… and then``, ``“… And then``, ``[…]``, ``[...]``, ``(…)``);
+* before a lowercase word it is inside the sentence (``we were … disappointed``);
+* after closing quotes/brackets it ends the sentence (``“We will see…” Then``);
+* before a capital it ends the sentence only when the word is one that starts
+  sentences and is never part of a name (``waited… Then the letter came``), not
+  before a name or a number (``the trust … Peterborough City Hospital``);
+* followed by a full stop (``….``) it ends the sentence like a full stop.
+
+Lists written inline (items following one another in one paragraph):
+
+* a bullet (``• ⁃ ▪ ◦ ‣``) after whitespace starts a new sentence, the item, as a
+  list item on its own line does (§2.1-2); bullets have no other use in a sentence.
+  ``-`` and ``*`` are dashes and footnote marks inside a paragraph, and never split;
+* an enumerator (``1.`` ``1)`` ``1.)`` ``(a)`` ``a.`` ``iv.``) does not split by
+  itself: ``The plan has three parts: 1) more staff, 2) better training and 3) new
+  IT.`` is one sentence.  Items split where a sentence ends before the marker
+  (``Recommendations: 1. Hire staff. 2. Train them.`` gives ``…: 1. Hire staff.``
+  and ``2. Train them.``), and the marker stays with the item it opens;
+* a number, letter or roman numeral with a full stop is a marker, not a sentence
+  end, when it opens the sentence, when it is the first of a list after a colon
+  (``must: 1. The trust``, ``must: a. Hire``), or when it follows the previous
+  marker of the paragraph in sequence (``1. Hire staff 2. Train them``).
 
 Decimals, dates, URLs and e-mails (``3.5``, ``£1.2m``, ``28.04.2021``,
 ``www.bradford.gov.uk``, ``a.b@c.org``) never contain a dot followed by
@@ -103,18 +143,38 @@ _OPENERS = "“\"‘'([{«"
 _CLOSERS = "”\"’'»)]}"
 
 # Candidate boundary: terminal punctuation, closers, then whitespace and the next
-# token (openers skipped) -- or the end of the paragraph.
+# token (openers skipped) -- or the end of the paragraph; a full stop right after a
+# lowercase letter or digit and right before a capitalised word ("ago.It is"); or a
+# bullet that opens an item inside a paragraph.
+_BULLETS = "•⁃▪◦‣"
 _CANDIDATE = re.compile(
     # a bare character class first lets the regex engine scan fast for it
-    r"[.?!…]([.?!…]*(?:(?:[ \u00a0]\.){2,})?)"  # 1: rest of the punctuation
+    r"[.?!…•⁃▪◦‣]([.?!…]*(?:(?:[ \u00a0]\.){2,})?)"  # 1: rest of the punctuation
     r"([”\"’'»)\]}]*)"  # 2: closers
-    r"(?=(\s+)[“\"‘'(\[{«]*(\S*)|\s*$)"  # 3: whitespace, 4: next token
+    r"(?=(\s+|(?<=[^\W_A-Z]\.)(?=[A-Z][a-z]+(?![\w.@])))[“\"‘'(\[{«]*(\S*)|\s*$)"  # 3: space, 4: next token
+)
+# A lowercase list marker as the next token: "b." "b.)" "b)" "iv." (the "(" of "(b)" is skipped).
+_MARKER = re.compile(r"(?:\d{1,3}|[a-z]|[ivx]{1,4})(?:\.\)?|\))")
+# The two characters before the full stop of a possible marker ("(1", " a", " B", "12", "iv"; "" at the start
+# of the text): only then is the token looked at.
+_MARKER_ENDINGS = frozenset(
+    [""]
+    + [a + b for a in " \t\n\u00a0(" for b in "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    + [a + b for a in "0123456789" for b in "0123456789"]
+    + [a + b for a in "ivx" for b in "ivx"]
+    + [a + b for a in "IVX" for b in "IVX"]
+)
+# A dateline opening a line: a date, then a dash ("17-May-2006 - The ...").
+_DATELINE = re.compile(
+    r"[ \t]*(?:\d{1,2}(?:st|nd|rd|th)?[-/. ](?:[A-Za-z]{3,9}\.?|\d{1,2})[-/. ]\d{2,4}"
+    r"|[A-Z][a-z]{2,8}\.? \d{1,2},? \d{4})[ \t]+[-–—][ \t]"
 )
 _WORD = re.compile(r"[^\W\d_]+(\.?)")  # leading letters of a token (+ a dot)
 _LETTER = re.compile(r"[^\W\d_]")
 _WORDS = re.compile(r"[^\W\d_][\w’'-]*")
 _ALNUM = re.compile(r"[^\W_]")
 _CONTINUES = ",;-–—(/&"  # a line ending with one of these continues
+_RUNS_ON = ";-–—(/&"  # ... even when it is short (an introducer may end with a comma)
 # Lowercase words that rarely end a sentence or a headline: a line ending in
 # one of them was wrapped.
 _FUNCTION_WORDS = frozenset(
@@ -125,9 +185,9 @@ _FUNCTION_WORDS = frozenset(
 )
 _DOTTED = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}\Z")  # U.S, Ph.D, J.K
 _STRUCTURAL = re.compile(
-    r"[ \t]*(?:[-*+•·‣▪◦][ \t]|\d{1,3}[.)][ \t]|\(?[A-Za-z0-9]{1,2}\)[ \t]|[a-z]\.[ \t]|#{1,6}[ \t])"
+    r"[ \t]*(?:[-*+•⁃·‣▪◦][ \t]|(?:\d{1,3}|[a-z]|[ivx]{1,4})(?:\.\)?|\))[ \t]|\(?[A-Za-z0-9]{1,2}\)[ \t]"
+    r"|#{1,6}[ \t])"
 )
-_BULLET_MARK = re.compile(r"(?:\d{1,3}|[a-z])[.)][ \t]+|\([A-Za-z0-9]{1,2}\)[ \t]+")
 
 # Abbreviations ------------------------------------------------------------- #
 # Never end a sentence (compared lowercased; a capital "V." is an initial).
@@ -145,17 +205,51 @@ _TITLES = frozenset(
 _ENDS = frozenset(
     """etc a.m p.m pm ltd inc corp co cos plc llc llp bros pty al
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur
-    thurs fri sat sun no nos nr fig figs vol vols art pp para paras ch chap sec
+    thurs fri sat sun no nos n° nº n°s nºs nr fig figs vol vols art pp para paras ch chap sec
     sect ext tel ref op ave rd blvd sq dept govt univ est yr yrs hr hrs min mins
-    oz lb lbs ft""".split()
+    oz lb lbs ft reg regs""".split()
 )
+# Abbreviations of times and dates: they end a sentence before a capital unless the time goes on.
 _TIME = frozenset(["a.m", "p.m", "pm"])
-# Words that may follow a.m./p.m. inside the same sentence.
+_DATES = frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun".split()
+)
+# Words that may follow a.m./p.m. (or a month or weekday abbreviation) inside the same sentence.
 _TIME_CONTINUATIONS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february
     march april may june july august september october november december gmt bst
-    utc cet cest est edt cst cdt mst mdt pst pdt et pt ct ist aest aedt jst""".split()
+    utc cet cest est edt cst cdt mst mdt pst pdt et pt ct ist aest aedt jst eastern pacific""".split()
 )
+_ZONE_TIME = re.compile(r"(?:[A-Z][\w'.-]*[ \u00a0]+){1,3}[Tt]ime\b")  # "London time", "New York Time"
+# Words of a time phrase ("At 5 a.m.", "Shortly after 9 p.m. on Friday"): a sentence cannot be only that.
+_TIME_WORDS = _TIME_CONTINUATIONS | _DATES | frozenset(
+    """a.m p.m pm noon midnight o'clock at by from to until till on before after around about approximately
+    approx roughly shortly just since between and or the of in early late this last next every each morning
+    afternoon evening night today yesterday tomorrow tonight""".split()
+)
+# After "etc." the name of a statute goes on: "Health and Safety at Work etc. Act 1974".
+_STATUTE = re.compile(r"(?:\([^()\n]{1,40}\)\s+)?(?:Act\b|(?:Acts|Bill|Order|Regulations|Rules)\s+\d{4}\b)")
+_ELLIPSES = frozenset(["…", "...", ". . .", ".\u00a0.\u00a0."])
+
+
+def _ordinal_table() -> dict[str, tuple[frozenset, frozenset]]:
+    """List-marker cores ("1", "a", "B", "iv") -> (their places in a sequence, the places of the marker
+    that would follow them); "i" is both the ninth letter and roman one."""
+    table: dict[str, set[tuple[str, int]]] = {str(n): {("1", n)} for n in range(1, 1000)}
+    for n, letter in enumerate("abcdefghijklmnopqrstuvwxyz", 1):
+        table[letter] = {("a", n)}
+        table[letter.upper()] = {("A", n)}
+    for n, roman in enumerate("i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii".split(), 1):
+        table.setdefault(roman, set()).add(("i", n))
+        table.setdefault(roman.upper(), set()).add(("I", n))
+    return {
+        core: (frozenset(places), frozenset((kind, n + 1) for kind, n in places)) for core, places in table.items()
+    }
+
+
+_ORDINALS = _ordinal_table()
+_FIRSTS = frozenset([("1", 1), ("a", 1), ("A", 1), ("i", 1), ("I", 1)])
+_NONE: frozenset = frozenset()
 # Capitalised words that start sentences but are never part of a name: after a
 # title or an initial they mean the abbreviation ended the sentence.
 _STARTERS = frozenset(
@@ -186,12 +280,12 @@ def _is_abbrev(core: str) -> bool:
     )
 
 
-def _split_full_stop(text: str, lo: int, s: int, nxt: str) -> bool:
-    """Decide a bare full stop at ``text[s]`` followed by whitespace and ``nxt``
-    (the next token without opening quotes/brackets; it does not start with a
-    lowercase letter)."""
+def _split_full_stop(text: str, start: int, s: int, nxt: str, m: re.Match) -> bool:
+    """Decide a bare full stop at ``text[s]`` in the sentence starting at ``start``, followed by the
+    token ``nxt`` (without opening quotes/brackets; it does not start with a lowercase letter) after
+    the whitespace of the candidate ``m``."""
     # The token the full stop belongs to, opening quotes/brackets removed.
-    window = text[max(lo, s - 40) : s]
+    window = text[max(start, s - 40) : s]
     if not window or window[-1].isspace():
         return True  # detached full stop
     core = window.rsplit(None, 1)[-1].lstrip(_OPENERS)
@@ -205,13 +299,56 @@ def _split_full_stop(text: str, lo: int, s: int, nxt: str) -> bool:
     if _is_title(core) or (len(core) == 1 and core.isalpha()):
         return _starts_sentence(nxt)
     if low in _ENDS:
-        if low in _TIME:
-            m = _WORD.match(nxt)
-            return not (m and m.group().rstrip(".").lower() in _TIME_CONTINUATIONS)
-        return True
+        if low in _TIME or (low in _DATES and core[0].isupper()):
+            return not _time_goes_on(text, start, s - len(core), nxt, m.end(3))
+        return low != "etc" or _STATUTE.match(text, m.end(3)) is None
     if _DOTTED.match(core):
         return _starts_sentence(nxt)
     return True
+
+
+def _time_goes_on(text: str, start: int, token: int, nxt: str, at: int) -> bool:
+    """After a.m./p.m. (or "Jan.", "Fri."), before a capital: is it still the same sentence? Yes when
+    the time goes on ("10 a.m. Monday", "9 p.m. GMT", "10 a.m. London time"), or when the sentence so
+    far is only a time phrase, which is no sentence ("At 5 a.m. Mr Smith said ...")."""
+    m = _WORD.match(nxt)
+    if m and m.group().rstrip(".").lower() in _TIME_CONTINUATIONS or _ZONE_TIME.match(text, at):
+        return True
+    if token - start > 60:
+        return False
+    words = text[start:token].split()
+    return bool(words) and all(w[0].isdigit() or w.strip(",.").lower() in _TIME_WORDS for w in words)
+
+
+def _split_ellipsis(text: str, start: int, s: int, closers: str, nxt: str) -> bool:
+    """Decide an ellipsis at ``text[s]``, before a token that does not start with a lowercase letter.
+    One that opens the sentence, a quotation or a bracket ("… And then", "“…", "[…]") marks words left
+    out and ends nothing; after closing quotes/brackets ("We will see…” Then") it ends the sentence;
+    otherwise it does when a word that starts sentences and is never part of a name follows
+    ("waited… Then the letter came") and not before a name or a number ("the trust … Peterborough
+    City Hospital")."""
+    if s == start or text[s - 1] in _OPENERS:
+        return False
+    return bool(closers) or not nxt or _starts_sentence(nxt)
+
+
+def _marker(text: str, start: int, s: int, expected: frozenset) -> frozenset | None:
+    """Is the full stop at ``text[s]`` that of a list marker ("1." "1.)" "(a." "iv.")?  It is when the
+    marker opens the sentence, is the first of a list after a colon ("must: 1. Hire"), or is one of the
+    ``expected`` places, those that follow the paragraph's previous marker ("1. Hire staff 2. Train").
+    Returns the places of the marker that would follow this one, or None when it is no marker."""
+    head = text[max(s - 5, start) : s]
+    token = head.rsplit(None, 1)[-1] if head and not head[-1].isspace() else ""
+    found = _ORDINALS.get(token.lstrip("("))
+    if found is None or (len(token) == len(head) and s - len(head) > start):
+        return None
+    places, following = found
+    at = s - len(token)
+    if at == start or not places.isdisjoint(expected):
+        return following
+    if not places.isdisjoint(_FIRSTS) and text[max(at - 8, start) : at].rstrip()[-1:] == ":":
+        return following
+    return None
 
 
 def _starts_sentence(nxt: str) -> bool:
@@ -279,6 +416,7 @@ def _is_headline(line: str, nxt: str) -> bool:
         or nxt[0].islower()
         or line[-1] in _CONTINUES
         or _ends_sentence(line)
+        or _DATELINE.match(line)
     ):
         return False
     caps = sum(1 for w in words if w[0].isupper())
@@ -294,7 +432,8 @@ def _wrapped_block(block: list[tuple[int, str]], lens: list[int], width: int) ->
         for line in lines
     ]
     limit = WRAP_FILL * width
-    fills = [False] * (n - 1)  # the line break after line i may be a wrap
+    fills = [False] * (n - 1)  # the line break after line i is a wrap if the block is wrapped
+    short = []  # (i, line i, first word of line i + 1) of the lines that do not fill the width
     weak = strong = 0
     for i in range(n - 1):
         line = lines[i][: lens[i]]
@@ -306,7 +445,8 @@ def _wrapped_block(block: list[tuple[int, str]], lens: list[int], width: int) ->
         if i == 0 and _is_headline(line, first):
             continue
         if lens[i] + 1 + len(first) <= limit:
-            continue  # short line: the paragraph ends here
+            short.append((i, line, first))
+            continue
         fills[i] = True
         if _ends_sentence(line):
             continue
@@ -314,6 +454,14 @@ def _wrapped_block(block: list[tuple[int, str]], lens: list[int], width: int) ->
         if first[0].islower() or line[-1] in _CONTINUES or _ends_with_function_word(line):
             strong += 1
     wrapped = strong >= 1 or weak >= 2
+    if wrapped:
+        for i, line, first in short:  # a short line ends its paragraph, unless its sentence visibly runs on
+            fills[i] = not _ends_sentence(line) and (
+                first[0].islower()
+                or line[-1] in _RUNS_ON
+                or _ends_with_function_word(line)
+                or _DATELINE.match(line) is not None
+            )
     spans = []
     start = block[0][0] + len(lines[0]) - len(lines[0].lstrip())
     for i in range(n - 1):
@@ -340,18 +488,38 @@ def _sentences(text: str) -> Iterator[Sentence]:
             continue  # a letterless fragment such as "|" or "***"
         para += 1
         start = ps
-        bullet = _BULLET_MARK.match(text, ps, pe)  # "1. " is no boundary
-        for m in candidates(text, bullet.end() if bullet else ps, pe):
+        expected = _NONE  # the places of the list marker that would follow the paragraph's last one
+        for m in candidates(text, ps, pe):
             rest, closers, _, nxt = m.groups()
             if nxt is None:
                 break  # end of the paragraph
-            if nxt and nxt[0].islower():
-                continue  # "etc. and", "“Why?” he asked", "wait... what"
             s = m.start()
-            if rest or closers or not nxt or text[s] != "." or _split_full_stop(text, ps, s, nxt):
-                end = m.end()
-                if text[start].isalpha() or letter(text, start, end):
-                    yield Sentence(start, end, para)
-                start = m.end(3)
+            c = text[s]
+            if c == "." and not rest:  # a full stop
+                if text[s - 2 : s] in _MARKER_ENDINGS:
+                    following = _marker(text, start, s, expected)
+                    if following is not None:
+                        expected = following
+                        continue  # "1." "(a." "iv.)" opens a list item
+                if nxt and nxt[0].islower() and not (len(nxt) <= 5 and _MARKER.fullmatch(nxt)):
+                    continue  # "etc. and", "e.g. the"; but not "b. Train"
+                if not (closers or not nxt or _split_full_stop(text, start, s, nxt, m)):
+                    continue
+            elif c in _BULLETS:  # an item of a list written inline starts here
+                if s > start and text[s - 1].isspace():
+                    end = start + len(text[start:s].rstrip())
+                    if letter(text, start, end):
+                        yield Sentence(start, end, para)
+                    start = s
+                continue
+            else:
+                if nxt and nxt[0].islower() and not (len(nxt) <= 5 and _MARKER.fullmatch(nxt)):
+                    continue  # "“Why?” he asked", "wait... what"
+                if c + rest in _ELLIPSES and not _split_ellipsis(text, start, s, closers, nxt):
+                    continue
+            end = m.end()
+            if text[start].isalpha() or letter(text, start, end):
+                yield Sentence(start, end, para)
+            start = m.end(3)
         if text[start].isalpha() or letter(text, start, pe):
             yield Sentence(start, pe, para)
