@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
@@ -22,6 +22,13 @@ from store.library import ArticleView as Article
 from store.names import reveal
 
 DEFAULT_FORMAT = "csv"
+
+
+def _field(label: str, widget) -> ComposeResult:
+    """A label beside its widget, on one row: the dialog fits an 80x24 terminal."""
+    with Horizontal(classes="field"):
+        yield Label(label)
+        yield widget
 
 
 class ExportScreen(ModalScreen[None]):
@@ -48,18 +55,16 @@ class ExportScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         scopes = [(Text(label), value) for label, value in self.scope_labels]
-        with Vertical(id="export-dialog"):
+        with VerticalScroll(id="export-dialog"):  # scrolls in a terminal too short for it (80x24 fits)
             yield Label("Export annotations", classes="dialog-title")
-            yield Label("Format")
-            yield Select([(f"{f.name.upper()}: {f.summary}", f.name) for f in formats.FORMATS.values()],
-                         value=DEFAULT_FORMAT, allow_blank=False, id="format")
-            yield Label("File")
-            yield Input(formats.get(DEFAULT_FORMAT).default_file, id="path")
-            yield Label("Articles")
-            yield Select(scopes, value=scopes[0][1], allow_blank=False, id="scope")
-            yield Label("Tags")
-            yield Select([("All tags", "")] + [(Text(reveal(t.name)), t.name) for t in self.app.codebook],
-                         value="", allow_blank=False, id="tag")
+            yield from _field("Format", Select([(f"{f.name.upper()}: {f.summary}", f.name)
+                                                for f in formats.FORMATS.values()],
+                                               value=DEFAULT_FORMAT, allow_blank=False, id="format"))
+            yield from _field("File", Input(formats.get(DEFAULT_FORMAT).default_file, id="path"))
+            yield from _field("Articles", Select(scopes, value=scopes[0][1], allow_blank=False, id="scope"))
+            yield from _field("Tags", Select([("All tags", "")] + [(Text(reveal(t.name)), t.name)
+                                                                   for t in self.app.codebook],
+                                             value="", allow_blank=False, id="tag"))
             yield ProgressBar(id="progress", show_eta=False)
             yield Static(id="result")
             with Horizontal(id="buttons"):
