@@ -24,6 +24,9 @@ SCREENS = {
     "compare": ["s", "j", "tab", "j", "j"],
     "help": ["enter", "question_mark"],
     "library_help": ["question_mark"],
+    "export": ["enter", "e"],
+    "note": ["enter", "j", "j", "n"],
+    "agreement": ["a"],  # one coder: the screen explains what it needs
 }
 
 
@@ -49,6 +52,8 @@ def test_screen(snap_compare, app, screen, size):
     async def press_and_settle(pilot):
         await pilot.press(*SCREENS[screen])
         await pilot.app.workers.wait_for_complete()  # compare aligns in a worker
+        for box in pilot.app.screen.query("Input, TextArea"):
+            box.cursor_blink = False  # a blinking cursor would be on or off by the clock
         await pilot.pause()
 
     assert snap_compare(app, run_before=press_and_settle, terminal_size=size)
