@@ -31,7 +31,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from store.speakers.attributions import QUOTE, Attribution, find
+from store.speakers.attributions import QUOTE, Attribution, find, shorten
 from store.speakers.mentions import Mention, parse_np
 from store.speakers.quotes import Piece, scan
 from store.speakers.resolve import SOMEONE, Article, Party
@@ -63,106 +63,137 @@ def _outside(text: str, pieces: list[Piece]) -> str:
     return " ".join(text[p.start:p.end] if p.quote < 0 else QUOTE for p in pieces)
 
 
-def _introduces(text: str, pieces: list[Piece]) -> bool:
-    """Does the sentence introduce a full quoted sentence ("said: “…", "said, “We…", "said; "We…")?"""
-    for before, quote in zip(pieces, pieces[1:]):
-        if before.quote < 0 <= quote.quote:
-            lead = text[before.start:before.end].rstrip()
-            if lead.endswith(":") or lead.endswith((",", ";")) and text[quote.start:quote.end].lstrip()[:1].isupper():
-                return True
-    return False
-
-
 def attribute(text: str, sentences: Sequence) -> list[Speaker | None]:
     """One speaker (or None) per sentence; ``sentences`` have ``start``, ``end`` and ``para``
     (``store.segment.Sentence`` or rows of the ``sentences`` table)."""
-    n = len(sentences)
-    if not n:
+    if not sentences:
         return []
-    texts = [text[s.start:s.end] for s in sentences]
-    pieces = scan(text, sentences)
-    outside = [_outside(text, p) for p in pieces]
-    paras = [s.para for s in sentences]
-    alone = [(i == 0 or paras[i - 1] != paras[i]) and (i + 1 == n or paras[i + 1] != paras[i]) for i in range(n)]
-    found = [find(o) if o.strip() else [] for o in outside]
-    names = [alone[i] and not found[i] and _name_line(texts[i]) for i in range(n)]
-    groups = {i: a.mention for i in range(n) for a in found[i] if a.mention is not None and a.mention.kind == "group"}
-    groups.update(_name_line_groups(texts, names))
-    headline = alone[0] and n > 1 and not _ENDS_SENTENCE_RE.search(texts[0])
-    article = Article(texts, outside, headline, groups)
-    own = _own(article, found)
+    return _Reading(text, sentences).speakers()
 
-    # The quotations: which sentence each starts in and the first attribution of a sentence touching it.
-    starts_inside = [bool(p) and p[0].quote >= 0 and not any(c.isalnum() for c in text[s.start:p[0].start])
-                     for s, p in zip(sentences, pieces)]
-    first: dict[int, int] = {}
-    said: dict[int, tuple[Party, Attribution]] = {}
-    for i in range(n):
-        for p in pieces[i]:
-            if p.quote >= 0:
-                first.setdefault(p.quote, i)
-                if own[i] is not None:
-                    said.setdefault(p.quote, own[i])
-    last_of: dict[int, int] = {q: i for i in range(n) for p in pieces[i] if (q := p.quote) >= 0}
-    next_own = [n] * (n + 1)
-    for i in range(n - 1, -1, -1):
-        next_own[i] = i if own[i] is not None and own[i][0].kind not in ("document", "unknown") else next_own[i + 1]
 
-    result: list[Speaker | None] = [None] * n
-    speech: tuple[Party, Attribution, bool] | None = None  # an introducer's speaker over the paragraphs after it
-    for i in range(n):
-        new_para = i == 0 or paras[i] != paras[i - 1]
-        introduces = _introduces(text, pieces[i])
-        opens_next = i + 1 < n and starts_inside[i + 1] and outside[i].rstrip().endswith((":", ","))
-        direct = starts_inside[i] or introduces or opens_next
-        if new_para and speech is not None and not _speech_goes_on(speech, i, paras, texts, starts_inside, own):
-            speech = None
-        if own[i] is not None:
-            party, attribution = own[i]
-            result[i] = _speaker(party, attribution, direct)
-            if attribution.backwards and i and result[i - 1] is None and result[i]:
-                result[i - 1] = _speaker(party, attribution, False)
-            last_in_para = i + 1 == n or paras[i + 1] != paras[i]
-            if last_in_para and outside[i].rstrip().endswith(":") and i + 1 < n and not starts_inside[i + 1]:
-                listed = bool(_LIST_ITEM_RE.match(texts[i + 1]))
-                if listed or _FIRST_PERSON_RE.search(texts[i + 1]):
-                    speech = (party, attribution, not listed)
-                    result[i] = _speaker(party, attribution, not listed)
-            continue
-        if speech is not None:
-            result[i] = _speaker(speech[0], speech[1], speech[2])
-            continue
-        if names[i] and i and result[i - 1] is None and _quoted_before(pieces, i):
-            person = article.resolve(parse_np(texts[i].split(",")[0]), i)  # "Professor X, University of Y."
-            if person is not None:
-                line = Attribution(Mention("person", person.name), 0, texts[i].strip().rstrip("."), 0)
-                q = next(p.quote for p in reversed(pieces[i - 1]) if p.quote >= 0)
-                for k in range(first[q], i):
-                    if result[k] is None:
-                        result[k] = _speaker(person, line, True)
-                result[i] = _speaker(person, line, True)
-            continue
-        if not direct:
-            continue
-        q = next(p.quote for p in pieces[i] if p.quote >= 0) if starts_inside[i] or introduces else \
-            next(p.quote for p in pieces[i + 1] if p.quote >= 0)
-        if q in said:
-            result[i] = _speaker(*said[q], True)
-        elif alone[i] and not any(c.isalnum() for c in outside[i].replace(QUOTE, " ")) \
-                and len(texts[i].split()) <= 12 and not _ENDS_SENTENCE_RE.search(texts[i].rstrip("”’\"'")):
-            k = next_own[i + 1]  # a pull quote: the speaker of the section it heads
-            if k < n and k <= i + 6:
-                result[i] = _speaker(own[k][0], own[k][1], True)
-        elif first[q] == i and starts_inside[i] and i and (result[i - 1] is not None or own[i - 1] is not None):
-            if (before := result[i - 1]) is not None:  # a follow-on quotation goes on with the speaker before it
-                result[i] = Speaker(before.name, before.role, True, before.evidence)
-        elif first[q] < i and result[first[q]] is not None:
-            before = result[first[q]]
-            result[i] = Speaker(before.name, before.role, True, before.evidence)
-        elif (k := last_of[q] + 1) < n and starts_inside[k] and first.get(pieces[k][0].quote) == k and \
-                (after := said.get(pieces[k][0].quote)) is not None:
-            result[i] = _speaker(after[0], after[1], True)  # attributed in the quotation that follows it
-    return result
+class _Reading:
+    """One article's sentences as attribution reads them: their quotations and their own attributions."""
+
+    def __init__(self, text: str, sentences: Sequence):
+        n = self.n = len(sentences)
+        self.text = text
+        self.texts = [text[s.start:s.end] for s in sentences]
+        self.pieces = scan(text, sentences)
+        self.outside = [_outside(text, p) for p in self.pieces]
+        self.paras = paras = [s.para for s in sentences]
+        self.alone = [(i == 0 or paras[i - 1] != paras[i]) and (i + 1 == n or paras[i + 1] != paras[i])
+                      for i in range(n)]
+        found = [find(o) if o.strip() else [] for o in self.outside]
+        self.names = [self.alone[i] and not found[i] and _name_line(self.texts[i]) for i in range(n)]
+        groups = {i: a.mention for i in range(n) for a in found[i] if a.mention and a.mention.kind == "group"}
+        groups.update(_name_line_groups(self.texts, self.names))
+        headline = self.alone[0] and n > 1 and not _ENDS_SENTENCE_RE.search(self.texts[0])
+        self.article = Article(self.texts, self.outside, headline, groups)
+        self.own = _own(self.article, found)
+        # The quotations: the sentences each starts and ends in, and the first attribution of a sentence in it.
+        self.starts_inside = [bool(p) and p[0].quote >= 0 and not any(c.isalnum() for c in text[s.start:p[0].start])
+                              for s, p in zip(sentences, self.pieces)]
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self.said: dict[int, tuple[Party, Attribution]] = {}
+        for i in range(n):
+            for q in (p.quote for p in self.pieces[i] if p.quote >= 0):
+                self.first.setdefault(q, i)
+                self.last[q] = i
+                if self.own[i] is not None:
+                    self.said.setdefault(q, self.own[i])
+        self.next_own = [n] * (n + 1)  # the next sentence with an attribution naming someone
+        for i in range(n - 1, -1, -1):
+            named = self.own[i] is not None and self.own[i][0].kind not in ("document", "unknown")
+            self.next_own[i] = i if named else self.next_own[i + 1]
+
+    def speakers(self) -> list[Speaker | None]:
+        n, own, paras, texts = self.n, self.own, self.paras, self.texts
+        result: list[Speaker | None] = [None] * n
+        speech: tuple[Party, Attribution, bool] | None = None  # an introducer's speaker over the paragraphs after it
+        for i in range(n):
+            introduces = self._introduces(i)
+            opens_next = i + 1 < n and self.starts_inside[i + 1] and self.outside[i].rstrip().endswith((":", ","))
+            direct = self.starts_inside[i] or introduces or opens_next
+            if speech is not None and (i == 0 or paras[i] != paras[i - 1]) and not self._speech_goes_on(speech, i):
+                speech = None
+            if own[i] is not None:
+                party, attribution = own[i]
+                result[i] = _speaker(party, attribution, direct)
+                if attribution.backwards and i and result[i - 1] is None and result[i]:
+                    result[i - 1] = _speaker(party, attribution, False)  # "That is according to X"
+                if (i + 1 == n or paras[i + 1] != paras[i]) and self.outside[i].rstrip().endswith(":") and i + 1 < n \
+                        and not self.starts_inside[i + 1]:
+                    listed = bool(_LIST_ITEM_RE.match(texts[i + 1]))
+                    if listed or _FIRST_PERSON_RE.search(self._paragraph(i + 1)):
+                        speech = (party, attribution, not listed)  # a list, or direct speech without quote marks
+                        result[i] = _speaker(party, attribution, not listed)
+            elif speech is not None:
+                result[i] = _speaker(*speech)
+            elif self.names[i] and i and result[i - 1] is None and self.pieces[i - 1] \
+                    and self.pieces[i - 1][-1].quote >= 0:
+                self._name_line_after_quotation(i, result)
+            elif direct:
+                result[i] = self._from_quotation(i, introduces, result)
+        return result
+
+    def _introduces(self, i: int) -> bool:
+        """Does the sentence introduce a full quoted sentence ("said: “…", "said, “We…", "said; "We…")?"""
+        pieces, text = self.pieces[i], self.text
+        for before, quote in zip(pieces, pieces[1:]):
+            if before.quote < 0 <= quote.quote:
+                lead = text[before.start:before.end].rstrip()
+                if lead.endswith(":") or lead.endswith((",", ";")) and text[quote.start:quote.end].lstrip()[:1].isupper():
+                    return True
+        return False
+
+    def _from_quotation(self, i: int, introduces: bool, result: list[Speaker | None]) -> Speaker | None:
+        """The speaker of direct speech with no attribution of its own: its quotation's, else that of the
+        section a pull quote heads, of the speaker before a follow-on quotation, or of the quotation after it."""
+        pieces = self.pieces[i] if self.starts_inside[i] or introduces else self.pieces[i + 1]
+        q = next(p.quote for p in pieces if p.quote >= 0)
+        if q in self.said:
+            return _speaker(*self.said[q], True)
+        if self.alone[i] and not any(c.isalnum() for c in self.outside[i].replace(QUOTE, " ")) \
+                and len(self.texts[i].split()) <= 12 and not _ENDS_SENTENCE_RE.search(self.texts[i].rstrip("”’\"'")):
+            k = self.next_own[i + 1]  # a pull quote: the speaker of the section it heads
+            return _speaker(*self.own[k], True) if k < self.n and k <= i + 6 else None
+        first = self.first[q]
+        if first == i and self.starts_inside[i] and i and (result[i - 1] is not None or self.own[i - 1] is not None):
+            before = result[i - 1]  # a follow-on quotation goes on with the speaker before it (none after "one
+            return before and Speaker(before.name, before.role, True, before.evidence)  # mother said")
+        if first < i and (before := result[first]) is not None:
+            return Speaker(before.name, before.role, True, before.evidence)
+        k = self.last[q] + 1
+        if k < self.n and self.starts_inside[k] and self.first.get(self.pieces[k][0].quote) == k \
+                and (after := self.said.get(self.pieces[k][0].quote)) is not None:
+            return _speaker(after[0], after[1], True)  # attributed in the quotation that follows it
+        return None
+
+    def _name_line_after_quotation(self, i: int, result: list[Speaker | None]) -> None:
+        """"Professor X, University of Y." after a block quote: X speaks the quotation and the line."""
+        person = self.article.resolve(parse_np(self.texts[i].split(",")[0]), i)
+        if person is None:
+            return
+        line = Attribution(Mention("person", person.name), 0, 0, shorten(self.texts[i].strip().rstrip(".")))
+        q = next(p.quote for p in reversed(self.pieces[i - 1]) if p.quote >= 0)
+        for k in range(self.first[q], i + 1):
+            result[k] = result[k] or _speaker(person, line, True)
+
+    def _paragraph(self, i: int) -> str:
+        k = i
+        while k < self.n and self.paras[k] == self.paras[i]:
+            k += 1
+        return " ".join(self.texts[i:k])
+
+    def _speech_goes_on(self, speech: tuple[Party, Attribution, bool], i: int) -> bool:
+        """Does unquoted direct speech (or a list) after an introducer go on into the paragraph starting at ``i``?
+        A list goes on with its items; speech while paragraphs speak in the first or second person."""
+        if self.starts_inside[i] or self.own[i] is not None and self.own[i][0] is not speech[0]:
+            return False
+        if not speech[2]:
+            return bool(_LIST_ITEM_RE.match(self.texts[i]))
+        return bool(_FIRST_PERSON_RE.search(self._paragraph(i)))
 
 
 def _own(article: Article, found: list[list[Attribution]]) -> list[tuple[Party, Attribution] | None]:
@@ -201,19 +232,6 @@ def _speaker(party: Party, attribution: Attribution, quoted: bool) -> Speaker | 
     return Speaker(party.name, role, quoted, attribution.evidence or None)
 
 
-def _speech_goes_on(speech, i: int, paras, texts, starts_inside, own) -> bool:
-    """Does unquoted direct speech (or a list) after an introducer go on into the paragraph starting at ``i``?"""
-    if starts_inside[i] or own[i] is not None and own[i][0] is not speech[0]:
-        return False
-    if not speech[2]:
-        return bool(_LIST_ITEM_RE.match(texts[i]))
-    k, paragraph = i, []
-    while k < len(texts) and paras[k] == paras[i]:
-        paragraph.append(texts[k])
-        k += 1
-    return bool(_FIRST_PERSON_RE.search(" ".join(paragraph)))
-
-
 def _name_line(text: str) -> bool:
     """A line that only names a person: "Lisa Winward, Chief Constable of North Yorkshire Police"."""
     if len(text) > 160 or not _NAME_LINE_RE.fullmatch(text):
@@ -237,10 +255,6 @@ def _name_line_groups(texts: list[str], names: list[bool]) -> dict[int, Mention]
             groups[run[-1]] = Mention("group", " and ".join(p.name for p in parts), parts=tuple(parts))
         run = []
     return groups
-
-
-def _quoted_before(pieces: list[list[Piece]], i: int) -> bool:
-    return bool(pieces[i - 1]) and pieces[i - 1][-1].quote >= 0
 
 
 # --------------------------------------------------------------------------- storing

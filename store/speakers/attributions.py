@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from store.speakers.mentions import Mention, parse_np, subject
 
-__all__ = ["QUOTE", "Attribution", "find"]
+__all__ = ["QUOTE", "Attribution", "find", "shorten"]
 
 QUOTE = "\x00"  # stands for a quotation in a sentence's unquoted text
 
@@ -89,11 +89,15 @@ _AGENT_END_RE = re.compile(r"[,.;:()\x00]|\s(?:for|in|at|on|during|after|whose|w
                            r"because|and\s+(?:was|were|is|are|has|have))\s", re.IGNORECASE)
 _AGENT_END_NO_QUOTE_RE = re.compile(_AGENT_END_RE.pattern.replace(r"\x00", ""), re.IGNORECASE)
 _BY_RE = re.compile(r"\s+by\s+", re.IGNORECASE)
+_BEFORE_QUOTE_RE = re.compile(r"(?:\s+[\w’'-]+){0,5}?\s*[:,]?\s*\x00")
+_REACH = 300  # how far from its verb an attribution's subject or agent may be
 _DATELINE_RE = re.compile(r"\s*(?:\d{1,2}[-–/ ][A-Za-z]{3,9}[-–/ ]\d{2,4}\s*[–—-]|[A-Z]{3,}(?:[ ,]+[A-Z][\w.’']+)*"
                           r"\s*(?:[–—-]|\([^)]*\d[^)]*\)))\s*")
 
 
 class Attribution(NamedTuple):
+    """One attribution in a sentence: who it names and where."""
+
     mention: Mention | None  # None: a reporting verb next to a quotation, naming no one we can read
     at: int  # where it starts in the sentence's unquoted text (its subject, else its verb)
     end: int  # where its verb (or "according to X") ends
@@ -113,11 +117,11 @@ def find(outside: str) -> list[Attribution]:
             agent = _agent(outside, m.end())
             mention = _statement_source(agent) or subject(agent, True) or parse_np(agent)
             if mention is not None:
-                found.append(Attribution(mention, m.start(), m.end() + len(agent), _shorten("according to " + agent)))
+                found.append(Attribution(mention, m.start(), m.end() + len(agent), shorten("according to " + agent)))
     for m in _STATEMENT_RE.finditer(outside):
         agent = outside[m.end():_agent_end(outside, m.end(), commas=False)]
         if (mention := subject(agent, True)) is not None:
-            found.append(Attribution(mention, m.start(), m.end() + len(agent), _shorten(f"{m[0].strip()} {agent}")))
+            found.append(Attribution(mention, m.start(), m.end() + len(agent), shorten(f"{m[0].strip()} {agent}")))
     for m in _VERB_RE.finditer(outside):
         if (phrase := _PHRASE_RES.get(m[0].lower())) is not None and (m := phrase.match(outside, m.start())) is None:
             continue
@@ -131,9 +135,12 @@ def find(outside: str) -> list[Attribution]:
 
 
 def _verb(outside: str, m: re.Match, earlier: list[Attribution]) -> Attribution | None:
+    """The attribution a reporting verb makes: its subject before it, after it, shared, or a passive's agent.
+    Everything is looked for within ``_REACH`` characters of the verb, so a long sentence stays linear."""
     verb = m[0]
-    start = max(outside.rfind(QUOTE, 0, m.start()), outside.rfind(";", 0, m.start()),
-                outside.rfind(":", 0, m.start())) + 1
+    reach = max(0, m.start() - _REACH)
+    start = max(reach, outside.rfind(QUOTE, reach, m.start()) + 1, outside.rfind(";", reach, m.start()) + 1,
+                outside.rfind(":", reach, m.start()) + 1)
     paren = outside.rfind("(", start, m.start())
     if paren >= 0 and outside.find(")", paren, m.start()) < 0:
         start = paren + 1  # inside brackets
@@ -145,45 +152,46 @@ def _verb(outside: str, m: re.Match, earlier: list[Attribution]) -> Attribution 
             return None  # a passive without an agent names no one
         agent = _agent(outside, agent_at.end())
         mention = parse_np(agent)
-        return Attribution(mention, m.start(), m.end(), _shorten(f"{verb} … by {agent}")) if mention else None
-    if _COORDINATED_RE.search(left) and not left.strip(" ,").lower() in ("and", "but"):
-        mention = earlier[-1].mention if earlier else _main_subject(outside[:m.start()])
+        return Attribution(mention, m.start(), m.end(), shorten(f"{verb} … by {agent}")) if mention else None
+    if _COORDINATED_RE.search(left) and left.strip(" ,").lower() not in ("and", "but"):
+        mention = earlier[-1].mention if earlier else _main_subject(outside[:min(m.start(), _REACH)])
         if mention is None:
             return None
-        return Attribution(mention, m.start(), m.end(), _shorten(f"{_name_in(outside, mention)} … {verb}{colon}"))
+        return Attribution(mention, m.start(), m.end(), shorten(f"{_name_in(outside, mention)} … {verb}{colon}"))
     if rel := _RELATIVE_RE.search(left):  # "its report, which highlights": the phrase before
         words = left[:rel.start()].split()
         mention = next((np for k in range(2, 6) if (np := parse_np(" ".join(words[-k:]))) is not None), None)
         if mention is None:
             return None
-        return Attribution(mention, m.start(), m.end(), _shorten(f"{' '.join(words[-2:])} … {verb}"))
+        return Attribution(mention, m.start(), m.end(), shorten(f"{' '.join(words[-2:])} … {verb}"))
     mention = subject(left, False) if left.strip(" ,\x00") else None
     inverted = mention is None and (not left.strip(" ,") or left.rstrip().endswith(","))
     if inverted:
         right = outside[m.end():_agent_end(outside, m.end(), commas=False)].strip()
         mention = subject(right, True) if right else None
         if mention is not None:
-            return Attribution(mention, m.start(), m.end(), _shorten(f"{verb} {right}"))
+            return Attribution(mention, m.start(), m.end(), shorten(f"{verb} {right}"))
     if mention is not None:
         named = _name_in(left, mention)
         gap = " … " if left.strip().rstrip(",").strip() != named else " "
         joined = bool(_JOINED_RE.search(left))
         at = start + left.rfind(named) if named in left else m.start()
-        return Attribution(mention, at, m.end(), _shorten(f"{named}{gap}{verb}{colon}"), joined=joined)
-    if QUOTE in outside[max(0, start - 1):m.start()] and len(left.split()) <= 5 or re.match(
-            r"(?:\s+[\w’'-]+){0,5}?\s*[:,]?\s*\x00", outside[m.end():]):
+        return Attribution(mention, at, m.end(), shorten(f"{named}{gap}{verb}{colon}"), joined=joined)
+    if QUOTE in outside[max(0, start - 1):m.start()] and len(left.split()) <= 5 or _BEFORE_QUOTE_RE.match(
+            outside, m.end(), m.end() + _REACH):
         return Attribution(None, m.start(), m.end(), "")  # "“…,” one mother said": someone we cannot name
     return None
 
 
 def _agent_end(outside: str, at: int, commas: bool = True, quotes: bool = True) -> int:
     """Where the phrase starting at ``at`` ends: punctuation, a quotation, or a following clause."""
+    stop = min(len(outside), at + _REACH)
     if not commas:
-        ends = [i for i in (outside.find(c, at) for c in (QUOTE, ";", ":", ". ")) if i >= 0]
-        end = min(ends, default=len(outside))
+        ends = [i for i in (outside.find(c, at, stop) for c in (QUOTE, ";", ":", ". ")) if i >= 0]
+        end = min(ends, default=stop)
         return end - 1 if end == len(outside) and outside.endswith(".") else end
-    m = (_AGENT_END_RE if quotes else _AGENT_END_NO_QUOTE_RE).search(outside, at)
-    return m.start() if m else len(outside)
+    m = (_AGENT_END_RE if quotes else _AGENT_END_NO_QUOTE_RE).search(outside, at, stop)
+    return m.start() if m else stop
 
 
 def _agent(outside: str, at: int) -> str:
@@ -219,10 +227,15 @@ def _name_in(text: str, mention: Mention) -> str:
                 lead.insert(0, words.pop())
             return " ".join(lead + text[at:end if end > 0 else len(text)].rstrip(",").split())
     segment = re.split(r",|\s[–—-]\s", text.strip().rstrip(","))[-1].split()
+    head = first.name.split()[-1].lower() if first.name else ""
+    at = max((k for k, w in enumerate(segment) if w.lower().strip(",.") == head), default=-1)
+    if at > 0:  # "the family of X and Y": "the family"
+        return " ".join(segment[max(0, at - 2):at + 1])
     return " ".join(segment[-5:])
 
 
-def _shorten(text: str, limit: int = 48) -> str:
+def shorten(text: str, limit: int = 48) -> str:
+    """Evidence fit for a status line: its first three and last two words when it is long."""
     text = " ".join(text.replace(QUOTE, "…").split())
     if len(text) <= limit:
         return text

@@ -117,6 +117,8 @@ _ROLE_RE = re.compile(
     r"governor|commissioner|mayor|judge|councillor|constable|superintendent|nurse|surgeon|editor|founder|owner|"
     r"consultant|organiser|author|coordinator|adviser|advisor|campaigner|trustee|dean|chancellor|treasurer|clerk|"
     r"registrar|matron|midwife|solicitor|%s)" % "|".join(RELATIVES), re.IGNORECASE)
+_ROLE_OF_RE = re.compile(r"(?:(?:the|his|her|their|its|a|an)\s+)?(?P<role>%s)\s+of\s+.+" % "|".join(RELATIVES),
+                         re.IGNORECASE)
 _SPOKES_RE = re.compile(
     r"(?:an? |the )?(?:(?P<pre>.+?) )?(?P<role>spokesperson|spokesman|spokeswoman|spokespeople|representative)"
     r"(?: (?:for|from|of|at) (?:the )?(?P<post>.+))?", re.IGNORECASE)
@@ -252,6 +254,8 @@ def parse_np(seg: str) -> Mention | None:
         return Mention("role", seg)  # "Director of Operations", "the Prime Minister": the name may come next
     if _ROLE_RE.fullmatch(seg):
         return Mention("role", seg)  # "the chief executive", "her brother": a person named elsewhere
+    if m := _ROLE_OF_RE.fullmatch(seg):
+        return Mention("role", m["role"])  # "the family of Bibaa Henry and Nicole Smallman": not the two of them
     if not all_caps:
         return None
     if _is_org(tokens):
@@ -260,14 +264,23 @@ def parse_np(seg: str) -> Mention | None:
 
 
 def _role_text(segments: list[str]) -> str | None:
-    text = ", ".join(s.strip() for s in segments if s.strip()).strip(" ,–—-")
-    text = re.sub(r"\s+and$", "", text)
-    if not text:
-        return None
-    first = text.split()[0].lower()
-    if first in _NOT_ROLE or first.endswith("ing") and first not in ("managing",):
-        return None
-    return text
+    """The role an appositive gives: its segments up to one that is not part of it ("…, during remarks to")."""
+    kept = []
+    for segment in (s.strip() for s in segments):
+        first = segment.split()[0].lower() if segment else ""
+        if first in _NOT_ROLE or first.endswith("ing") and first not in ("managing",):
+            break
+        kept.append(segment)
+    text = re.sub(r"\s+and$", "", ", ".join(kept).strip(" ,–—-"))
+    return _role_phrase(text) or None
+
+
+def _role_phrase(role: str) -> str:
+    """Without a leading "the" before a title: "The chief executive of the trust" -> "chief executive of …"."""
+    words = role.split(maxsplit=2)
+    if len(words) >= 2 and words[0] in ("The", "the") and words[1].islower() and _word(words[1]) in TITLES:
+        return role.split(maxsplit=1)[1]
+    return role
 
 
 def _join_roles(*roles: str | None) -> str | None:
@@ -282,9 +295,9 @@ def _looks_like_role(seg: str) -> bool:
     if m is not None and m.kind == "role":
         return True
     words = seg.split()
-    if m is None and words[0].lower() in ("the", "a", "an", "its", "their") and any(
-            _word(w) in TITLES for w in words[1:]):
-        return True  # "the trust’s chief executive"
+    if m is None and (words[0].lower() in ("the", "a", "an", "its", "their") or re.search(r"[’']s$", words[0])) \
+            and any(_word(w) in TITLES for w in words[1:]):
+        return True  # "the trust’s chief executive", "CQC’s deputy director of operations"
     return m is None and words[0][0].islower() and _word(words[-1]) in TITLES
 
 
@@ -340,7 +353,7 @@ def subject(clause: str, inverted: bool) -> Mention | None:
     if len(segments) >= 2 and _looks_like_role(segments[0]):
         head = parse_np(segments[1])
         if head is not None and head.kind in ("person", "org", "single"):
-            return head._replace(role=_join_roles(head.role, _clean(segments[0])))
+            return head._replace(role=_join_roles(head.role, _role_phrase(_clean(segments[0]))))
     if (joint := _joint(segments)) is not None:  # "A, role, B, role and, C, role, said:": a joint statement
         return joint
     for i, seg in enumerate(segments[:2]):
@@ -349,7 +362,7 @@ def subject(clause: str, inverted: bool) -> Mention | None:
             if inverted:
                 return None
             continue
-        if head.kind in ("pron", "generic", "doc", "plural", "group"):
-            return head
+        if head.kind != "person":
+            return head  # a body's appositive ("INVISTA, one of the world's largest producers") is not a role
         return head._replace(role=_join_roles(head.role, _role_text(segments[i + 1:])))
     return None

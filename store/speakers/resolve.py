@@ -71,6 +71,8 @@ _ROLE_AFTER_RE = re.compile(r",\s+((?:the|a|an|his|her|their|its)\s+[^,.;:()\x00
                             r"\s*[,.;:]")
 _ROLE_BEFORE_RE = re.compile(r"(?:^|[,;:(]\s*|\s)((?:(?:the|a|an|his|her|their|its)\s+)?(?:[\w’'-]+\s+){0,3}?"
                              r"[a-z][a-z-]+),?\s*$")
+_PREPOSITIONS = {"to", "by", "with", "from", "for", "of", "at", "on", "in", "into", "about", "after", "before",
+                 "said", "says", "told", "added"}
 _PRONOUN_FITS = {"he": ("person",), "she": ("person",), "it": ("body", "document"), "they": ("group", "body")}
 _UNIONS = ("Union", "UNISON", "Unison", "Unite", "GMB", "RCN", "BMA", "NEU", "RMT", "Usdaw", "PCS", "NASUWT")
 
@@ -216,8 +218,8 @@ class Article:
 
     def _note_role(self, i: int, person: Party, text: str, start: int, end: int) -> None:
         """Remember the role the text gives a person next to their name, for "the chief executive" later."""
-        for m in (_ROLE_AFTER_RE.match(text, end), _ROLE_BEFORE_RE.search(text, 0, start)):
-            if m is not None:
+        for m in (_ROLE_AFTER_RE.match(text, end), _ROLE_BEFORE_RE.search(text, max(0, start - 80), start)):
+            if m is not None and m[1].split()[-1].lower() not in FUNCTION_WORDS | CONNECTORS | _PREPOSITIONS:
                 self.note_role(i, person, m[1])
 
     def note_role(self, i: int, person: Party, role: str) -> None:
@@ -378,7 +380,7 @@ class Article:
         if not words:
             return None
         core = " ".join(words)
-        people = [(j, p) for j, p, role in self._roles.get(words[-1], ()) if core in role]
+        people = sorted((j, p) for j, p, role in self._roles.get(words[-1], ())[-50:] if core in role)
         if people:
             return _nearest(people, i)
         return SOMEONE if words[-1] in RELATIVES or words[0] in ("one", "a", "an") else None
@@ -407,16 +409,19 @@ class Article:
         fits = _PRONOUN_FITS.get(word)
         if fits is None:
             return None
-        if last is not None and last.kind in fits:
+        gender = {"he": "m", "she": "f"}.get(word, "")
+        if last is not None and last.kind in fits and not (gender and last.gender not in ("", gender)):
             return last
         body = None
-        for j, _, party, kind in _backwards(self.events, self._positions, self.subjects, (i, pos)):
-            if j < i - 5:
+        for seen, (j, _, party, kind) in enumerate(_backwards(self.events, self._positions, self.subjects, (i, pos))):
+            if j < i - 5 or seen > 50:
                 break
-            if kind in fits:
+            if kind in fits and not (gender and party.gender not in ("", gender)):
                 if word == "they" and kind == "body":
                     body = body or party  # "they" is a group when one is near, else a body
                     continue
+                if gender and kind == "person" and party is not SOMEONE:
+                    party.gender = gender  # "she" said it: she is the next time too
                 return party
         return body
 
