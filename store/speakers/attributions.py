@@ -83,12 +83,14 @@ _PASSIVE_RE = re.compile(r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+(?
 _PASSIVE_CHAIN_RE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|t|id|ld)\b.*\band"
                                r"\s+(?:\w+ly\s+)?$", re.IGNORECASE)
 _COORDINATED_RE = re.compile(r"(?:^|[\s,])(?:and|but|then|or)\s+(?:(?:also|later|then|\w+ly)\s+)*$", re.IGNORECASE)
-_JOINED_RE = re.compile(r"\S\s+(?:and|but)\s+(?:\S+\s+){0,3}?\S*\s*$", re.IGNORECASE)
+_JOINED_RE = re.compile(r"\S\s+(?:and|but)\s+(?:the\s+)?$", re.IGNORECASE)  # "…, and the EA said"
 _RELATIVE_RE = re.compile(r",?\s*(?:which|who)\s+(?:(?:also|has|have|had|\w+ly)\s+)*$", re.IGNORECASE)
 _AGENT_END_RE = re.compile(r"[,.;:()\x00]|\s(?:for|in|at|on|during|after|whose|who|which|following|with|since|"
                            r"because|and\s+(?:was|were|is|are|has|have))\s", re.IGNORECASE)
 _AGENT_END_NO_QUOTE_RE = re.compile(_AGENT_END_RE.pattern.replace(r"\x00", ""), re.IGNORECASE)
 _BY_RE = re.compile(r"\s+by\s+", re.IGNORECASE)
+_ENDS_RE = re.compile(r"[.!?][\W\x00]*$")
+_SHORT_BY_RE = re.compile(r"(?:\s+(?:as\s+)?(?:\x00|[\w’'-]+)){0,2}?\s+by\s+", re.IGNORECASE)
 _BEFORE_QUOTE_RE = re.compile(r"(?:\s+[\w’'-]+){0,5}?\s*[:,]?\s*\x00")
 _REACH = 300  # how far from its verb an attribution's subject or agent may be
 _DATELINE_RE = re.compile(r"\s*(?:\d{1,2}[-–/ ][A-Za-z]{3,9}[-–/ ]\d{2,4}\s*[–—-]|[A-Z]{3,}(?:[ ,]+[A-Z][\w.’']+)*"
@@ -146,7 +148,10 @@ def _verb(outside: str, m: re.Match, earlier: list[Attribution]) -> Attribution 
         start = paren + 1  # inside brackets
     left = outside[start:m.start()]
     colon = ":" if outside[m.end():m.end() + 1] == ":" else ""
-    if not verb.split()[0].lower().endswith("ing") and (_PASSIVE_RE.search(left) or _PASSIVE_CHAIN_RE.search(left)):
+    passive = _PASSIVE_RE.search(left) or _PASSIVE_CHAIN_RE.search(left) or (
+        verb.lower().endswith("ed") and not _ENDS_RE.search(outside)  # a headline: "Trust rated ‘inadequate’
+        and _SHORT_BY_RE.match(outside, m.end(), m.end() + _REACH))  # by inspectors"
+    if not verb.split()[0].lower().endswith("ing") and passive:
         agent_at = _BY_RE.search(outside, m.end(), _agent_end(outside, m.end(), quotes=False))
         if agent_at is None:
             return None  # a passive without an agent names no one
@@ -174,7 +179,7 @@ def _verb(outside: str, m: re.Match, earlier: list[Attribution]) -> Attribution 
     if mention is not None:
         named = _name_in(left, mention)
         gap = " … " if left.strip().rstrip(",").strip() != named else " "
-        joined = bool(_JOINED_RE.search(left))
+        joined = named in left and bool(_JOINED_RE.search(left, 0, left.rfind(named)))
         at = start + left.rfind(named) if named in left else m.start()
         return Attribution(mention, at, m.end(), shorten(f"{named}{gap}{verb}{colon}"), joined=joined)
     if QUOTE in outside[max(0, start - 1):m.start()] and len(left.split()) <= 5 or _BEFORE_QUOTE_RE.match(

@@ -101,7 +101,7 @@ _GENERIC_RE = re.compile(
 _BY_BODY_RE = re.compile(
     r"(?:(?:an?|the|its)\s+)?(?:[\w-]+\s+)?(?:investigation|inspection|review|audit|visit)\s+(?:(?:conducted|carried"
     r"\s+out|led|undertaken|made)\s+)?by\s+(?P<a>.+)|(?P<b>.+?)\s+(?:investigation|inspectors|inspection team)"
-    r"|inspectors\s+(?P<c>[A-Z].*)", re.IGNORECASE)
+    r"|inspectors\s+(?:(?:from|at|of)\s+(?:the\s+)?)?(?P<c>[A-Z].*)", re.IGNORECASE)
 _PLURAL_RE = re.compile(
     r"(?:(?:the|its|their|both|all)\s+)?(?:[\w’'-]+\s+){0,3}?(?:chiefs|researchers|authors|leaders|officials|"
     r"scientists|academics|bosses|organisers|campaigners|team|organisations|organizations|bodies|partners)"
@@ -252,11 +252,11 @@ def parse_np(seg: str) -> Mention | None:
             return person._replace(kind="person", role=" ".join(titles) or None) if person else None
     if lowered[0] in TITLES or (len(tokens) > 1 and lowered[-1] in TITLES - ORG_WORDS and not is_acronym(tokens[-1])):
         return Mention("role", seg)  # "Director of Operations", "the Prime Minister": the name may come next
-    if _ROLE_RE.fullmatch(seg):
-        return Mention("role", seg)  # "the chief executive", "her brother": a person named elsewhere
-    if m := _ROLE_OF_RE.fullmatch(seg):
-        return Mention("role", m["role"])  # "the family of Bibaa Henry and Nicole Smallman": not the two of them
     if not all_caps:
+        if _ROLE_RE.fullmatch(seg):
+            return Mention("role", seg)  # "the chief executive", "her brother": a person named elsewhere
+        if m := _ROLE_OF_RE.fullmatch(seg):
+            return Mention("role", m["role"])  # "the family of Bibaa Henry and Nicole Smallman": not the two
         return None
     if _is_org(tokens):
         return Mention("org", " ".join(tokens))

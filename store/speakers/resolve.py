@@ -37,7 +37,7 @@ class Party:
     kind: str  # person | body | group | document | unknown
     role: str | None = None
     gender: str = ""  # "m" or "f" when an honorific says
-    inspector: bool = False
+    inspector: int = 0  # 2: an inspecting body (Ofsted, a commission, an inspectorate); 1: a commissioner
 
 
 DOCUMENT = Party("", "document")
@@ -55,7 +55,7 @@ _NOT_NAMES = {"road", "street", "lane", "avenue", "square", "park", "river", "la
               "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday",
               "thursday", "friday", "saturday", "sunday", "north", "south", "east", "west", "uk", "england"}
 _NOT_PERSON = TITLES | HONORIFICS | ORG_WORDS | FUNCTION_WORDS | _NOT_NAMES
-_INSPECTOR_RE = re.compile(r"ofsted|inspectorate|\bcommission\b|commissioner|healthwatch|ombudsman|regulator|estyn|"
+_INSPECTOR_RE = re.compile(r"ofsted|inspectorate|\bcommission\b|healthwatch|ombudsman|regulator|estyn|"
                            r"\bhmi|\bcqc\b|audit|watchdog", re.IGNORECASE)
 _INSPECTED_BY_RE = re.compile(r"(?:investigation|inspection|inspected|inspectors?|audit|visit)\s+(?:(?:conducted|"
                               r"carried out|led|undertaken)\s+)?by\s+(?:the\s+)?([A-Z][\w’'&.-]*(?:\s+[A-Z&][\w’'&.-]*"
@@ -115,7 +115,7 @@ def _nearest(index: list[tuple[int, Party]], i: int) -> Party | None:
 
 
 def _key(name: str) -> str:
-    name = " ".join(name.replace("’", "'").casefold().split())
+    name = " ".join(name.replace("’", "'").casefold().rstrip(".").split())
     name = re.sub(r"^the ", "", name)
     return re.sub(r"'s$", "", name)
 
@@ -153,7 +153,8 @@ class Article:
         for i in [*range(1, len(outside)), 0] if headline and outside else range(len(outside)):
             found[i] = self._read(i, outside[i], known_only=headline and i == 0)
         self.bodies = [(i, p) for i, parties in enumerate(found) for _, _, p in parties if p.kind == "body"]
-        self._inspectors = [(i, p) for i, p in self.bodies if p.inspector]
+        self._inspectors = [(i, p) for i, p in self.bodies if p.inspector == 2]
+        self._regulators = [(i, p) for i, p in self.bodies if p.inspector]  # also "the Information Commissioner"
         for i, mention in groups.items():
             if (party := self.resolve(mention, i)) is not None and party.kind == "group":
                 found[i].append((len(outside[i]), len(outside[i]), party))
@@ -167,7 +168,7 @@ class Article:
             for pos, _, party in sorted(parties, key=lambda f: f[0]):
                 kind = party.kind
                 if party is _INSPECTORS:
-                    if (party := _nearest(self._inspectors, i)) is None:
+                    if (party := self._inspecting(i)) is None:
                         continue
                     kind = "group"
                 self.events.append((i, pos, party, kind))
@@ -243,7 +244,7 @@ class Article:
         if not words:
             return []
         tokens = [w for _, w in words]
-        tokens[-1] = re.sub(r"[’']s$", "", tokens[-1])
+        tokens[-1] = re.sub(r"[’']s$", "", tokens[-1].rstrip("."))
         name, at = " ".join(tokens), words[0][0]
         if " and " in name and name not in self._acronym_of and (halves := split_bodies(name)):
             return [(at, halves[0]), (at + len(halves[0]) + 5, halves[1])]  # two bodies
@@ -261,7 +262,8 @@ class Article:
         full = self.aliases.get(name, name)
         acronym = self._acronym_of.get(full)
         shown = f"{full} ({acronym})" if acronym and after.startswith(f" ({acronym})") else full
-        party = Party(shown, "body", inspector=bool(_INSPECTOR_RE.search(full)))
+        inspector = 2 if _INSPECTOR_RE.search(full) else 1 if full.endswith("Commissioner") else 0
+        party = Party(shown, "body", inspector=inspector)
         for key in self._body_keys(full):
             self._parties.setdefault(key, party)
         return party
@@ -309,7 +311,7 @@ class Article:
     def _mark_inspector(self, name: str) -> None:
         name = re.sub(r"\s+\([A-Z]+\)$", "", " ".join(name.split()))
         if (party := self._party(name)) is not None:
-            party.inspector = True
+            party.inspector = 2
 
     # --------------------------------------------------------------------------- resolving a mention
 
@@ -425,9 +427,13 @@ class Article:
                 return party
         return body
 
+    def _inspecting(self, i: int) -> Party | None:
+        """The inspecting body nearest sentence ``i``; a commissioner only when the article names none."""
+        return _nearest(self._inspectors, i) or _nearest(self._regulators, i)
+
     def _generic(self, head: str, i: int) -> Party | None:
         if head in ACTIVITIES:
-            body = _nearest(self._inspectors, i)
+            body = self._inspecting(i)
             return body if body is not None else (Party(head, "body") if head in ("inspectors", "inspector",
                                                                                  "watchdog", "regulator") else None)
         if head not in self._heads:
