@@ -120,10 +120,17 @@ def test_attribution_after_the_quotation_and_a_follow_on_quotation():
     assert who(text, "“We’re proud of our 71-year history", "“As we celebrate our past") == ["Matt Murton"] * 2
 
 
-def test_attribution_on_a_line_after_a_block_quote():
+@pytest.mark.parametrize("line", ["Professor Jane Smith, University of York", "— Professor Jane Smith, University of York."])
+def test_attribution_on_a_line_after_a_block_quote(line):
     text = ("“The results are clear and worrying.\n\n“We must act now, before another winter.”\n\n"
-            "Professor Jane Smith, University of York\n\nThe study was published on Monday.")
-    assert speakers(text) == [("Jane Smith", None, True)] * 3 + [(None, None, None)]
+            f"{line}\n\nThe study was published on Monday.")
+    assert speakers(text) == [("Jane Smith", "Professor; University of York", True)] * 3 + [(None, None, None)]
+
+
+def test_attribution_after_a_dash():
+    assert speakers("“We will fight on” — Jane Smith, union representative") == [
+        ("Jane Smith", "union representative", True)]
+    assert names("It rained — Jane Smith was there.") == [None]
 
 
 def test_attribution_in_a_later_paragraph_of_the_quotation():

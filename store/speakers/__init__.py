@@ -54,7 +54,7 @@ class Speaker:
 
 _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s|I|[Mm]y|[Mm]e|[Yy]ou|[Yy]our)\b")
 _LIST_ITEM_RE = re.compile(r"\s*(?:[-•*–⁃]\s|\(?\w{1,3}[.)]\s)")
-_NAME_LINE_RE = re.compile(r"\s*[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){1,4}\s*(?:,[^.!?:;\"“”]{2,100})?\.?\s*")
+_NAME_LINE_RE = re.compile(r"\s*(?:[–—-]\s*)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){1,4}\s*(?:,[^.!?:;\"“”]{2,100})?\.?\s*")
 _ENDS_SENTENCE_RE = re.compile(r"[.!?]\W*$")
 
 
@@ -172,10 +172,12 @@ class _Reading:
 
     def _name_line_after_quotation(self, i: int, result: list[Speaker | None]) -> None:
         """"Professor X, University of Y." after a block quote: X speaks the quotation and the line."""
-        person = self.article.resolve(parse_np(self.texts[i].split(",")[0]), i)
+        mention = _name_line_mention(self.texts[i])
+        person = self.article.resolve(mention, i)
         if person is None:
             return
-        line = Attribution(Mention("person", person.name), 0, 0, shorten(self.texts[i].strip().rstrip(".")))
+        person.role = person.role or mention.role
+        line = Attribution(mention, 0, 0, shorten(self.texts[i].strip(" –—-.")))
         q = next(p.quote for p in reversed(self.pieces[i - 1]) if p.quote >= 0)
         for k in range(self.first[q], i + 1):
             result[k] = result[k] or _speaker(person, line, True)
@@ -236,8 +238,16 @@ def _name_line(text: str) -> bool:
     """A line that only names a person: "Lisa Winward, Chief Constable of North Yorkshire Police"."""
     if len(text) > 160 or not _NAME_LINE_RE.fullmatch(text):
         return False
-    mention = parse_np(text.split(",")[0])
+    mention = parse_np(text.split(",")[0].lstrip(" –—-"))
     return mention is not None and mention.kind == "person" and " " in mention.name
+
+
+def _name_line_mention(text: str) -> Mention:
+    """The person a name line names, with the rest of the line (and any title) as their role."""
+    name, _, rest = text.strip(" –—-.").partition(",")
+    mention = parse_np(name)
+    roles = [r for r in (mention.role, rest.strip()) if r]
+    return mention._replace(role="; ".join(roles) or None)
 
 
 def _name_line_groups(texts: list[str], names: list[bool]) -> dict[int, Mention]:
@@ -248,10 +258,7 @@ def _name_line_groups(texts: list[str], names: list[bool]) -> dict[int, Mention]
             run.append(i)
             continue
         if len(run) >= 2:
-            parts = []
-            for k in run:
-                name, _, role = texts[k].partition(",")
-                parts.append(parse_np(name)._replace(role=role.strip().rstrip(".") or None))
+            parts = [_name_line_mention(texts[k]) for k in run]
             groups[run[-1]] = Mention("group", " and ".join(p.name for p in parts), parts=tuple(parts))
         run = []
     return groups

@@ -89,6 +89,7 @@ _AGENT_END_RE = re.compile(r"[,.;:()\x00]|\s(?:for|in|at|on|during|after|whose|w
                            r"because|and\s+(?:was|were|is|are|has|have))\s", re.IGNORECASE)
 _AGENT_END_NO_QUOTE_RE = re.compile(_AGENT_END_RE.pattern.replace(r"\x00", ""), re.IGNORECASE)
 _BY_RE = re.compile(r"\s+by\s+", re.IGNORECASE)
+_DASH_NAME_RE = re.compile(r"\x00[\s,.]*[–—-]\s*(?P<who>[A-Z][^\x00;:]{2,100}?)[.\s]*$")
 _ENDS_RE = re.compile(r"[.!?][\W\x00]*$")
 _SHORT_BY_RE = re.compile(r"(?:\s+(?:as\s+)?(?:\x00|[\w’'-]+)){0,2}?\s+by\s+", re.IGNORECASE)
 _BEFORE_QUOTE_RE = re.compile(r"(?:\s+[\w’'-]+){0,5}?\s*[:,]?\s*\x00")
@@ -124,6 +125,9 @@ def find(outside: str) -> list[Attribution]:
         agent = outside[m.end():_agent_end(outside, m.end(), commas=False)]
         if (mention := subject(agent, True)) is not None:
             found.append(Attribution(mention, m.start(), m.end() + len(agent), shorten(f"{m[0].strip()} {agent}")))
+    if m := _DASH_NAME_RE.search(outside):  # "“We will fight on” — Jane Smith, union representative"
+        if (mention := subject(m["who"], True)) is not None and mention.kind in ("person", "group", "org"):
+            found.append(Attribution(mention, m.start("who"), m.end(), shorten(m["who"])))
     for m in _VERB_RE.finditer(outside):
         if (phrase := _PHRASE_RES.get(m[0].lower())) is not None and (m := phrase.match(outside, m.start())) is None:
             continue
