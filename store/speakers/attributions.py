@@ -121,11 +121,13 @@ def find(outside: str) -> list[Attribution]:
             mention = _statement_source(agent) or subject(agent, True) or parse_np(agent)
             if mention is not None:
                 found.append(Attribution(mention, m.start(), m.end() + len(agent), shorten("according to " + agent)))
-    for m in _STATEMENT_RE.finditer(outside):
+    low = outside.lower()
+    statements = "statement" in low or "announcement" in low or "remarks" in low or "comments" in low
+    for m in _STATEMENT_RE.finditer(outside) if statements else ():
         agent = outside[m.end():_agent_end(outside, m.end(), commas=False)]
         if (mention := subject(agent, True)) is not None:
             found.append(Attribution(mention, m.start(), m.end() + len(agent), shorten(f"{m[0].strip()} {agent}")))
-    if m := _DASH_NAME_RE.search(outside):  # "“We will fight on” — Jane Smith, union representative"
+    if QUOTE in outside and (m := _DASH_NAME_RE.search(outside)):  # "“We will fight on” — Jane Smith, union rep"
         if (mention := subject(m["who"], True)) is not None and mention.kind in ("person", "group", "org"):
             found.append(Attribution(mention, m.start("who"), m.end(), shorten(m["who"])))
     for m in _VERB_RE.finditer(outside):

@@ -192,8 +192,8 @@ def _person(tokens: list[str]) -> Mention | None:
 def parse_np(seg: str) -> Mention | None:
     """Read one phrase as a speaker mention, or None."""
     seg = _clean(seg)
-    if not seg:
-        return None
+    if not seg or seg.count(" ") > 15:
+        return None  # no name or description of a speaker is that long: a clause
     low = seg.lower()
     if low in _PRONOUNS:
         return Mention("pron", low)
@@ -305,8 +305,8 @@ def _tail(clause: str) -> Mention | None:
     """The subject at the end of a clause: the whole of it, else what follows its last subordinator."""
     if (m := parse_np(clause)) is not None:
         return m
-    for sub in _SUBORDINATORS_RE.finditer(clause):
-        if (m := parse_np(clause[sub.end():])) is not None and m.kind != "role":
+    for at in [sub.end() for sub in _SUBORDINATORS_RE.finditer(clause)][-4:]:  # the subject is next to its verb
+        if (m := parse_np(clause[at:])) is not None and m.kind != "role":
             return m
     return None
 

@@ -188,18 +188,20 @@ class Article:
                         known = self._new_body(name, text[start + len(name):start + len(name) + 12])
                     if known is not None:
                         found.append((start, start + len(name), known))
-            for m in _INSPECTED_BY_RE.finditer(text):
-                self._mark_inspector(m[1])
-            for m in _INSPECTING_RE.finditer(text):
-                self._mark_inspector(m[1])
+            if "nspect" in text or "nvestigat" in text or "udit" in text or "isit" in text:
+                for m in _INSPECTED_BY_RE.finditer(text):
+                    self._mark_inspector(m[1])
+                for m in _INSPECTING_RE.finditer(text):
+                    self._mark_inspector(m[1])
         for m in _NAME_RUN_RE.finditer(text):
             if (person := self._person_in(m[0], known_only)) is not None:
                 found.append((m.start(), m.end(), person))
                 self._note_role(i, person, text, m.start(), m.end())
-        for m in _DOC_MENTION_RE.finditer(text):
-            found.append((m.start(), m.end(), DOCUMENT))
-        for m in _INSPECTORS_RE.finditer(text):
-            found.append((m.start(), m.end(), _INSPECTORS))
+        low = text.lower()
+        if "report" in low or "letter" in low or "document" in low or "study" in low or "findings" in low:
+            found.extend((m.start(), m.end(), DOCUMENT) for m in _DOC_MENTION_RE.finditer(text))
+        if "inspectors" in low:
+            found.extend((m.start(), m.end(), _INSPECTORS) for m in _INSPECTORS_RE.finditer(text))
         return found
 
     def _together(self, text: str, parties: list[tuple[int, int, Party]]) -> list[tuple[int, int, Party]]:
