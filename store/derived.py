@@ -124,7 +124,8 @@ def store_speakers(db: Database, article_id: int, speakers: Sequence[Speaker | N
         return
     if _has_column(db, "speaker_state", "algorithm"):
         db.conn.execute("INSERT OR REPLACE INTO speaker_state (article_id, sha256, algorithm)"
-                        " SELECT id, coalesce(?, sha256), ? FROM articles WHERE id = ?", (sha256, ALGORITHM, article_id))
+                        " SELECT id, coalesce(?, sha256), ? FROM articles WHERE id = ?",
+                        (sha256, ALGORITHM, article_id))
     else:
         db.conn.execute("INSERT OR REPLACE INTO speaker_state (article_id, sha256)"
                         " SELECT id, coalesce(?, sha256) FROM articles WHERE id = ?", (sha256, article_id))

@@ -108,7 +108,8 @@ def test_an_unclosed_quotation_ends_with_its_paragraph():
 
 
 def test_apostrophes_do_not_open_a_quotation():
-    text = "The trust’s board met in the ’90s and the ’80s to discuss rock ’n’ roll. Jo Bell said it was fun.\n\nIt rained."
+    text = ("The trust’s board met in the ’90s and the ’80s to discuss rock ’n’ roll. Jo Bell said it was fun.\n\n"
+            "It rained.")
     assert names(text) == [None, "Jo Bell", None]
 
 
@@ -120,7 +121,8 @@ def test_attribution_after_the_quotation_and_a_follow_on_quotation():
     assert who(text, "“We’re proud of our 71-year history", "“As we celebrate our past") == ["Matt Murton"] * 2
 
 
-@pytest.mark.parametrize("line", ["Professor Jane Smith, University of York", "— Professor Jane Smith, University of York."])
+@pytest.mark.parametrize("line", ["Professor Jane Smith, University of York",
+                                  "— Professor Jane Smith, University of York."])
 def test_attribution_on_a_line_after_a_block_quote(line):
     text = ("“The results are clear and worrying.\n\n“We must act now, before another winter.”\n\n"
             f"{line}\n\nThe study was published on Monday.")
@@ -403,7 +405,8 @@ def test_each_speaker_carries_the_words_that_named_them():
     got = attribute(text, segment(text))
     assert [s.evidence if s else None for s in got] == [
         "Ms Khan … said:", "Ms Khan … said:", "said Amira Khan’s deputy, Jo Bell", "according to the union"]
-    long = "Lisa Winward, chief constable of North Yorkshire Police, Andrew Brodie and Julia Mulligan said: “Stay home.”"
+    long = ("Lisa Winward, chief constable of North Yorkshire Police, Andrew Brodie and Julia Mulligan said: "
+            "“Stay home.”")
     assert attribute(long, segment(long))[0].evidence == "Lisa Winward … said:"
 
 

@@ -54,7 +54,8 @@ class Speaker:
 
 _FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s|I|[Mm]y|[Mm]e|[Yy]ou|[Yy]our)\b")
 _LIST_ITEM_RE = re.compile(r"\s*(?:[-•*–⁃]\s|\(?\w{1,3}[.)]\s)")
-_NAME_LINE_RE = re.compile(r"\s*(?:[–—-]\s*)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){1,4}\s*(?:,[^.!?:;\"“”]{2,100})?\.?\s*")
+_NAME_LINE_RE = re.compile(
+    r"\s*(?:[–—-]\s*)?[A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){1,4}\s*(?:,[^.!?:;\"“”]{2,100})?\.?\s*")
 _ENDS_SENTENCE_RE = re.compile(r"[.!?]\W*$")
 
 
@@ -143,7 +144,8 @@ class _Reading:
         for before, quote in zip(pieces, pieces[1:]):
             if before.quote < 0 <= quote.quote:
                 lead = text[before.start:before.end].rstrip()
-                if lead.endswith(":") or lead.endswith((",", ";")) and text[quote.start:quote.end].lstrip()[:1].isupper():
+                capital = text[quote.start:quote.end].lstrip()[:1].isupper()
+                if lead.endswith(":") or lead.endswith((",", ";")) and capital:
                     return True
         return False
 

@@ -11,8 +11,8 @@ import functools
 import re
 from typing import NamedTuple
 
-__all__ = ["Mention", "parse_np", "subject", "is_acronym", "split_bodies", "RELATIVES", "ORG_WORDS", "TITLES", "HONORIFICS", "SINGLE_BODIES",
-           "CONNECTORS", "FUNCTION_WORDS", "BODY_HEADS", "ACTIVITIES"]
+__all__ = ["ACTIVITIES", "BODY_HEADS", "CONNECTORS", "FUNCTION_WORDS", "HONORIFICS", "ORG_WORDS", "RELATIVES",
+           "SINGLE_BODIES", "TITLES", "Mention", "is_acronym", "parse_np", "split_bodies", "subject"]
 
 
 class Mention(NamedTuple):
@@ -49,7 +49,7 @@ ORG_WORDS = {
     "rescue", "ambulance", "icb", "ccg", "bank", "club", "church", "party", "industries", "consultancy",
     "supplies",
 }
-_HEADS = ORG_WORDS - {"nhs", "fire", "rescue", "care", "home", "city", "county", "borough", "ambulance", "health"}
+_HEADS = ORG_WORDS - {"nhs", "fire", "rescue", "care", "home", "city", "county", "borough", "ambulance"}
 # Bodies that are named by one word (a lone "Council" or "Police" is not a name).
 SINGLE_BODIES = {"ofsted", "healthwatch", "estyn", "nhs", "unison", "unite", "barnardo’s", "barnardo's"}
 # Generic references: an inspecting body's activity or staff, and the head words of a body's name.

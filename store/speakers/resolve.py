@@ -71,7 +71,7 @@ _ROLE_AFTER_RE = re.compile(r",\s+((?:the|a|an|his|her|their|its)\s+[^,.;:()\x00
                             r"\s*[,.;:]")
 _ROLE_BEFORE_RE = re.compile(r"(?:^|[,;:(]\s*|\s)((?:(?:the|a|an|his|her|their|its)\s+)?(?:[\w’'-]+\s+){0,3}?"
                              r"[a-z][a-z-]+),?\s*$")
-_PREPOSITIONS = {"to", "by", "with", "from", "for", "of", "at", "on", "in", "into", "about", "after", "before",
+_NOT_A_ROLE_END = {"to", "by", "with", "from", "for", "of", "at", "on", "in", "into", "about", "after", "before",
                  "said", "says", "told", "added"}
 _PRONOUN_FITS = {"he": ("person",), "she": ("person",), "it": ("body", "document"), "they": ("group", "body")}
 _UNIONS = ("Union", "UNISON", "Unison", "Unite", "GMB", "RCN", "BMA", "NEU", "RMT", "Usdaw", "PCS", "NASUWT")
@@ -222,7 +222,7 @@ class Article:
     def _note_role(self, i: int, person: Party, text: str, start: int, end: int) -> None:
         """Remember the role the text gives a person next to their name, for "the chief executive" later."""
         for m in (_ROLE_AFTER_RE.match(text, end), _ROLE_BEFORE_RE.search(text, max(0, start - 80), start)):
-            if m is not None and m[1].split()[-1].lower() not in FUNCTION_WORDS | CONNECTORS | _PREPOSITIONS:
+            if m is not None and m[1].split()[-1].lower() not in FUNCTION_WORDS | CONNECTORS | _NOT_A_ROLE_END:
                 self.note_role(i, person, m[1])
 
     def note_role(self, i: int, person: Party, role: str) -> None:
@@ -352,8 +352,8 @@ class Article:
             return person
         known = self._party(name)
         if known is None and i == 0 and self.headline:
-            known = next((p for key, p in self._parties.items() if p.kind == "body" and _key(name).startswith(key + " ")),
-                         None)  # a headline's "INVISTA Maitland" is INVISTA
+            key = _key(name)  # a headline's "INVISTA Maitland" is INVISTA
+            known = next((p for k, p in self._parties.items() if p.kind == "body" and key.startswith(k + " ")), None)
         return known or self._new_body(name, "")
 
     def _single(self, name: str, i: int) -> Party | None:
