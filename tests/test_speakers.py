@@ -263,6 +263,18 @@ def test_joint_statements_name_everyone():
     assert names(text) == ["Kirkdale Council and NHS Kirkdale", None, "Jo Bell and Sam Reid", "Jo Bell and Sam Reid"]
 
 
+def test_bodies_named_together_speak_together():
+    text = ("The NHS Commissioning Board (NHS CB) and the Local Government Association (LGA) have agreed to work "
+            "together.\n\nThe two organisations said patients would benefit. They said councils would lead.")
+    assert names(text) == [None] + ["NHS Commissioning Board and Local Government Association"] * 2
+
+
+def test_a_generic_reference_is_to_the_body_it_heads_named_before_it():
+    text = ("Met Police officers have been suspended. The force said it had referred the matter to the Independent "
+            "Office for Police Conduct (IOPC). The IOPC said it was investigating.")
+    assert names(text) == [None, "Met Police", "Independent Office for Police Conduct (IOPC)"]
+
+
 def test_a_body_with_and_in_its_name_is_one_body():
     text = ("His Majesty’s Inspectorate of Constabulary and Fire & Rescue Services (HMICFRS) graded Eastmoor Police "
             "as inadequate. The Health and Safety Executive said it would act.")

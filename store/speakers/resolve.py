@@ -106,12 +106,18 @@ def _backwards(events: list, positions: list, subjects: list, before: tuple[int,
             yield events[e]
 
 
-def _nearest(index: list[tuple[int, Party]], i: int) -> Party | None:
-    """Of (sentence, party) in sentence order: the last up to sentence ``i``, else the first after it."""
+def _nearest(index: list[tuple[tuple[int, int], Party]], at: tuple[int, int]) -> Party | None:
+    """Of ((sentence, position), party) in text order: the last before ``at``, else the first after it."""
     if not index:
         return None
-    k = bisect.bisect_right(index, i, key=lambda item: item[0])
+    k = bisect.bisect_left(index, at, key=lambda item: item[0])
     return index[k - 1][1] if k else index[0][1]
+
+
+def _headed(name: str, heads: Sequence[str]) -> bool:
+    """Is one of ``heads`` a word of the name, not in a complement ("Police" in "Office for Police Conduct")?"""
+    words = name.split()
+    return any(w in heads and (k == 0 or words[k - 1] not in ("for", "of")) for k, w in enumerate(words))
 
 
 def _key(name: str) -> str:
@@ -147,28 +153,29 @@ class Article:
         self._surnames: dict[str, Party] = {}
         self._first_words: dict[str, set] | None = None
         self._roles: dict[str, list[tuple[int, Party, str]]] = {}  # a word of a role -> (sentence, person, role)
-        self._heads: dict[str, list[tuple[int, Party]]] = {}  # generic head -> (sentence, body), lazily
+        self._heads: dict[str, list] = {}  # generic head -> ((sentence, position), body), lazily
         self.headline = headline
         found: list[list[tuple[int, int, Party]]] = [[] for _ in outside]  # per sentence: (start, end, party)
         for i in [*range(1, len(outside)), 0] if headline and outside else range(len(outside)):
             found[i] = self._read(i, outside[i], known_only=headline and i == 0)
-        self.bodies = [(i, p) for i, parties in enumerate(found) for _, _, p in parties if p.kind == "body"]
-        self._inspectors = [(i, p) for i, p in self.bodies if p.inspector == 2]
-        self._regulators = [(i, p) for i, p in self.bodies if p.inspector]  # also "the Information Commissioner"
+        self.bodies = [((i, at), p) for i, parties in enumerate(found) for at, _, p in sorted(
+            parties, key=lambda f: f[0]) if p.kind == "body"]
+        self._inspectors = [(at, p) for at, p in self.bodies if p.inspector == 2]
+        self._regulators = [(at, p) for at, p in self.bodies if p.inspector]  # also "the Information Commissioner"
         for i, mention in groups.items():
             if (party := self.resolve(mention, i)) is not None and party.kind == "group":
                 found[i].append((len(outside[i]), len(outside[i]), party))
         for i, parties in enumerate(found):
             parties.sort(key=lambda f: f[0])
             parties.extend(self._together(outside[i], parties))
-        self.groups = [(i, p) for i, parties in enumerate(found) for _, _, p in parties if p.kind == "group"]
+        self.groups = [((i, at), p) for i, parties in enumerate(found) for at, _, p in parties if p.kind == "group"]
         # (sentence, position, party, kind) mentioned, in text order; kind "group" for a plural ("inspectors")
         self.events: list[tuple[int, int, Party, str]] = []
         for i, parties in enumerate(found):
             for pos, _, party in sorted(parties, key=lambda f: f[0]):
                 kind = party.kind
                 if party is _INSPECTORS:
-                    if (party := self._inspecting(i)) is None:
+                    if (party := self._inspecting((i, pos))) is None:
                         continue
                     kind = "group"
                 self.events.append((i, pos, party, kind))
@@ -182,6 +189,8 @@ class Article:
         found = []
         if _ORG_HINT_RE.search(text) or self.aliases:
             for m in _CAP_RUN_RE.finditer(text):
+                if m[0] in self.aliases and text[m.start() - 1:m.start()] == "(":
+                    continue  # "(CQC)" after the name it stands for: not another mention
                 for start, name in self._body_names(m[0], m.start()):
                     known = self._party(name)
                     if known is None and not known_only:
@@ -334,15 +343,15 @@ class Article:
             return Party(" and ".join(_plain(p.name) for p in parts), "group",
                          " and ".join(r for r in roles if r) if any(roles) else None)
         if kind == "plural":
-            return _nearest(self.groups, i)
+            return _nearest(self.groups, (i, pos))
         if kind == "start":
             return self._start(name, i)
         if kind == "generic":
-            return self._generic(name, i)
+            return self._generic(name, (i, pos))
         if kind == "role":
             return self._role(name, i)
         if kind == "single":
-            return self._single(name, i)
+            return self._single(name, (i, pos))
         if kind == "person":
             person = self._parties.get(_key(name)) or (self._surnames.get(name.lower()) if " " not in name else None)
             if person is None:
@@ -356,14 +365,14 @@ class Article:
             known = next((p for k, p in self._parties.items() if p.kind == "body" and key.startswith(k + " ")), None)
         return known or self._new_body(name, "")
 
-    def _single(self, name: str, i: int) -> Party | None:
+    def _single(self, name: str, at: tuple[int, int]) -> Party | None:
         """One capitalised word: a surname, a body's name or acronym, the first word of a body's name."""
         if (person := self._surnames.get(name.lower())) is not None:
             return person
         if (body := self._party(name)) is not None:
             return body
         if name.lower() in BODY_HEADS:
-            return self._generic(name.lower(), i)
+            return self._generic(name.lower(), at)
         if is_acronym(name) or name.lower() in SINGLE_BODIES:
             return self._new_body(name, "")
         if self._first_words is None:
@@ -384,9 +393,9 @@ class Article:
         if not words:
             return None
         core = " ".join(words)
-        people = sorted((j, p) for j, p, role in self._roles.get(words[-1], ())[-50:] if core in role)
+        people = sorted(((j, 0), p) for j, p, role in self._roles.get(words[-1], ())[-50:] if core in role)
         if people:
-            return _nearest(people, i)
+            return _nearest(people, (i + 1, 0))
         return SOMEONE if words[-1] in RELATIVES or words[0] in ("one", "a", "an") else None
 
     def _start(self, text: str, i: int) -> Party | None:
@@ -429,16 +438,16 @@ class Article:
                 return party
         return body
 
-    def _inspecting(self, i: int) -> Party | None:
-        """The inspecting body nearest sentence ``i``; a commissioner only when the article names none."""
-        return _nearest(self._inspectors, i) or _nearest(self._regulators, i)
+    def _inspecting(self, at: tuple[int, int]) -> Party | None:
+        """The inspecting body nearest ``at``; a commissioner only when the article names none."""
+        return _nearest(self._inspectors, at) or _nearest(self._regulators, at)
 
-    def _generic(self, head: str, i: int) -> Party | None:
+    def _generic(self, head: str, at: tuple[int, int]) -> Party | None:
         if head in ACTIVITIES:
-            body = self._inspecting(i)
+            body = self._inspecting(at)
             return body if body is not None else (Party(head, "body") if head in ("inspectors", "inspector",
                                                                                  "watchdog", "regulator") else None)
         if head not in self._heads:
             words = _UNIONS if head == "union" else BODY_HEADS.get(head, (head.capitalize(),))
-            self._heads[head] = [(j, p) for j, p in self.bodies if any(w in p.name.split() for w in words)]
-        return _nearest(self._heads[head], i) or Party(f"the {head}", "body")
+            self._heads[head] = [(where, p) for where, p in self.bodies if _headed(p.name, words)]
+        return _nearest(self._heads[head], at) or Party(f"the {head}", "body")
