@@ -275,6 +275,14 @@ def test_a_generic_reference_is_to_the_body_it_heads_named_before_it():
     assert names(text) == [None, "Met Police", "Independent Office for Police Conduct (IOPC)"]
 
 
+def test_a_spokesperson_or_a_statement_speaks_for_its_body():
+    text = ("Two Met Police officers were suspended. A spokesperson said: “We are appalled.”\n\n"
+            "The IOPC’s statement said an inquiry had begun. Its statement added that it would report.")
+    assert speakers(text) == [(None, None, None), ("Met Police", "spokesperson", True), ("IOPC", None, False),
+                              ("IOPC", None, False)]
+    assert names("A spokesman said the road would reopen.") == [None]  # for no body the article names
+
+
 def test_a_body_with_and_in_its_name_is_one_body():
     text = ("His Majesty’s Inspectorate of Constabulary and Fire & Rescue Services (HMICFRS) graded Eastmoor Police "
             "as inadequate. The Health and Safety Executive said it would act.")

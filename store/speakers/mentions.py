@@ -122,6 +122,8 @@ _ROLE_OF_RE = re.compile(r"(?:(?:the|his|her|their|its|a|an)\s+)?(?P<role>%s)\s+
 _SPOKES_RE = re.compile(
     r"(?:an? |the )?(?:(?P<pre>.+?) )?(?P<role>spokesperson|spokesman|spokeswoman|spokespeople|representative)"
     r"(?: (?:for|from|of|at) (?:the )?(?P<post>.+))?", re.IGNORECASE)
+_STATEMENT_OF_RE = re.compile(r"(?P<owner>.+?)[’']s\s+(?:joint\s+|written\s+)?statement|(?P<its>its|their)\s+"
+                              r"(?:joint\s+|written\s+)?statement", re.IGNORECASE)
 _NAME_FOR_RE = re.compile(r"(?P<name>(?:[A-Z][\w’'-]+\s+){1,3}[A-Z][\w’'-]+)\s+(?P<role>(?:for|of|at|from)\s+.+)")
 _SEPARATORS_RE = re.compile(r"\s*,\s*|\s+[–—-]\s+|\s*[–—]\s*")
 _GROUP_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s*,?\s+)?|\s+and\s*,?\s+")
@@ -207,10 +209,14 @@ def parse_np(seg: str) -> Mention | None:
         return Mention("doc", low)
     if m := _SPOKES_RE.fullmatch(seg):
         body = m["post"] or m["pre"]
-        inner = parse_np(body) if body else None
-        if inner and inner.kind in ("org", "single", "generic"):
+        if body is None:  # "A spokesperson said": for the body the article is about, the one named last
+            return Mention("generic", "body", m["role"].lower())
+        inner = parse_np(body)
+        if inner and inner.kind in ("org", "single", "generic", "pron"):
             return Mention(inner.kind, inner.name, m["role"].lower())
         return None
+    if m := _STATEMENT_OF_RE.fullmatch(seg):  # "The trust’s statement said": the trust's words
+        return parse_np(m["owner"]) if m["owner"] else Mention("pron", "it" if m["its"].lower() == "its" else "they")
     if _PLURAL_RE.fullmatch(seg):
         return Mention("plural", low)
     tokens = seg.split()

@@ -443,6 +443,8 @@ class Article:
         return _nearest(self._inspectors, at) or _nearest(self._regulators, at)
 
     def _generic(self, head: str, at: tuple[int, int]) -> Party | None:
+        if head == "body":  # a spokesperson of no named body: the body named last
+            return _nearest(self.bodies, at) if self.bodies and self.bodies[0][0] < at else None
         if head in ACTIVITIES:
             body = self._inspecting(at)
             return body if body is not None else (Party(head, "body") if head in ("inspectors", "inspector",
