@@ -8,7 +8,9 @@ needs it, and stored so that it is built once per article text:
   attributes an article the first time its speakers are asked for (the reader
   opening it, suggestions, the JSONL export); :func:`ensure_speakers` does it
   for many articles (the CSV export joins the table, so it first attributes
-  every annotated article that is not yet).
+  every annotated article that is not yet). ``speaker_state`` also records the
+  version of the attribution (``store.speakers.ALGORITHM``): speakers stored by
+  an older one are stale too, and made again when next needed.
 * **full-text search** (``search_fts``, ``search_state``): :func:`search_matches`
   first indexes every article added or changed since the last search
   (:func:`ensure_search`).
@@ -97,20 +99,49 @@ def _attribute(db: Database, article_id: int) -> list[Speaker | None]:
     return attribute(row[0], [_Span(*s) for s in spans(db, article_id)])
 
 
+def _has_column(db: Database, table: str, column: str) -> bool:
+    return any(row[1] == column for row in db.conn.execute(f"PRAGMA table_info({table})"))
+
+
 def store_speakers(db: Database, article_id: int, speakers: Sequence[Speaker | None], sha256: str | None = None
                    ) -> None:
     """Replace the article's stored speakers (sentence n = index + 1), made from the text ``sha256``
-    (the stored one when None); a no-op before schema 5. Call inside a write transaction."""
+    (the stored one when None) by the current attribution; a no-op before schema 5. Call inside a write
+    transaction. On an older schema the columns it does not have yet are left out (the migrations)."""
+    from store.speakers import ALGORITHM
+
     if not has_table(db, "sentence_speakers"):
         return  # an older schema (a database opened with target < 5): the migration backfills later
     db.conn.execute("DELETE FROM sentence_speakers WHERE article_id = ?", (article_id,))
-    db.conn.executemany(
-        "INSERT INTO sentence_speakers (article_id, n, speaker, role, quoted) VALUES (?, ?, ?, ?, ?)",
-        [(article_id, n, sp.name, sp.role, int(sp.quoted)) for n, sp in enumerate(speakers, 1) if sp])
-    if has_table(db, "speaker_state"):
-        db.conn.execute(
-            "INSERT OR REPLACE INTO speaker_state (article_id, sha256)"
-            " SELECT id, coalesce(?, sha256) FROM articles WHERE id = ?", (sha256, article_id))
+    rows = [(article_id, n, sp.name, sp.role, int(sp.quoted), sp.evidence) for n, sp in enumerate(speakers, 1) if sp]
+    if _has_column(db, "sentence_speakers", "evidence"):
+        db.conn.executemany("INSERT INTO sentence_speakers (article_id, n, speaker, role, quoted, evidence)"
+                            " VALUES (?, ?, ?, ?, ?, ?)", rows)
+    else:
+        db.conn.executemany("INSERT INTO sentence_speakers (article_id, n, speaker, role, quoted)"
+                            " VALUES (?, ?, ?, ?, ?)", [row[:5] for row in rows])
+    if not has_table(db, "speaker_state"):
+        return
+    if _has_column(db, "speaker_state", "algorithm"):
+        db.conn.execute("INSERT OR REPLACE INTO speaker_state (article_id, sha256, algorithm)"
+                        " SELECT id, coalesce(?, sha256), ? FROM articles WHERE id = ?",
+                        (sha256, ALGORITHM, article_id))
+    else:
+        db.conn.execute("INSERT OR REPLACE INTO speaker_state (article_id, sha256)"
+                        " SELECT id, coalesce(?, sha256) FROM articles WHERE id = ?", (sha256, article_id))
+
+
+def _stale_speaker_rows(db: Database, where: str = "", params: Sequence = ()) -> list[tuple[int, str]]:
+    """(id, sha256) of the articles whose stored speakers are missing, from another text or from another
+    version of the attribution (``store.speakers.ALGORITHM``, schema 12)."""
+    if not _has_column(db, "speaker_state", "algorithm"):
+        return _stale(db, "speaker_state", where, params)
+    from store.speakers import ALGORITHM
+
+    return db.conn.execute(
+        f"""SELECT a.id, a.sha256 FROM articles a LEFT JOIN speaker_state s ON s.article_id = a.id
+            WHERE (s.article_id IS NULL OR s.sha256 != a.sha256 OR s.algorithm != ?) {where} ORDER BY a.id""",
+        (ALGORITHM, *params)).fetchall()
 
 
 def backfill_speakers(db: Database) -> None:
@@ -143,7 +174,7 @@ def stale_speakers(db: Database, article_ids: Sequence[int] | None = None, *, an
 
 def _stale_speakers(db: Database, article_ids: Sequence[int] | None, annotated: bool) -> list[tuple[int, str]]:
     where = " AND EXISTS (SELECT 1 FROM annotations WHERE article_id = a.id)" if annotated else ""
-    stale = _stale(db, "speaker_state", where)
+    stale = _stale_speaker_rows(db, where)
     if article_ids is not None:
         wanted = set(article_ids)
         stale = [item for item in stale if item[0] in wanted]
@@ -154,7 +185,7 @@ def speakers_current(db: Database, article_id: int) -> bool:
     """Are the article's stored speakers those of its current text?  (Always, before schema 9.)"""
     if not has_table(db, "speaker_state"):
         return True
-    return not _stale(db, "speaker_state", "AND a.id = ?", (article_id,))
+    return not _stale_speaker_rows(db, "AND a.id = ?", (article_id,))
 
 
 def sentence_speakers(db: Database, article_id: int) -> dict[int, Speaker]:
@@ -177,8 +208,10 @@ def sentence_speakers(db: Database, article_id: int) -> dict[int, Speaker]:
                         _attribute_and_store(db, (article_id, sha[0]))
         except sqlite3.OperationalError:  # busy beyond the timeout: right all the same, only not stored
             return {n: sp for n, sp in enumerate(_attribute(db, article_id), 1) if sp}
-    return {n: Speaker(name, role, bool(quoted)) for n, name, role, quoted in db.conn.execute(
-        "SELECT n, speaker, role, quoted FROM sentence_speakers WHERE article_id = ? ORDER BY n", (article_id,))}
+    evidence = "evidence" if _has_column(db, "sentence_speakers", "evidence") else "NULL"
+    return {n: Speaker(name, role, bool(quoted), why) for n, name, role, quoted, why in db.conn.execute(
+        f"SELECT n, speaker, role, quoted, {evidence} FROM sentence_speakers WHERE article_id = ? ORDER BY n",
+        (article_id,))}
 
 
 # --------------------------------------------------------------------------- full-text search

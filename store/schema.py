@@ -383,7 +383,17 @@ def _v11_linear_cues(db: Database) -> None:
                        VALUES (?, 'regex', ?, 'any', -1, '', ?)""", (tag, r"\bwill be (?:re-?)?inspected\b", position + 1))
 
 
+def _v12_speaker_evidence(db: Database) -> None:
+    """Issue 16: each stored speaker keeps the words that named them (``evidence``, shown on the reader's status
+    line), and ``speaker_state`` records which version of the attribution made an article's speakers
+    (``store.speakers.ALGORITHM``). Rows made before (algorithm 0) are stale: each article's speakers are
+    attributed again when next needed, as after a change of its text, so no database keeps the old ones."""
+    db.conn.execute("ALTER TABLE sentence_speakers ADD COLUMN evidence TEXT")
+    db.conn.execute("ALTER TABLE speaker_state ADD COLUMN algorithm INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
                                                 _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
-                                                _v9_deferred, _v10_sentence_spans, _v11_linear_cues]
+                                                _v9_deferred, _v10_sentence_spans, _v11_linear_cues,
+                                                _v12_speaker_evidence]
 SCHEMA_VERSION = len(MIGRATIONS)

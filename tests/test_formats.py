@@ -16,6 +16,7 @@ from store import formats
 from store.formats.importing import detect_format, import_file
 from store.formats.w3c import ANNO_CONTEXT
 from store.segment import segment
+from store.speakers import ALGORITHM
 from store.sync import sync
 
 from conftest import REAL_ARTICLES
@@ -108,10 +109,11 @@ def test_jsonl_includes_speakers_when_the_database_has_them(annotated):
                      " speaker TEXT NOT NULL, role TEXT, quoted INTEGER NOT NULL DEFAULT 0,"
                      " PRIMARY KEY (article_id, n))")
     conn.execute("DELETE FROM sentence_speakers")
-    conn.execute("INSERT INTO sentence_speakers VALUES (?, 3, 'Mark Douglas', 'Strategic Director', 1)",
-                 (aid(annotated, A),))
+    conn.execute("INSERT INTO sentence_speakers (article_id, n, speaker, role, quoted)"
+                 " VALUES (?, 3, 'Mark Douglas', 'Strategic Director', 1)", (aid(annotated, A),))
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'speaker_state'").fetchone():
-        conn.execute("INSERT OR REPLACE INTO speaker_state SELECT id, sha256 FROM articles")  # planted: current
+        conn.execute("INSERT OR REPLACE INTO speaker_state (article_id, sha256, algorithm)"
+                     " SELECT id, sha256, ? FROM articles", (ALGORITHM,))  # planted: current
     out = io.StringIO()
     formats.write(annotated, "jsonl", out)
     first, second = (json.loads(line) for line in out.getvalue().splitlines())

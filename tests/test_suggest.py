@@ -92,8 +92,10 @@ def test_suggestions_and_speakers_meet_the_targets(capsys):
         assert result["speaker"]["accuracy"] >= 0.9
         for t in TAGS:
             assert result["tags"][t]["f1"] >= 0.7, t
-    # What was measured when this test was written (a regression guard, not a target).
-    assert everything["overall"]["f1"] >= 0.95 and held_out["overall"]["f1"] >= 0.94
+    # What was measured when this test was written (a regression guard, not a target): 0.95 and 0.94 before
+    # issue 16. A document has no speaker now (docs/labelling.md §4.1), so "Its report … found" and "It
+    # recommends" no longer get the "is an inspector" speaker cue: 0.946 and 0.898.
+    assert everything["overall"]["f1"] >= 0.94 and held_out["overall"]["f1"] >= 0.89
     assert everything["speaker"]["accuracy"] >= 0.99
 
 

@@ -146,4 +146,27 @@ async def test_reader_names_the_speaker_of_quoted_speech(app, ids):
         view.cursor = quoted[0]
         await pilot.pause()
         assert any(t.startswith("“ Mark Douglas") for t in view_texts(view))
-        assert "“ Mark Douglas" in str(app.screen.query_one("#status").content)
+        status = str(app.screen.query_one("#status").content)  # who, and the words that said so
+        assert "speaker: Mark Douglas (Strategic Director of Children’s Services) — “Mark Douglas … said:”" in status
+
+
+@sync_test
+async def test_the_status_line_reveals_controls_in_a_stored_speaker_and_its_evidence(app, db, ids):
+    """Stored speakers are data like any other (a database written by another tool): the name, role and
+    evidence reach the status line with every control shown as a visible escape."""
+    from store.derived import sentence_speakers
+    from store.speakers import ALGORITHM
+
+    sentence_speakers(db, ids[0])  # attributed and stored now; then overwritten as another tool might
+    with db.conn:
+        db.conn.execute("DELETE FROM sentence_speakers WHERE article_id = ?", (ids[0],))
+        db.conn.execute("INSERT INTO sentence_speakers (article_id, n, speaker, role, quoted, evidence)"
+                        " VALUES (?, 1, 'Jo\u202eBell', 'chair\x1b[2J', 1, '\x1b]52;c;SGk=\x07Jo … said:')", (ids[0],))
+        db.conn.execute("UPDATE speaker_state SET algorithm = ? WHERE article_id = ?", (ALGORITHM, ids[0]))
+    async with app.run_test(size=(160, 35)) as pilot:
+        await library_ready(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        status = str(app.screen.query_one("#status").content)
+    assert "speaker: Jo\\u202eBell (chair\\u001b[2J) — “\\u001b]52;c;SGk=\\u0007Jo … said:”" in status
+    assert not any(ch in status for ch in "\x1b\x07\u202e")

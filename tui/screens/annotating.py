@@ -152,8 +152,9 @@ class AnnotatingScreen(Screen):
         n = view.cursor
         tags = ", ".join(t.name for t in self.app.codebook if t.name in view.article.tags.get(n, ()))
         text = f"Sentence {n} of {view.count}: {tags or 'no tags'}"
-        if speaker := view.article.speakers.get(n):
-            text += f" · “ {speaker.name}" + (f" ({speaker.role})" if speaker.role else "")
+        if speaker := view.article.speakers.get(n):  # who speaks, and the words that say so
+            text += f" · speaker: {speaker.name}" + (f" ({speaker.role})" if speaker.role else "")
+            text += f" — “{speaker.evidence}”" if speaker.evidence else ""
         if view.show_suggestions and n not in view.article.tags and view.article.suggestions.get(n):
             text += " · suggested: " + "; ".join(g.reason for g in view.article.suggestions[n]) + " (a accept, d dismiss)"
         return text
