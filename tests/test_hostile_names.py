@@ -292,7 +292,7 @@ def test_tui_bytes_carry_no_control_from_names_notes_and_cues(tmp_path):
     hostile_db(tmp_path)
     term = in_terminal(["--db", "h.db", "--annotator", ME, "open"], tmp_path, size=(200, 100))  # no ./articles
     try:
-        term.wait_for("Enter read")
+        term.wait_for("nothing was synced")  # no ./articles
         term.wait_for("SGVsbG8=")  # the library's progress line names the annotators
         mark = term.mark()
         term.press("\r")

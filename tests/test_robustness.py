@@ -239,7 +239,7 @@ def run_tui_over(db: Path, cwd: Path, wanted: list[str] | None = None) -> tuple[
     wanted = [f for f in files if f not in BIG] if wanted is None else wanted
     term = Terminal(["--db", str(db), "open"], cwd)  # cwd has no ./articles: nothing to sync
     try:
-        term.wait_for("Enter read")
+        term.wait_for("nothing was synced")
         open_each(term, files, wanted)
         term.press("q")
         code = term.wait_exit()

@@ -340,12 +340,12 @@ def test_search_survives_fts_syntax(db, query):
 
 
 def test_search_ignores_diacritics_and_follows_changes(db, make_articles):
-    folder = make_articles({"cafe.txt": "The café société reopened downtown.\n"}, folder="fts")
+    folder = make_articles({"story.txt": "The café société reopened downtown.\n"}, folder="fts")
     sync(db, folder)
-    aid = resolve_article(db, "cafe.txt")
+    aid = resolve_article(db, "story.txt")
     assert search_articles(db, "cafe") == [aid]
     assert search_articles(db, "SOCIETE") == [aid]
-    (folder / "cafe.txt").write_text("The bakery reopened downtown.\n", encoding="utf-8")
+    (folder / "story.txt").write_text("The bakery reopened downtown.\n", encoding="utf-8")
     sync(db, folder)
     assert search_articles(db, "cafe") == []
     assert search_articles(db, "bakery") == [aid]

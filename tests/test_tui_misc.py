@@ -304,3 +304,24 @@ async def test_command_palette_tags_cursor_sentence(app, db, ids):
         await pilot.pause()
         await _palette(pilot, "side", "Side by side")
         assert isinstance(app.screen, CompareScreen)
+
+
+@sync_test
+async def test_a_library_message_stays_until_the_next_key_or_leaving(app, db, ids):
+    """Issue 19: messages lingered after they stopped being true; the hints came back over fresh ones."""
+    from tui.screens.library import HINTS
+
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        app.report("Something happened")
+        assert status(app.screen) == "Something happened"
+        app.screen.reload()  # a re-read (say, after indexing) keeps it
+        assert status(app.screen) == "Something happened"
+        await pilot.press("j")
+        assert status(app.screen) == HINTS
+        app.report("Something else")
+        await pilot.press("enter")  # into the reader and back: the library shows its keys again
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert status(app.screen) == HINTS

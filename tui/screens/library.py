@@ -131,13 +131,10 @@ class LibraryScreen(Screen):
         self._show_skipped()
         # Not in the frame that shows the list, nor while that frame is being written to the terminal.
         self.set_timer(AFTER_FIRST_FRAME_S, self._load_team)
-        if self.app.syncing:
-            self._show_status(self.app.syncing)
-        elif not articles:
-            self._show_status("No articles match the filter (Escape clears it)" if self.query_text else "No articles "
-                              "yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
+        if self.said and not self.app.syncing:
+            self._show_status(self.said)
         else:
-            self._show_status(self.said or HINTS)
+            self._show_state()
 
     @shows_store_errors
     def _load_team(self) -> None:
@@ -178,11 +175,33 @@ class LibraryScreen(Screen):
         self.query_one("#header", Static).update(text)
 
     def set_status(self, message: str) -> None:
-        """Say something on the status line. It stays there, over the hints, until the next message: a re-read
-        of the list (back from another screen, after indexing, whose progress replaces it meanwhile) shows it
-        again."""
+        """Say something on the status line. It stays there, over the hints, until the next key or until the
+        user leaves the library: a re-read of the list meanwhile (after indexing, whose progress replaces it,
+        or an export dialog closing) shows it again."""
         self.said = message
         self._show_status(message)
+
+    def on_key(self) -> None:
+        """A key: the last message has been read (the key's own action may say something new)."""
+        self._forget_message()
+
+    def on_screen_suspend(self) -> None:
+        self._forget_message()
+
+    def _forget_message(self) -> None:
+        if self.said is not None:
+            self.said = None
+            self._show_state()
+
+    def _show_state(self) -> None:
+        """The status line when there is no message to show: what the library is doing, or its keys."""
+        if self.app.syncing:
+            self._show_status(self.app.syncing)
+        elif not self.table.articles:
+            self._show_status("No articles match the filter (Escape clears it)" if self.query_text else "No articles "
+                              "yet: put .txt, .md or .html files in a folder and run `pressmark sync FOLDER`")
+        else:
+            self._show_status(HINTS)
 
     def _show_status(self, message: str) -> None:
         self.query_one("#status", Static).update(Text(reveal(message), no_wrap=True, overflow="ellipsis"),
