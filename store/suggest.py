@@ -115,7 +115,7 @@ CUES_FILE_MAX = 1024 * 1024  # bytes: some 250 times the default codebook
 # The default codebook, as the CSV that `pressmark cues --export` writes.
 DEFAULT_CUES = """\
 tag,match,cue,when,weight,note
-finding,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|auditor|tribunal,any,1,{speaker} is an inspector
+finding,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|audit|tribunal|investigat|research|universit|\\bstudy\\b|\\bsurvey\\b,any,1,{speaker} is an inspector
 finding,regex,\\bfound\\b,any,1,found
 finding,phrase,find that,any,1,
 finding,phrase,finds that,any,1,
@@ -147,6 +147,8 @@ finding,phrase,strengths,any,1,
 finding,phrase,weaknesses,any,1,
 finding,regex,\\bfined\\b|\\bfines\\b|(?:\\b(?:a|the|its|their)|\\d) fine\\b|\\bpenalty\\b|\\bordered to pay\\b|\\bsentenced\\b|\\bconvicted\\b|\\bfound guilty\\b,any,1,a fine or sentence
 finding,regex,\\brul(?:ed|ing)\\b|\\bverdict\\b|\\bcriticis(?:ed|es|m)\\b|\\bcriticiz(?:ed|es)\\b|\\bpraised\\b|\\brecommend(?:s|ed|ations?)?\\b|\\b(?:enforcement|warning) notices?\\b,any,1,a judgment
+finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,reported,1,an assessment
+finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,narration,1,an assessment
 finding,regex,"\\braised\\b[^.]{0,30}\\bconcerns\\b",narration,1,concerns
 finding,regex,"\\braised\\b[^.]{0,30}\\bconcerns\\b",reported,1,concerns raised
 finding,regex,"\\d\\s*%|\\d\\s*per ?cent\\b|(?:^|[\\s(])[\\d.,]+\\s+(?:million|billion)\\b|\\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\\s+million\\b|\\brecord\\b|\\b(?:more than|over|almost|nearly|at least|up from|higher than)\\s+[\\d,.]+\\d\\b|\\b\\d[\\d,]*\\s+(?:complaints|cases|incidents)\\b",any,1,figures
@@ -161,7 +163,7 @@ finding,regex,\\bplead(?:ed)? guilty\\b|\\bguilty plea\\b,any,-1,
 finding,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
 finding,regex,\\bvisited\\b|\\bvisit took place\\b|\\blooked at\\b|\\bcarried out in\\b|\\bwas conducted\\b|\\bpublished (?:its|the|a) report\\b|\\bdeclined to comment\\b|\\bavailable (?:on|at|from)\\b|\\b(?:can|could|may) be (?:found|read|downloaded)\\b|\\blink to\\b,any,-1,
 response,speaker,.,any,1,{speaker} speaks
-response,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|auditor|tribunal,any,-3,
+response,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|audit|tribunal|investigat|research|universit|\\bstudy\\b|\\bsurvey\\b,any,-3,
 response,regex,\\bwelcom(?:e|ed|es|ing)\\b,any,1,welcome
 response,phrase,we are,quoted,1,
 response,phrase,we know,quoted,1,
@@ -178,6 +180,7 @@ response,regex,\\bcall(?:s|ed|ing)? (?:on|for)\\b|\\burg(?:e|es|ed|ing)\\b,any,-
 response,regex,\\bannounc(?:e|es|ed|ing|ement)\\b,any,-1,
 commitment,regex,\\bwill\\b,any,1,will
 commitment,regex,\\bwill be (?:re-?)?inspected\\b,any,-1,
+commitment,regex,\\b(?:confident|expects?|expected|predicts?|predicted|likely|hopes?|believes?) that\\b,any,-1,
 commitment,phrase,committed to,any,1,
 commitment,phrase,commitment to,any,1,
 commitment,phrase,focusing on,any,1,

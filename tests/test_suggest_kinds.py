@@ -149,3 +149,27 @@ def test_calls_on_others_are_not_commitments(body):
                                     speaker)
     assert "commitment" not in tags(f"{body} urged ministers to act.", speaker)
     assert "commitment" in tags(f"{body} said it will publish a plan.", speaker)  # its own promise is one
+
+
+def test_a_narrated_assessment_is_a_finding():
+    # 04 r5: what inspectors judged, narrated without a verb of finding
+    assert "finding" in tags("The use of child protection plans and processes to bring children into the care of "
+                             "the local authority were appropriate.")
+    for text in ("Staff treated patients with kindness and compassion.", "Medicines were not stored safely.",
+                 "The service was well-led and staff were well-supported.", "Record keeping was poor."):
+        assert "finding" in tags(text), text
+
+
+@pytest.mark.parametrize("finder", [Speaker("Petra Jones", "lead researcher at Cardiff University"),
+                                    Speaker("the National Audit Office", None),
+                                    Speaker("Sam Lee", "head of the investigation team", True)])
+def test_every_kind_of_finder_is_a_finder_not_a_respondent(finder):
+    said = tags("The findings are clear and the risks are real.", finder)
+    assert "finding" in said and "response" not in said
+
+
+def test_a_prediction_about_others_is_not_a_commitment():
+    # docs/labelling.md section 3.3: "we're confident that the trust … will continue to work with staff"
+    speaker = Speaker("Tom Page", "regional organiser", True)
+    assert "commitment" not in tags("We are confident that the trust will continue to work with staff.", speaker)
+    assert "commitment" in tags("We will continue to work with staff.", speaker)
