@@ -35,6 +35,11 @@ Every suggestion carries its reason, naming the cues that fired: ``cue:
 'acknowledge that' — finding`` or ``cues: Ofsted is an inspector,
 'recognised' — finding``.
 
+Once an annotator has decided on some sentences, their suggestions learn from
+those decisions (``store.learn``: a model per annotator with this codebook as
+its prior); a suggestion the cues do not make says what it learned from
+(``learned from your tags: 'fined', a sum of money — finding``).
+
 Storage: ``suggestions`` holds one row per (article, sentence, tag) with the
 reason, the sentence text it was made for, and ``status`` ``open`` or
 ``dismissed``. Suggestions are never annotations. Accepting one writes an
@@ -60,14 +65,14 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from store.db import Database, has_table, is_readonly, now, write
 from store.errors import StoreError, disk_full
 from store.sentences import sentence_text, texts
-from store.speakers import Speaker, sentence_speakers
+from store.speakers import Speaker
 from store.untrusted import csv_fields, csv_problem
 
 __all__ = [
@@ -418,43 +423,65 @@ def _applies(when: str, speaker: Speaker | None) -> bool:
 def propose(texts: Sequence[str], speakers: Sequence[Speaker | None],
             cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[int, str, str]]:
     """(sentence n, tag, reason) for every tag the cues suggest; pure, in sentence then codebook order."""
+    compiled = _compiled(cues)
+    return [(n, tag, reason) for n, (text, speaker) in enumerate(zip(texts, speakers), 1)
+            for tag, reason in cue_tags(cue_hits(text, speaker, compiled), speaker, compiled).items()]
+
+
+def _compiled(cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[Cue, object]]:
     compiled = list(cues)
-    if compiled and isinstance(compiled[0], Cue):
-        compiled = compile_cues(compiled)
-    order: dict[str, int] = {}
-    for c, _ in compiled:
-        order.setdefault(c.tag, len(order))
-    out = []
-    for n, (text, speaker) in enumerate(zip(texts, speakers), 1):
-        text = text[:CUE_TEXT_MAX]
-        score: dict[str, float] = {}
-        fired: dict[str, list[Cue]] = {}
-        who = f"{speaker.name}; {speaker.role or ''}" if speaker else None
-        for cue, pattern in compiled:
-            if not _applies(cue.when, speaker):
-                continue
+    return compile_cues(compiled) if compiled and isinstance(compiled[0], Cue) else compiled
+
+
+def cue_hits(text: str, speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]]) -> list[int]:
+    """The positions in ``compiled`` of the cues that fire on the sentence."""
+    text = text[:CUE_TEXT_MAX]
+    who = f"{speaker.name}; {speaker.role or ''}" if speaker else None
+    hits = []
+    for i, (cue, pattern) in enumerate(compiled):
+        if _applies(cue.when, speaker):
             target = who if cue.match == "speaker" else text
-            if target is None or not pattern.search(target):
-                continue
-            score[cue.tag] = score.get(cue.tag, 0.0) + cue.weight
-            if cue.weight > 0:
-                fired.setdefault(cue.tag, []).append(cue)
-        for tag in sorted(score, key=order.__getitem__):
-            if score[tag] >= THRESHOLD - 1e-9:
-                named = list(dict.fromkeys(c.describe(speaker) for c in fired[tag]))
-                out.append((n, tag, f"{'cue' if len(named) == 1 else 'cues'}: {', '.join(named)} — {tag}"))
+            if target is not None and pattern.search(target):
+                hits.append(i)
+    return hits
+
+
+def cue_tags(hits: Iterable[int], speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]]) -> dict[str, str]:
+    """Tag -> reason for every tag whose fired cues add up to ``THRESHOLD``, in codebook order."""
+    score = {c.tag: 0.0 for c, _ in compiled}
+    fired: dict[str, list[Cue]] = {}
+    for i in hits:
+        cue = compiled[i][0]
+        score[cue.tag] += cue.weight
+        if cue.weight > 0:
+            fired.setdefault(cue.tag, []).append(cue)
+    out = {}
+    for tag, total in score.items():
+        if total >= THRESHOLD - 1e-9:
+            named = list(dict.fromkeys(c.describe(speaker) for c in fired[tag]))
+            out[tag] = f"{'cue' if len(named) == 1 else 'cues'}: {', '.join(named)} — {tag}"
     return out
 
 
 # --------------------------------------------------------------------------- stored suggestions
 
 
-def _compute(db: Database, article_id: int) -> tuple[list[str], list[tuple[int, str, str]]]:
+def _compute(db: Database, article_id: int, annotator: str | None, pace: Callable[[], None] | None,
+             train: bool) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """The article's sentences and what to suggest for them: the cues', or, once ``annotator`` has decided
+    on some sentences, their model's (store.learn; trained now if ``train``, else as last trained)."""
+    from store import learn
+
     if db.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
         raise StoreError(f"no article with id {article_id}")
-    sentences = texts(db, article_id)
-    stored = sentence_speakers(db, article_id)
-    return sentences, propose(sentences, [stored.get(n) for n in range(1, len(sentences) + 1)], load_cues(db))
+    compiled = compile_cues(load_cues(db))
+    tags = _tag_names(db)
+    model = None if annotator is None else learn.model_for(db, annotator, compiled, tags, pace, train)
+    sentences = learn.article_sentences(db, article_id, compiled)
+    return [s.text for s in sentences], [
+        (n, tag, reason) for n, s in enumerate(sentences, 1)
+        for tag, reason in (cue_tags(s.hits, s.speaker, compiled) if model is None
+                            else model.suggest(s, tags, compiled)).items()]
 
 
 def _current(db: Database, article_id: int, rows: list[tuple], n: int | None = None) -> list[tuple]:
@@ -497,15 +524,18 @@ def suggestions_by_sentence(db: Database, article_id: int, annotator: str) -> di
     return out
 
 
-def suggest(db: Database, article_id: int, annotator: str | None = None) -> list[Suggestion]:
-    """Recompute the article's suggestions from its text, speakers and the cue codebook, store them, and
-    return the open ones (those ``annotator`` should see, when given).
+def suggest(db: Database, article_id: int, annotator: str | None = None,
+            pace: Callable[[], None] | None = None, train: bool = True) -> list[Suggestion]:
+    """Recompute the article's suggestions from its text, speakers and the cue codebook (and, when given,
+    what ``annotator``'s decisions taught their model: store.learn), store them, and return the open ones
+    (those ``annotator`` should see, when given). ``pace`` is called between steps of training and may
+    raise store.learn.Interrupted to stop it; with ``train`` False the model is used as last trained.
 
     Dismissed suggestions stay dismissed (matched by sentence text and tag); annotations are never
     touched. In a read-only database, on a full disk or past the busy timeout the suggestions are
     computed and returned but not stored.
     """
-    sentences, proposed = _compute(db, article_id)
+    sentences, proposed = _compute(db, article_id, annotator, pace, train)
     if not is_readonly(db):
         try:
             dismissed = _store(db, article_id, sentences, proposed)
