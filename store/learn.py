@@ -38,6 +38,7 @@ import hashlib
 import math
 import re
 import threading
+from sys import intern
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -47,7 +48,7 @@ from store.speakers import Speaker, sentence_speakers
 from store.suggest import CUE_TEXT_MAX, Cue, cue_hits, cue_tags
 
 __all__ = ["MAX_EXAMPLES", "PRIOR", "Example", "Interrupted", "Model", "Sentence", "article_sentences",
-           "examples_of", "features", "fingerprint", "gather", "model_for", "sentences_of", "train"]
+           "examples_of", "features", "fingerprint", "gather", "iter_sentences", "model_for", "sentences_of", "train"]
 
 PRIOR = 3.0  # the weight of the codebook's decision before any example (logistic p = 0.95 either way)
 L2 = 5.0  # how hard the weights are pulled towards their priors, summed over the examples
@@ -57,7 +58,8 @@ EXAMPLE_STEPS = 4000
 MAX_EXAMPLES = 2000  # decided sentences a model learns from, the most recently tagged articles' first
 COPY = 0.8  # share of the shorter sentence's runs of three words that makes one sentence a copy of another
 EXPLAIN = 3  # features named in a learned suggestion's reason
-KEPT_SENTENCES = 4 * MAX_EXAMPLES  # sentences of articles kept in memory as the learner sees them
+KEPT_SENTENCES = 3000  # sentences kept in memory as the learner sees them (some 10 MB)
+KEPT_ARTICLE = 1000  # sentences of an article too long to be kept: made as read
 KEPT_MODELS = 8  # (database, annotator) pairs whose model is kept
 _CUES, _BIAS = "=cues", "=bias"
 STOPWORDS = frozenset(
@@ -103,19 +105,22 @@ def features(text: str, speaker: Speaker | None, hits: Iterable[int], first: boo
     flags = {"first": first, "para-start": para_start, "headline": not _END.search(text[-50:]),
              "number": any(c.isdigit() for c in text), "money": any(c in "£$€" for c in text)}
     out.update(name for name, on in flags.items() if on)
-    return tuple(sorted(out))
+    return tuple(sorted(map(intern, out)))  # interned: the same word in many sentences is kept once
+
+
+def iter_sentences(sentence_texts: Sequence[str], speakers: Sequence[Speaker | None], paras: Sequence[int],
+                   compiled: Sequence[tuple[Cue, object]]) -> Iterator[Sentence]:
+    """The learner's view of an article's sentences, one at a time (``paras``: each one's paragraph number)."""
+    for i, (text, speaker) in enumerate(zip(sentence_texts, speakers)):
+        hits = tuple(cue_hits(text, speaker, compiled))
+        words = tokens(text)
+        yield Sentence(text, speaker, hits, features(text, speaker, hits, i == 0, i == 0 or paras[i] != paras[i - 1]),
+                       frozenset(intern(" ".join(words[j:j + 3])) for j in range(len(words) - 2)))
 
 
 def sentences_of(sentence_texts: Sequence[str], speakers: Sequence[Speaker | None], paras: Sequence[int],
                  compiled: Sequence[tuple[Cue, object]]) -> list[Sentence]:
-    """The learner's view of an article's sentences (``paras``: each one's paragraph number)."""
-    out = []
-    for i, (text, speaker) in enumerate(zip(sentence_texts, speakers)):
-        hits = tuple(cue_hits(text, speaker, compiled))
-        words = tokens(text)
-        out.append(Sentence(text, speaker, hits, features(text, speaker, hits, i == 0, i == 0 or paras[i] != paras[i - 1]),
-                            frozenset(" ".join(words[j:j + 3]) for j in range(len(words) - 2))))
-    return out
+    return list(iter_sentences(sentence_texts, speakers, paras, compiled))
 
 
 def describe(feature: str, speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]]) -> str:
@@ -239,7 +244,7 @@ def _fit(data: list[tuple[tuple[str, ...], float, bool]], pace: Pace | None) -> 
     return {f: w[j] for f, j in index.items()}
 
 
-def examples_of(sentences: Sequence[Sentence], tagged: dict[int, set[str]], dismissed: Iterable[tuple[int, str]],
+def examples_of(sentences: Iterable[Sentence], tagged: dict[int, set[str]], dismissed: Iterable[tuple[int, str]],
                 compiled: Sequence[tuple[Cue, object]], tags: Sequence[str], where: str) -> Iterator[Example]:
     """The decided sentences of one article: ``tagged`` is sentence n (1-based) -> the annotator's tags,
     ``dismissed`` (n, tag) for each dismissed suggestion; ``where`` names the article."""
@@ -248,7 +253,10 @@ def examples_of(sentences: Sequence[Sentence], tagged: dict[int, set[str]], dism
     refused: dict[int, set[str]] = {}
     for n, tag in dismissed:
         refused.setdefault(n, set()).add(tag)
+    end = max(last, *refused, 0)
     for n, s in enumerate(sentences, 1):
+        if n > end:
+            return
         cued = frozenset(cue_tags(s.hits, s.speaker, compiled))
         positive, negative, passed = frozenset(), frozenset(refused.get(n, ())) & everything, False
         if n in tagged:
@@ -283,8 +291,9 @@ def _remember(table: dict, key: tuple, value: tuple, size: Callable[[tuple], int
             del table[next(iter(table))]
 
 
-def article_sentences(db: Database, article_id: int, compiled: Sequence[tuple[Cue, object]]) -> list[Sentence]:
-    """The article's sentences as the learner sees them (kept in memory for its text and codebook)."""
+def article_sentences(db: Database, article_id: int, compiled: Sequence[tuple[Cue, object]]) -> Iterable[Sentence]:
+    """The article's sentences as the learner sees them. Kept in memory (for its text and codebook), since
+    training reads them again and again, unless the article is long: then made one at a time as read."""
     row = db.conn.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
     key, state = (db_path(db), article_id), (row[0] if row else None, tuple(c for c, _ in compiled))
     with _kept.lock:
@@ -293,8 +302,11 @@ def article_sentences(db: Database, article_id: int, compiled: Sequence[tuple[Cu
         return kept[1]
     sentence_texts = texts(db, article_id)
     stored = sentence_speakers(db, article_id)
-    paras = [p for _, _, p in spans(db, article_id)]
-    out = sentences_of(sentence_texts, [stored.get(n) for n in range(1, len(sentence_texts) + 1)], paras, compiled)
+    made = iter_sentences(sentence_texts, [stored.get(n) for n in range(1, len(sentence_texts) + 1)],
+                          [p for _, _, p in spans(db, article_id)], compiled)
+    if len(sentence_texts) > KEPT_ARTICLE:
+        return made
+    out = list(made)
     _remember(_kept.sentences, key, (state, out), lambda v: len(v[1]), KEPT_SENTENCES)
     return out
 
@@ -317,20 +329,22 @@ def gather(db: Database, annotator: str, compiled: Sequence[tuple[Cue, object]],
     """The annotator's decided sentences (at most MAX_EXAMPLES), in a fixed order."""
     out: list[Example] = []
     for article_id in _articles(db, annotator):
-        if pace is not None:
-            pace()
         tagged: dict[int, set[str]] = {}
         for n, tag in db.conn.execute("SELECT sentence, tag FROM annotations WHERE article_id = ? AND annotator = ?"
                                       " AND tag IS NOT NULL AND status = 'ok'", (article_id, annotator)):
             tagged.setdefault(n, set()).add(tag)
-        sentences = article_sentences(db, article_id, compiled)
         refused = set(db.conn.execute("SELECT exact, tag FROM suggestions WHERE article_id = ? AND status = 'dismissed'",
                                       (article_id,)))  # by text, as store.suggest keeps them (also detached)
-        dismissed = [(n, tag) for n, s in enumerate(sentences, 1) for exact, tag in refused if s.text == exact]
+        dismissed = [(n, tag) for n, text in enumerate(texts(db, article_id), 1) for exact, tag in refused
+                     if text == exact]
         file = db.conn.execute("SELECT file FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-        out.extend(examples_of(sentences, tagged, dismissed, compiled, tags, file))
-        if len(out) >= MAX_EXAMPLES:
-            return out[:MAX_EXAMPLES]
+        for example in examples_of(article_sentences(db, article_id, compiled), tagged, dismissed, compiled, tags,
+                                   file):
+            if pace is not None and len(out) % 64 == 0:
+                pace()
+            out.append(example)
+            if len(out) == MAX_EXAMPLES:
+                return out
     return out
 
 

@@ -71,8 +71,8 @@ from pathlib import Path
 
 from store.db import Database, has_table, is_readonly, now, write
 from store.errors import StoreError, disk_full
-from store.sentences import sentence_text, texts
-from store.speakers import Speaker
+from store.sentences import sentence_text, spans, texts
+from store.speakers import Speaker, sentence_speakers
 from store.untrusted import csv_fields, csv_problem
 
 __all__ = [
@@ -477,11 +477,14 @@ def _compute(db: Database, article_id: int, annotator: str | None, pace: Callabl
     compiled = compile_cues(load_cues(db))
     tags = _tag_names(db)
     model = None if annotator is None else learn.model_for(db, annotator, compiled, tags, pace, train)
-    sentences = learn.article_sentences(db, article_id, compiled)
-    return [s.text for s in sentences], [
-        (n, tag, reason) for n, s in enumerate(sentences, 1)
-        for tag, reason in (cue_tags(s.hits, s.speaker, compiled) if model is None
-                            else model.suggest(s, tags, compiled)).items()]
+    sentences = texts(db, article_id)
+    stored = sentence_speakers(db, article_id)
+    speakers = [stored.get(n) for n in range(1, len(sentences) + 1)]
+    if model is None:
+        return sentences, propose(sentences, speakers, compiled)
+    seen = learn.iter_sentences(sentences, speakers, [p for _, _, p in spans(db, article_id)], compiled)
+    return sentences, [(n, tag, reason) for n, s in enumerate(seen, 1)
+                       for tag, reason in model.suggest(s, tags, compiled).items()]
 
 
 def _current(db: Database, article_id: int, rows: list[tuple], n: int | None = None) -> list[tuple]:

@@ -206,3 +206,14 @@ def test_tagging_further_down_keeps_the_suggestions_above(db, article_ids):
     set_tag(db, release, 21, "commitment", "alice")  # the sentences above were passed over, not refused
     after = suggestions(db, release, "alice")
     assert {n: set(t) for n, t in after.items()} == {n: set(t) for n, t in before.items() if n != 21}
+
+
+def test_a_long_article_is_read_as_it_goes_and_gives_the_same_examples(db, article_ids, monkeypatch):
+    release = article_ids[RELEASE]
+    set_tag(db, release, 6, "finding", "alice")
+    compiled = compile_cues(default_cues())
+    kept = [(e.where, e.positive, e.negative) for e in learn.gather(db, "alice", compiled, TAGS)]
+    monkeypatch.setattr(learn, "KEPT_ARTICLE", 5)
+    monkeypatch.setattr(learn, "_kept", learn._Kept())
+    made = [(e.where, e.positive, e.negative) for e in learn.gather(db, "alice", compiled, TAGS)]
+    assert made == kept and len(made) == 6 and not learn._kept.sentences

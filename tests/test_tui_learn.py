@@ -124,3 +124,11 @@ async def test_pressmark_suggest_gives_the_readers_suggestions(suggesting_app, d
                          cwd=tmp_path, capture_output=True, text=True, timeout=WAIT_BOUND_S)
     assert cli.returncode == 0, cli.stderr
     assert {(r["n"], r["tag"], r["reason"]) for r in json.loads(cli.stdout)} == reader
+
+
+@sync_test
+async def test_a_pause_after_the_screens_are_gone_does_nothing(suggesting_app):
+    app = suggesting_app
+    async with app.run_test(size=(140, 40)) as pilot:
+        await open_reader(pilot, 0)
+    app.user_paused()  # the pause timer can fire while the app ends: no screen to ask, no error

@@ -178,9 +178,10 @@ class PressmarkApp(App):
             self._checkpointed = changes
             self.run_worker(lambda: checkpoint(self.db_file), thread=True, group="checkpoint",
                             exclusive=True, exit_on_error=False)
-        paused = getattr(self.screen, "user_paused", None)
-        if paused is not None:
-            paused()
+        for screen in self.screen_stack[-1:]:  # none while the app starts or ends
+            paused = getattr(screen, "user_paused", None)
+            if paused is not None:
+                paused()
 
     def _start_warm_up(self) -> None:
         """Import what opening an article needs while the library is on screen, in a thread worker:
