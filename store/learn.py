@@ -38,9 +38,10 @@ import hashlib
 import math
 import re
 import threading
-from sys import intern
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
+from sys import intern
 
 from store.db import Database, db_path, has_table
 from store.sentences import spans, texts
@@ -95,7 +96,7 @@ def features(text: str, speaker: Speaker | None, hits: Iterable[int], first: boo
     """The sentence's feature names, sorted (a sum over them is then the same in every process)."""
     words = tokens(text)
     out = {f"w:{w}" for w in words if w not in STOPWORDS}
-    out.update(f"b:{a} {b}" for a, b in zip(words, words[1:]) if a not in STOPWORDS or b not in STOPWORDS)
+    out.update(f"b:{a} {b}" for a, b in pairwise(words) if a not in STOPWORDS or b not in STOPWORDS)
     out.update(f"c:{i}" for i in hits)
     if speaker is None:
         out.add("speech:none")

@@ -87,6 +87,8 @@ __all__ = [
     "accept_all",
     "article_suggestions",
     "compile_cues",
+    "cue_hits",
+    "cue_tags",
     "cues_csv",
     "default_cues",
     "dismiss",

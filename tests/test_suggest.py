@@ -12,8 +12,8 @@ from store.annotate import redo, set_tag, undo
 from store.db import connect
 from store.errors import StoreError
 from store.files import read_article
-from store.schema import _DEFAULT_CUES_V11, MIGRATIONS, _v12_default_cues
 from store.library import article_view
+from store.schema import _DEFAULT_CUES_V11, MIGRATIONS, _v12_default_cues
 from store.segment import segment
 from store.speakers import Speaker, attribute
 from store.suggest import (

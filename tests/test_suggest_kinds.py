@@ -24,24 +24,24 @@ def tags(text: str, speaker: Speaker | None = None) -> set[str]:
 
 REAL_FINDINGS = [
     # 08 r13: a court's fine
-    ("The company was fined £28,000 and ordered to pay costs of £3,616 at Birmingham Magistrates’ Court on "
-     "19 September 2024.", None),
+    (("The company was fined £28,000 and ordered to pay costs of £3,616 at Birmingham Magistrates’ Court on "
+      "19 September 2024."), None),
     # 01 r1: a headline with the penalty
     ("ICO continues crackdown on nuisance calls as energy company fined £45,000", None),
     # 01 s2 2: the penalty as a sum
-    ("Tameside Energy Services would have been hit with a £90,000 fine but the ICO cut it in half due to the "
-     "company’s poor financial situation.", None),
+    (("Tameside Energy Services would have been hit with a £90,000 fine but the ICO cut it in half due to the "
+      "company’s poor financial situation."), None),
     # 10 r2: figures from the body's own count
-    ("Record 2.5 million emergency food parcels given to people across UK with just under 1m going to children – "
-     "that’s two parcels every minute.", None),
+    (("Record 2.5 million emergency food parcels given to people across UK with just under 1m going to children – "
+      "that’s two parcels every minute."), None),
     # 01 s2 3: a failure narrated
-    ("The firm should not have called anyone registered with the TPS, but it did not carry out appropriate "
-     "checks.", None),
+    (("The firm should not have called anyone registered with the TPS, but it did not carry out appropriate "
+      "checks."), None),
     # 03 r3: a comparison judged
     ("It means that children’s services in the city are among the best in the East Midlands.", None),
     # 09 s2 5: the regulator's judgment that services got worse
-    ("The Care Quality Commission (CQC) visited the hospitals between 30 July and 13 September and said a number "
-     "of services \"had deteriorated\" since their last visit in 2018.", Speaker("Care Quality Commission")),
+    (("The Care Quality Commission (CQC) visited the hospitals between 30 July and 13 September and said a number "
+      "of services \"had deteriorated\" since their last visit in 2018."), Speaker("Care Quality Commission")),
 ]
 
 
@@ -52,11 +52,11 @@ def test_findings_without_cue_words_on_real_text(text, speaker):
 
 @pytest.mark.parametrize("text, speaker", [
     # 10 s 2: a charity reporting its own figures is stating a finding, not responding
-    ("The Trussell Trust said that its outlets had experienced a 33 per cent increase in the number of parcels "
-     "they distributed between April 2020 and March 2021.", Speaker("Trussell Trust")),
+    (("The Trussell Trust said that its outlets had experienced a 33 per cent increase in the number of parcels "
+      "they distributed between April 2020 and March 2021."), Speaker("Trussell Trust")),
     # 14 r9: the body that investigated states what it found
-    ("It found concrete grout had got\ninto pumps on the construction site and untreated\nwater had been pumped "
-     "back into the river.", Speaker("Environment Agency")),
+    (("It found concrete grout had got\ninto pumps on the construction site and untreated\nwater had been pumped "
+      "back into the river."), Speaker("Environment Agency")),
 ])
 def test_a_body_stating_its_findings_or_figures_is_not_responding(text, speaker):
     assert tags(text, speaker) == {"finding"}
@@ -89,18 +89,18 @@ REAL_NO_TAG = [
     # 11 r5
     ("Speaking today, they jointly said:", Speaker("Lisa Winward and Andrew Brodie and Julia Mulligan", None, True)),
     # 11 s2: attribution only
-    ("That is according to a statement issued this morning (Tuesday) from police and fire chiefs in North "
-     "Yorkshire.", Speaker("Lisa Winward and Andrew Brodie and Julia Mulligan")),
+    (("That is according to a statement issued this morning (Tuesday) from police and fire chiefs in North "
+      "Yorkshire."), Speaker("Lisa Winward and Andrew Brodie and Julia Mulligan")),
     # 04 r2: background, when and why the inspection took place
-    ("Inspectors visited Leicester City Council in September last year to review all aspects of children’s social "
-     "care, including adoption and fostering, early help services, staff development and out-of-hours support.",
+    (("Inspectors visited Leicester City Council in September last year to review all aspects of children’s social "
+      "care, including adoption and fostering, early help services, staff development and out-of-hours support."),
      None),
     # 04 s6: where the report is
-    ("The inspection was carried out in September, and Ofsted has now published its report, which highlights the "
-     "city's diverse young population.", None),
+    (("The inspection was carried out in September, and Ofsted has now published its report, which highlights the "
+      "city's diverse young population."), None),
     # 10 r3: a charity's call on the government is no commitment and reacts to nothing
-    ("The Trussell Trust is urgently calling on all levels of government across the UK to commit to developing a "
-     "plan to end the need for food banks once and for all.", Speaker("Trussell Trust")),
+    (("The Trussell Trust is urgently calling on all levels of government across the UK to commit to developing a "
+      "plan to end the need for food banks once and for all."), Speaker("Trussell Trust")),
 ]
 
 
@@ -139,7 +139,7 @@ def test_bare_introducers_get_no_tag(name, role):
 @pytest.mark.parametrize("subject, when", product(["Inspectors", "The inspection team"], ["in March", "last year"]))
 def test_background_of_an_inspection_is_not_a_finding(subject, when):
     assert "finding" not in tags(f"{subject} visited the trust {when}.")
-    assert "finding" not in tags(f"The full report is available on the Ofsted website.")
+    assert "finding" not in tags("The full report is available on the Ofsted website.")
 
 
 @pytest.mark.parametrize("body", ["The charity", "The union", "The Local Government Association"])

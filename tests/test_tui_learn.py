@@ -7,8 +7,6 @@ import subprocess
 import sys
 import threading
 
-from store import learn
-from tui.widgets.article_view import ArticleView
 from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     ME,
     WAIT_BOUND_S,
@@ -22,6 +20,9 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     tag_rows,
     wait_for,
 )
+
+from store import learn
+from tui.widgets.article_view import ArticleView
 
 RELEASE_AWARE, STORY_AWARE = 15, 10  # "We were aware of all the issues raised by Ofsted." in each article
 
@@ -119,11 +120,16 @@ async def test_pressmark_suggest_gives_the_readers_suggestions(suggesting_app, d
         await pilot.pause()
         reader = {(n, tag, reason) for n, tags in shown(story).items() for tag, reason in tags.items()}
     assert any(reason.startswith("learned") for _, _, reason in reader)
+    assert cli_suggestions(db_path, "004", tmp_path) == reader
+
+
+def cli_suggestions(db_path, article: str, cwd) -> set[tuple[int, str, str]]:
+    """`pressmark suggest ARTICLE --format json` in a process of its own (nothing kept in memory)."""
     cli = subprocess.run([sys.executable, "-c", "from tui.cli import main; main()", "--db", str(db_path),
-                          "--annotator", ME, "suggest", "004", "--format", "json"],
-                         cwd=tmp_path, capture_output=True, text=True, timeout=WAIT_BOUND_S)
+                          "--annotator", ME, "suggest", article, "--format", "json"],
+                         cwd=cwd, capture_output=True, text=True, timeout=WAIT_BOUND_S, check=False)
     assert cli.returncode == 0, cli.stderr
-    assert {(r["n"], r["tag"], r["reason"]) for r in json.loads(cli.stdout)} == reader
+    return {(r["n"], r["tag"], r["reason"]) for r in json.loads(cli.stdout)}
 
 
 @sync_test

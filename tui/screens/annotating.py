@@ -12,12 +12,12 @@ from collections.abc import Iterable
 
 from rich.text import Text
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import get_current_worker
 
 from store import annotate
 from store.db import connect
