@@ -98,6 +98,9 @@ REAL_NO_TAG = [
     # 04 s6: where the report is
     (("The inspection was carried out in September, and Ofsted has now published its report, which highlights the "
       "city's diverse young population."), None),
+    # 14 r7: a case referred on by a court is procedure, not anybody's reaction
+    (("The case, which was brought privately by River\nExe riparian owner Ian Cook, was referred to crown\ncourt for "
+      "sentencing."), None),
     # 10 r3: a charity's call on the government is no commitment and reacts to nothing
     (("The Trussell Trust is urgently calling on all levels of government across the UK to commit to developing a "
       "plan to end the need for food banks once and for all."), Speaker("Trussell Trust")),
