@@ -110,9 +110,11 @@ def features(text: str, speaker: Speaker | None, hits: Iterable[int], first: boo
 
 
 def iter_sentences(sentence_texts: Sequence[str], speakers: Sequence[Speaker | None], paras: Sequence[int],
-                   compiled: Sequence[tuple[Cue, object]]) -> Iterator[Sentence]:
+                   compiled: Sequence[tuple[Cue, object]], pace: Pace | None = None) -> Iterator[Sentence]:
     """The learner's view of an article's sentences, one at a time (``paras``: each one's paragraph number)."""
     for i, (text, speaker) in enumerate(zip(sentence_texts, speakers)):
+        if pace is not None and i % 64 == 63:
+            pace()
         hits = tuple(cue_hits(text, speaker, compiled))
         words = tokens(text)
         yield Sentence(text, speaker, hits, features(text, speaker, hits, i == 0, i == 0 or paras[i] != paras[i - 1]),
@@ -292,7 +294,8 @@ def _remember(table: dict, key: tuple, value: tuple, size: Callable[[tuple], int
             del table[next(iter(table))]
 
 
-def article_sentences(db: Database, article_id: int, compiled: Sequence[tuple[Cue, object]]) -> Iterable[Sentence]:
+def article_sentences(db: Database, article_id: int, compiled: Sequence[tuple[Cue, object]],
+                      pace: Pace | None = None) -> Iterable[Sentence]:
     """The article's sentences as the learner sees them. Kept in memory (for its text and codebook), since
     training reads them again and again, unless the article is long: then made one at a time as read."""
     row = db.conn.execute("SELECT sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
@@ -304,7 +307,7 @@ def article_sentences(db: Database, article_id: int, compiled: Sequence[tuple[Cu
     sentence_texts = texts(db, article_id)
     stored = sentence_speakers(db, article_id)
     made = iter_sentences(sentence_texts, [stored.get(n) for n in range(1, len(sentence_texts) + 1)],
-                          [p for _, _, p in spans(db, article_id)], compiled)
+                          [p for _, _, p in spans(db, article_id)], compiled, pace)
     if len(sentence_texts) > KEPT_ARTICLE:
         return made
     out = list(made)
@@ -339,8 +342,8 @@ def gather(db: Database, annotator: str, compiled: Sequence[tuple[Cue, object]],
         dismissed = [(n, tag) for n, text in enumerate(texts(db, article_id), 1) for exact, tag in refused
                      if text == exact]
         file = db.conn.execute("SELECT file FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-        for example in examples_of(article_sentences(db, article_id, compiled), tagged, dismissed, compiled, tags,
-                                   file):
+        for example in examples_of(article_sentences(db, article_id, compiled, pace), tagged, dismissed, compiled,
+                                   tags, file):
             if pace is not None and len(out) % 64 == 0:
                 pace()
             out.append(example)
