@@ -113,7 +113,7 @@ def iter_sentences(sentence_texts: Sequence[str], speakers: Sequence[Speaker | N
                    compiled: Sequence[tuple[Cue, object]], pace: Pace | None = None) -> Iterator[Sentence]:
     """The learner's view of an article's sentences, one at a time (``paras``: each one's paragraph number)."""
     for i, (text, speaker) in enumerate(zip(sentence_texts, speakers)):
-        if pace is not None and i % 64 == 63:
+        if pace is not None and i % 16 == 15:
             pace()
         hits = tuple(cue_hits(text, speaker, compiled))
         words = tokens(text)
@@ -211,6 +211,8 @@ def train(examples: Sequence[Example], tags: Sequence[str], compiled: Sequence[t
     """A model per tag from the examples that decide it (see the module's docstring)."""
     weights = {}
     for tag in tags:
+        if pace is not None:
+            pace()
         data = [(e.sentence.features, _decision(tag, e.cued, compiled), tag in e.positive)
                 for e in examples if tag in e.positive or tag in e.negative]
         weights[tag] = _fit(data, pace) if data else {}
@@ -333,15 +335,19 @@ def gather(db: Database, annotator: str, compiled: Sequence[tuple[Cue, object]],
     """The annotator's decided sentences (at most MAX_EXAMPLES), in a fixed order."""
     out: list[Example] = []
     for article_id in _articles(db, annotator):
+        if pace is not None:
+            pace()
         tagged: dict[int, set[str]] = {}
         for n, tag in db.conn.execute("SELECT sentence, tag FROM annotations WHERE article_id = ? AND annotator = ?"
                                       " AND tag IS NOT NULL AND status = 'ok'", (article_id, annotator)):
             tagged.setdefault(n, set()).add(tag)
         refused = set(db.conn.execute("SELECT exact, tag FROM suggestions WHERE article_id = ? AND status = 'dismissed'",
                                       (article_id,)))  # by text, as store.suggest keeps them (also detached)
-        dismissed = [(n, tag) for n, text in enumerate(texts(db, article_id), 1) for exact, tag in refused
-                     if text == exact]
+        dismissed = [(n, tag) for n, text in enumerate(texts(db, article_id) if refused else (), 1)
+                     for exact, tag in refused if text == exact]
         file = db.conn.execute("SELECT file FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+        if pace is not None:
+            pace()
         for example in examples_of(article_sentences(db, article_id, compiled, pace), tagged, dismissed, compiled,
                                    tags, file):
             if pace is not None and len(out) % 64 == 0:
