@@ -13,9 +13,11 @@ and suggested tags of the pressmark sentence its first word is in).
 - speakers: the speaker's name right (a gold "no speaker" included) over all sentences, and over the
   sentences that have a speaker in the gold labels or in pressmark's (names compared case-folded, with
   apostrophes, spaces and a trailing "(ACRONYM)" normalised);
-- suggestions: precision, recall and F1 of (sentence, tag) with the default cues and no tags yet, and, with
-  ``store.learn``, along a learning curve: a coder who tags the corpus text by text, sentence by sentence,
-  and after 0, 20, 50 and 100 tagged sentences of their own is shown suggestions for the test split;
+- suggestions: precision, recall and F1 of (sentence, tag) with the default cues and no tags yet;
+- learning: a coder tags the split's texts in reading order (pair by pair, the release then its stories,
+  sentence by sentence, as the gold labels say); after k = 0, 20, 50 and 100 sentences the F1 of what
+  ``store.learn`` suggests for the sentences not yet tagged, and beside it the cues' F1 on those same
+  sentences (the sentences left change with k, so that is the figure that shows what was learned);
 - alignment: precision, recall and F1 of (story sentence, release sentence) pairs, per story.
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "corpus"
 TAGS = ("finding", "response", "commitment")
+LEARNING_KS = (0, 20, 50, 100)
 
 
 @dataclass
@@ -200,6 +203,53 @@ def suggestions(ts: list[Text], details: list[str] | None) -> dict:
     return _tag_figures(counts)
 
 
+def learning_curve(ts: list[Text], ks: tuple[int, ...] = LEARNING_KS) -> dict:
+    """F1 of the suggestions for the sentences a coder has not tagged yet, after they tagged the first k of
+    the texts in reading order (each pair's release, then its stories), learned by ``store.learn`` from those
+    decisions exactly as the reader and ``pressmark suggest`` learn from the database; beside it, the cues
+    alone on the same sentences. Sentences are pressmark's; a gold sentence counts once its pressmark
+    sentence (the one its first character is in) is not yet tagged."""
+    from store import learn
+    from store.segment import segment
+    from store.speakers import attribute
+    from store.suggest import compile_cues, cue_tags, default_cues
+
+    compiled = compile_cues(default_cues())
+    docs = []
+    for t in ts:
+        cut = segment(t.text)
+        spans = [(s.start, s.end) for s in cut]
+        sentences = learn.sentences_of([t.text[a:b] for a, b in spans], attribute(t.text, cut),
+                                       [s.para for s in cut], compiled)
+        decided = [set(t.gold[o - 1]["tags"]) if o else set() for o in _owner(t, spans)]
+        docs.append((t, sentences, decided, to_gold(t, spans)))
+    reading = [(d, i) for d, doc in enumerate(docs) for i in range(len(doc[1]))]
+    out = {}
+    for k in ks:
+        done: dict[int, set[int]] = {}
+        for d, i in reading[:k]:
+            done.setdefault(d, set()).add(i)
+        examples = []  # as store.learn.gather reads them: the article tagged last first
+        for d in sorted(done, reverse=True):
+            t, sentences, decided, _ = docs[d]
+            tagged = {i + 1: decided[i] for i in done[d] if decided[i]}
+            examples.extend(learn.examples_of(sentences, tagged, (), compiled, TAGS, t.name))
+        model = learn.train(examples, TAGS, compiled)
+        counts: dict[str, Counter] = {"learned": Counter(), "cues": Counter()}
+        left = 0
+        for d, (t, sentences, _, index) in enumerate(docs):
+            rest = [(gold, sentences[i]) for gold, i in zip(t.gold, index) if i not in done.get(d, ())]
+            left += len(rest)
+            untagged = Text(t.pair, t.role, t.text, [gold for gold, _ in rest])
+            _tag_counts(untagged, {n: set(model.suggest(s, TAGS, compiled)) for n, (_, s) in enumerate(rest, 1)},
+                        counts["learned"], None)
+            _tag_counts(untagged, {n: set(cue_tags(s.hits, s.speaker, compiled)) for n, (_, s) in enumerate(rest, 1)},
+                        counts["cues"], None)
+        out[k] = {"learned": _tag_figures(counts["learned"])["F1"], "cues": _tag_figures(counts["cues"])["F1"],
+                  "sentences": left}
+    return out
+
+
 def _tag_figures(counts: Counter) -> dict:
     out = {}
     for tag in TAGS:
@@ -253,7 +303,8 @@ def _owner(t: Text, spans: list[tuple[int, int]]) -> list[int | None]:
 def measure(pairs: list[Pair], details: list[str] | None = None) -> dict:
     ts = list(texts(pairs))
     return {"segmentation": segmentation(ts, details), "speakers": speakers(ts, details),
-            "suggestions": suggestions(ts, details), "alignment": alignment(pairs, details)}
+            "suggestions": suggestions(ts, details), "learning": learning_curve(ts),
+            "alignment": alignment(pairs, details)}
 
 
 def _fmt(value) -> str:
@@ -280,7 +331,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for split, figures in results.items():
         print(f"\n{split}: {figures['pairs']} pairs, {sum(1 for p in pairs if p.split == split for _ in texts([p]))} texts")
-        for measure_name in ("segmentation", "speakers", "suggestions", "alignment"):
+        for measure_name in ("segmentation", "speakers", "suggestions", "learning", "alignment"):
+            if measure_name == "learning":
+                print(f"  {'learning':13} F1 on the untagged sentences after k tagged (cues alone; sentences left): "
+                      + "  ".join(f"{k}: {v['learned']:.3f} ({v['cues']:.3f}; {v['sentences']})"
+                                  for k, v in figures["learning"].items()))
+                continue
             row = {k: v for k, v in figures[measure_name].items() if k != "per story"}
             print(f"  {measure_name:13} " + "  ".join(f"{k} {_fmt(v)}" for k, v in row.items()))
     return 0

@@ -392,8 +392,25 @@ def _v12_speaker_evidence(db: Database) -> None:
     db.conn.execute("ALTER TABLE speaker_state ADD COLUMN algorithm INTEGER NOT NULL DEFAULT 0")
 
 
+# sha256 of the default cue codebook of schemas 5 to 11, as `pressmark cues --export` writes it.
+_DEFAULT_CUES_V11 = "122ba247a56ebc7e41b43132d79f54cd24e1acd09c749a84862937f19b008737"
+
+
+def _v13_default_cues(db: Database) -> None:
+    """Issue 16's default cue codebook (findings stated without cue words, narration that is not a response,
+    introducers that say nothing) replaces the previous default, but only where the codebook is still exactly
+    that default: an edited or imported one is the user's and stays (`pressmark cues --reset` gives the new)."""
+    import hashlib
+
+    from store.suggest import Cue, cues_csv, default_cues, save_cues
+
+    rows = db.conn.execute('SELECT tag, match, cue, "when", weight, note FROM cues ORDER BY position, id').fetchall()
+    if hashlib.sha256(cues_csv(Cue(*row) for row in rows).encode()).hexdigest() == _DEFAULT_CUES_V11:
+        save_cues(db, default_cues())
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
                                                 _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
                                                 _v9_deferred, _v10_sentence_spans, _v11_linear_cues,
-                                                _v12_speaker_evidence]
+                                                _v12_speaker_evidence, _v13_default_cues]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -35,6 +35,11 @@ Every suggestion carries its reason, naming the cues that fired: ``cue:
 'acknowledge that' — finding`` or ``cues: Ofsted is an inspector,
 'recognised' — finding``.
 
+Once an annotator has decided on some sentences, their suggestions learn from
+those decisions (``store.learn``: a model per annotator with this codebook as
+its prior); a suggestion the cues do not make says what it learned from
+(``learned from your tags: 'fined', a sum of money — finding``).
+
 Storage: ``suggestions`` holds one row per (article, sentence, tag) with the
 reason, the sentence text it was made for, and ``status`` ``open`` or
 ``dismissed``. Suggestions are never annotations. Accepting one writes an
@@ -60,13 +65,13 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from store.db import Database, has_table, is_readonly, now, write
 from store.errors import StoreError, disk_full
-from store.sentences import sentence_text, texts
+from store.sentences import sentence_text, spans, texts
 from store.speakers import Speaker, sentence_speakers
 from store.untrusted import csv_fields, csv_problem
 
@@ -82,6 +87,8 @@ __all__ = [
     "accept_all",
     "article_suggestions",
     "compile_cues",
+    "cue_hits",
+    "cue_tags",
     "cues_csv",
     "default_cues",
     "dismiss",
@@ -115,14 +122,13 @@ CUES_FILE_MAX = 1024 * 1024  # bytes: some 250 times the default codebook
 # The default codebook, as the CSV that `pressmark cues --export` writes.
 DEFAULT_CUES = """\
 tag,match,cue,when,weight,note
-finding,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog,any,1,{speaker} is an inspector
-finding,phrase,found that,any,1,
+finding,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|audit|tribunal|investigat|research|universit|\\bstudy\\b|\\bsurvey\\b,any,1,{speaker} is an inspector
+finding,regex,\\bfound\\b,any,1,found
 finding,phrase,find that,any,1,
 finding,phrase,finds that,any,1,
 finding,phrase,acknowledge that,any,1,
 finding,phrase,acknowledges that,any,1,
 finding,phrase,inspectors,any,1,
-finding,phrase,inspection found,any,1,
 finding,phrase,recognised,any,1,
 finding,phrase,recognises,any,1,
 finding,phrase,identified,any,1,
@@ -132,47 +138,68 @@ finding,phrase,the letter,any,1,
 finding,phrase,too slow,any,1,
 finding,phrase,has improved,any,1,
 finding,phrase,have improved,any,1,
-finding,phrase,rated,any,1,
+finding,regex,\\b(?:re-?)?rated\\b|\\bratings?\\b,any,1,rated
 finding,phrase,judged,any,1,
+finding,phrase,deemed,any,1,
 finding,phrase,graded,any,1,
 finding,phrase,inadequate,any,1,
-finding,phrase,requires improvement,any,1,
+finding,regex,\\brequires? improvement\\b|\\bneeds? to improve\\b|\\bneeded to\\b|\\bcould be improved\\b|\\bshould be better\\b,any,1,needs to improve
 finding,phrase,concludes,any,1,
-finding,phrase,according to,any,1,
+finding,phrase,concluded,any,1,
+finding,regex,\\b(?:determined|revealed|reveals|showed|shows|show) that\\b|\\bsurveys? shows?\\b|\\bstudy (?:found|shows)\\b,any,1,shows that
 finding,phrase,highlighted,any,1,
 finding,phrase,must improve,any,1,
 finding,phrase,told to improve,any,1,
 finding,phrase,strengths,any,1,
 finding,phrase,weaknesses,any,1,
+finding,regex,\\bfined\\b|\\bfines\\b|(?:\\b(?:a|the|its|their)|\\d) fine\\b|\\bpenalty\\b|\\bordered to pay\\b|\\bsentenced\\b|\\bconvicted\\b|\\bfound guilty\\b,any,1,a fine or sentence
+finding,regex,\\brul(?:ed|ing)\\b|\\bverdict\\b|\\bcriticis(?:ed|es|m)\\b|\\bcriticiz(?:ed|es)\\b|\\bpraised\\b|\\brecommend(?:s|ed|ations?)?\\b|\\b(?:enforcement|warning) notices?\\b,any,1,a judgment
+finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,reported,1,an assessment
+finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,narration,1,an assessment
+finding,regex,"\\braised\\b[^.]{0,30}\\bconcerns\\b",narration,1,concerns
+finding,regex,"\\braised\\b[^.]{0,30}\\bconcerns\\b",reported,1,concerns raised
+finding,regex,"\\d\\s*%|\\d\\s*per ?cent\\b|(?:^|[\\s(])[\\d.,]+\\s+(?:million|billion)\\b|\\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\\s+million\\b|\\brecord\\b|\\b(?:more than|over|almost|nearly|at least|up from|higher than)\\s+[\\d,.]+\\d\\b|\\b\\d[\\d,]*\\s+(?:complaints|cases|incidents)\\b",any,1,figures
+finding,regex,\\bdeteriorat\\w*|\\bgot worse\\b|\\bhad declined\\b|\\bamong the (?:best|worst)\\b|\\b(?:better|worse) than\\b,any,1,a comparison judged
 finding,phrase,improved,narration,1,
 finding,phrase,too long,narration,1,
 finding,phrase,too many,narration,1,
-finding,phrase,failed to,narration,1,
+finding,regex,\\bfail(?:ed|ing) to\\b|\\bdid not\\b|\\bhad not\\b|\\bwere not\\b|\\black of\\b|\\bbreach(?:ed|es)?\\b|\\bbroke the\\b,narration,1,a failure narrated
 finding,phrase,not always,narration,1,
 finding,regex,"\\b(?:ofsted|inspectors?|the (?:report|letter|inspection|regulator|watchdog))\\b[^.]{0,40}?\\b(?:say|says|said|found|recognis\\w*|identif\\w*|highlight\\w*|clear|praised)\\b",quoted,1,an inspection body's view quoted
+finding,regex,\\bplead(?:ed)? guilty\\b|\\bguilty plea\\b,any,-1,
+finding,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
+finding,regex,\\bvisited\\b|\\bvisit took place\\b|\\blooked at\\b|\\bcarried out in\\b|\\bwas conducted\\b|\\bpublished (?:its|the|a) report\\b|\\bdeclined to comment\\b|\\bavailable (?:on|at|from)\\b|\\b(?:can|could|may) be (?:found|read|downloaded)\\b|\\blink to\\b,any,-1,
 response,speaker,.,any,1,{speaker} speaks
-response,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog,any,-3,
-response,phrase,welcomed,any,1,
-response,phrase,welcome,any,1,
-response,phrase,said:,any,1,
+response,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|audit|tribunal|investigat|research|universit|\\bstudy\\b|\\bsurvey\\b,any,-3,
+response,regex,\\bwelcom(?:e|ed|es|ing)\\b,any,1,welcome
 response,phrase,we are,quoted,1,
 response,phrase,we know,quoted,1,
-response,phrase,apologise,any,1,
-response,phrase,sorry,any,1,
+response,regex,\\bapologi[sz](?:e|ed|es|ing)\\b|\\bapology\\b|\\bsorry\\b|\\bregrets?\\b|\\bregretted\\b,any,1,apology or regret
+response,regex,\\bdisappoint(?:ed|ing)\\b|\\bhit(?:s)? back\\b|\\baccurately reflect\\b|\\bdisagree\\w*\\b,any,1,a reaction
+response,regex,\\bden(?:y|ies|ied)\\b|\\bplead(?:ed)? not guilty\\b|\\b(?:appeal|challenge|fight|contest)s? (?:the|this|its|a|their) (?:fine|decision|ruling|penalty|verdict|judgment|rating|findings?|report)\\b|\\bappeal(?:ed|ing) against\\b,any,1,a denial or appeal
+response,regex,\\bdeclined to comment\\b|\\bno comment\\b|\\brefused to comment\\b,any,4,declined to comment
+response,regex,\\bplead(?:ed)? guilty\\b|\\bguilty plea\\b|\\baccept(?:s|ed)? (?:culpability|liability|responsibility|the findings|all the recommendations|the recommendations)\\b|\\blearn(?:ed|t) lessons\\b,any,1,a plea or acceptance
+response,regex,\\breferral\\b|\\bsuspended\\b|\\bsack(?:ed|ing)\\b|\\bresign(?:ed|ation)\\b|\\bstepped down\\b|\\bimprovement plan\\b|^(?:in response to|responding to)\\b|\\bstatement (?:in response to|responding to)\\b|\\btaken action\\b,any,1,an action in reaction
+response,regex,\\b(?:found|finds|concluded|reports|reported|estimates|revealed)\\b,speaker,-1,
+response,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
+response,regex,"\\d\\s*%|\\d\\s*per ?cent\\b|(?:^|[\\s(])[\\d.,]+\\s+(?:million|billion)\\b|\\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\\s+million\\b|\\brecord\\b|\\b(?:more than|over|almost|nearly|at least|up from|higher than)\\s+[\\d,.]+\\d\\b|\\b\\d[\\d,]*\\s+(?:complaints|cases|incidents)\\b",any,-1,
+response,regex,\\bcall(?:s|ed|ing)? (?:on|for)\\b|\\burg(?:e|es|ed|ing)\\b,any,-1,
+response,regex,\\bannounc(?:e|es|ed|ing|ement)\\b,any,-1,
 commitment,regex,\\bwill\\b,any,1,will
 commitment,regex,\\bwill be (?:re-?)?inspected\\b,any,-1,
+commitment,regex,\\b(?:confident|expects?|expected|predicts?|predicted|likely|hopes?|believes?) that\\b,any,-1,
 commitment,phrase,committed to,any,1,
 commitment,phrase,commitment to,any,1,
 commitment,phrase,focusing on,any,1,
-commitment,phrase,plans to,any,1,
-commitment,phrase,plan to,any,1,
-commitment,phrase,pledged,any,1,
-commitment,phrase,promise,any,1,
-commitment,phrase,intend to,any,1,
+commitment,regex,\\bplan(?:s|ning)? (?:to|for)\\b|\\bintention to\\b|\\bintends? to\\b|\\baims? to\\b|\\bhopes? to\\b,any,1,plans to
+commitment,regex,\\bcall(?:s|ed|ing)? (?:on|for)\\b|\\burg(?:e|es|ed|ing)\\b,any,-1,
+commitment,regex,\\bpledg(?:e|es|ed|ing)\\b|\\bpromis(?:e|es|ed|ing)\\b|\\bvow(?:s|ed)?\\b|\\bdetermined to\\b,any,1,pledged
 commitment,phrase,keen to,any,1,
 commitment,phrase,would,reported,1,
 commitment,phrase,make sure,any,1,
 commitment,phrase,priority now,any,1,
+commitment,regex,\\blooking forward to\\b|\\b(?:are|is|am|was|were) working on\\b|\\bcontinu(?:e|es|ing) our\\b|\\bagreed to\\b,any,1,plans or continues
+commitment,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
 """
 
 
@@ -398,43 +425,68 @@ def _applies(when: str, speaker: Speaker | None) -> bool:
 def propose(texts: Sequence[str], speakers: Sequence[Speaker | None],
             cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[int, str, str]]:
     """(sentence n, tag, reason) for every tag the cues suggest; pure, in sentence then codebook order."""
+    compiled = _compiled(cues)
+    return [(n, tag, reason) for n, (text, speaker) in enumerate(zip(texts, speakers), 1)
+            for tag, reason in cue_tags(cue_hits(text, speaker, compiled), speaker, compiled).items()]
+
+
+def _compiled(cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[Cue, object]]:
     compiled = list(cues)
-    if compiled and isinstance(compiled[0], Cue):
-        compiled = compile_cues(compiled)
-    order: dict[str, int] = {}
-    for c, _ in compiled:
-        order.setdefault(c.tag, len(order))
-    out = []
-    for n, (text, speaker) in enumerate(zip(texts, speakers), 1):
-        text = text[:CUE_TEXT_MAX]
-        score: dict[str, float] = {}
-        fired: dict[str, list[Cue]] = {}
-        who = f"{speaker.name}; {speaker.role or ''}" if speaker else None
-        for cue, pattern in compiled:
-            if not _applies(cue.when, speaker):
-                continue
+    return compile_cues(compiled) if compiled and isinstance(compiled[0], Cue) else compiled
+
+
+def cue_hits(text: str, speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]]) -> list[int]:
+    """The positions in ``compiled`` of the cues that fire on the sentence."""
+    text = text[:CUE_TEXT_MAX]
+    who = f"{speaker.name}; {speaker.role or ''}" if speaker else None
+    hits = []
+    for i, (cue, pattern) in enumerate(compiled):
+        if _applies(cue.when, speaker):
             target = who if cue.match == "speaker" else text
-            if target is None or not pattern.search(target):
-                continue
-            score[cue.tag] = score.get(cue.tag, 0.0) + cue.weight
-            if cue.weight > 0:
-                fired.setdefault(cue.tag, []).append(cue)
-        for tag in sorted(score, key=order.__getitem__):
-            if score[tag] >= THRESHOLD - 1e-9:
-                named = list(dict.fromkeys(c.describe(speaker) for c in fired[tag]))
-                out.append((n, tag, f"{'cue' if len(named) == 1 else 'cues'}: {', '.join(named)} — {tag}"))
+            if target is not None and pattern.search(target):
+                hits.append(i)
+    return hits
+
+
+def cue_tags(hits: Iterable[int], speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]]) -> dict[str, str]:
+    """Tag -> reason for every tag whose fired cues add up to ``THRESHOLD``, in codebook order."""
+    score = {c.tag: 0.0 for c, _ in compiled}
+    fired: dict[str, list[Cue]] = {}
+    for i in hits:
+        cue = compiled[i][0]
+        score[cue.tag] += cue.weight
+        if cue.weight > 0:
+            fired.setdefault(cue.tag, []).append(cue)
+    out = {}
+    for tag, total in score.items():
+        if total >= THRESHOLD - 1e-9:
+            named = list(dict.fromkeys(c.describe(speaker) for c in fired[tag]))
+            out[tag] = f"{'cue' if len(named) == 1 else 'cues'}: {', '.join(named)} — {tag}"
     return out
 
 
 # --------------------------------------------------------------------------- stored suggestions
 
 
-def _compute(db: Database, article_id: int) -> tuple[list[str], list[tuple[int, str, str]]]:
+def _compute(db: Database, article_id: int, annotator: str | None, pace: Callable[[], None] | None,
+             train: bool) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """The article's sentences and what to suggest for them: the cues', or, once ``annotator`` has decided
+    on some sentences, their model's (store.learn; trained now if ``train``, else as last trained)."""
+    from store import learn
+
     if db.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
         raise StoreError(f"no article with id {article_id}")
+    compiled = compile_cues(load_cues(db))
+    tags = _tag_names(db)
+    model = None if annotator is None else learn.model_for(db, annotator, compiled, tags, pace, train)
     sentences = texts(db, article_id)
     stored = sentence_speakers(db, article_id)
-    return sentences, propose(sentences, [stored.get(n) for n in range(1, len(sentences) + 1)], load_cues(db))
+    speakers = [stored.get(n) for n in range(1, len(sentences) + 1)]
+    if model is None:
+        return sentences, propose(sentences, speakers, compiled)
+    seen = learn.iter_sentences(sentences, speakers, [p for _, _, p in spans(db, article_id)], compiled)
+    return sentences, [(n, tag, reason) for n, s in enumerate(seen, 1)
+                       for tag, reason in model.suggest(s, tags, compiled).items()]
 
 
 def _current(db: Database, article_id: int, rows: list[tuple], n: int | None = None) -> list[tuple]:
@@ -477,15 +529,18 @@ def suggestions_by_sentence(db: Database, article_id: int, annotator: str) -> di
     return out
 
 
-def suggest(db: Database, article_id: int, annotator: str | None = None) -> list[Suggestion]:
-    """Recompute the article's suggestions from its text, speakers and the cue codebook, store them, and
-    return the open ones (those ``annotator`` should see, when given).
+def suggest(db: Database, article_id: int, annotator: str | None = None,
+            pace: Callable[[], None] | None = None, train: bool = True) -> list[Suggestion]:
+    """Recompute the article's suggestions from its text, speakers and the cue codebook (and, when given,
+    what ``annotator``'s decisions taught their model: store.learn), store them, and return the open ones
+    (those ``annotator`` should see, when given). ``pace`` is called between steps of training and may
+    raise store.learn.Interrupted to stop it; with ``train`` False the model is used as last trained.
 
     Dismissed suggestions stay dismissed (matched by sentence text and tag); annotations are never
     touched. In a read-only database, on a full disk or past the busy timeout the suggestions are
     computed and returned but not stored.
     """
-    sentences, proposed = _compute(db, article_id)
+    sentences, proposed = _compute(db, article_id, annotator, pace, train)
     if not is_readonly(db):
         try:
             dismissed = _store(db, article_id, sentences, proposed)

@@ -1,6 +1,7 @@
 """store.suggest: the labelled-set evaluation, the cue codebook, stored suggestions, accept/undo, and the CLI."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from store.db import connect
 from store.errors import StoreError
 from store.files import read_article
 from store.library import article_view
+from store.schema import _DEFAULT_CUES_V11, MIGRATIONS, _v13_default_cues
 from store.segment import segment
 from store.speakers import Speaker, attribute
 from store.suggest import (
@@ -31,6 +33,7 @@ from store.suggest import (
     parse_cues,
     propose,
     reopen,
+    save_cues,
     suggest,
     suggested_annotations,
 )
@@ -130,9 +133,9 @@ def test_speaker_cues_negative_weights_and_conditions():
     cues = default_cues()
     inspector = Speaker("Karen Walsh", "the CQC’s head of inspection", True)
     manager = Speaker("Paul Ingram", "managing director", True)
-    text = "We found that people were not always safe."
-    by_inspector = {t: r for _, t, r in propose([text], [inspector], cues)}
-    by_manager = {t: r for _, t, r in propose([text], [manager], cues)}
+    by_inspector = {t: r for _, t, r in propose(["We found that people were not always safe."], [inspector], cues)}
+    # A finder stating what it found is not responding (docs/labelling.md, section 3.2): the manager accepts.
+    by_manager = {t: r for _, t, r in propose(["We accept that people were not always safe."], [manager], cues)}
     assert "response" not in by_inspector and "finding" in by_inspector  # held back by the -3 cue
     assert "Karen Walsh is an inspector" in by_inspector["finding"]
     assert "response" in by_manager and "Paul Ingram speaks" in by_manager["response"]
@@ -161,6 +164,19 @@ def test_default_codebook_parses_and_round_trips():
 
 def test_migration_seeds_the_codebook(db):
     assert load_cues(db) == default_cues()
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_the_previous_default_codebook_is_replaced_but_an_edited_one_is_kept(tmp_path, edited):
+    previous = (Path(__file__).parent / "data" / "cues_v11.csv").read_text(encoding="utf-8")
+    assert hashlib.sha256(previous.encode()).hexdigest() == _DEFAULT_CUES_V11  # it is schema 11's default
+    cues = parse_cues(previous)
+    if edited:
+        cues = cues[:-1]
+    old = connect(tmp_path / "old.db", target=MIGRATIONS.index(_v13_default_cues))
+    save_cues(old, cues)
+    old.close()
+    assert load_cues(connect(tmp_path / "old.db")) == (cues if edited else default_cues())
 
 
 @pytest.mark.parametrize("content, message", [

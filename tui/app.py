@@ -110,6 +110,7 @@ class PressmarkApp(App):
         self._gc_threshold = gc.get_threshold()
         self._hangup: HangupWatch | None = None
         self._checkpointed = db.conn.total_changes  # this connection's writes, when the WAL was last copied
+        self.inputs = 0  # key and mouse events so far: work in a thread stops when it changes (store.learn)
 
     @property
     def acting_annotator(self) -> str:
@@ -157,6 +158,8 @@ class PressmarkApp(App):
             self._hangup.stop()  # else asyncio.run would wait for its thread for ever
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.inputs += 1
         if isinstance(event, events.InputEvent) and self.pause_after is not None:
             if self.pause_timer is None:
                 self.pause_timer = self.set_timer(self.pause_after, self.user_paused, name="pause")
@@ -165,8 +168,9 @@ class PressmarkApp(App):
         await super().on_event(event)
 
     def user_paused(self) -> None:
-        """The housekeeping that waits for a pause in the input: a full garbage collection, and the WAL
-        checkpoint (in a thread) if this connection wrote since the last one."""
+        """The housekeeping that waits for a pause in the input: a full garbage collection, the WAL
+        checkpoint (in a thread) if this connection wrote since the last one, and the screen's own (the
+        reader learns from the tags just made)."""
         if self.pause_timer is not None:
             self.pause_timer.stop()
             self.pause_timer = None
@@ -176,6 +180,10 @@ class PressmarkApp(App):
             self._checkpointed = changes
             self.run_worker(lambda: checkpoint(self.db_file), thread=True, group="checkpoint",
                             exclusive=True, exit_on_error=False)
+        for screen in self.screen_stack[-1:]:  # none while the app starts or ends
+            paused = getattr(screen, "user_paused", None)
+            if paused is not None:
+                paused()
 
     def _start_warm_up(self) -> None:
         """Import what opening an article needs while the library is on screen, in a thread worker:

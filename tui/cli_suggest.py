@@ -1,4 +1,4 @@
-"""``pressmark suggest`` and ``pressmark cues``: rule-based tag suggestions and their cue codebook (issue 8)."""
+"""``pressmark suggest`` and ``pressmark cues``: tag suggestions (issues 8 and 16) and their cue codebook."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
     """Suggest tags for the sentences you have not tagged yet, with the reason for each.
 
     Without ARTICLE, every article. Suggestions come from the cue codebook
-    (`pressmark cues`) and the speaker of each sentence; they are stored apart
-    from your tags, and become tags only when accepted (--apply here, or in the
-    reader). Dismissed suggestions are not proposed again.
+    (`pressmark cues`) and the speaker of each sentence, and learn from your
+    decisions in every article: your tags, accepted and dismissed suggestions
+    (the same as the reader shows you). They are stored apart from your tags,
+    and become tags only when accepted (--apply here, or in the reader).
+    Dismissed suggestions are not proposed again.
     """
     from store.library import resolve_article
     from store.sentences import texts as sentence_texts

@@ -17,10 +17,12 @@ from textual.binding import Binding
 from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import get_current_worker
 
 from store import annotate
 from store.db import connect
 from store.errors import StoreError
+from store.learn import Interrupted
 from store.library import ArticleView as Article
 from store.library import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
@@ -109,23 +111,53 @@ class AnnotatingScreen(Screen):
             self._bindings.bind(tag.key, f"tag({i}, False)", name)
             self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
         self.refresh_bindings()
-        for view in self.views:
-            if view.count <= AUTO_SUGGEST_MAX:
-                self.compute_suggestions(view)
+        self.learn_pending = True  # the next pause learns from the annotator's decisions (user_paused)
+        self.start_suggesting(learn=False)
 
-    @work(thread=True, group="suggest")
-    def compute_suggestions(self, view: ArticleView) -> None:
-        """Propose tags for the article (rule-based, see store.suggest) on a connection of its own."""
+    def user_paused(self) -> None:
+        """The user paused (PressmarkApp.user_paused): learn from their decisions if any changed."""
+        if self.learn_pending and self.start_suggesting(learn=True):
+            self.learn_pending = False
+
+    def decisions_changed(self) -> None:
+        """Tags or dismissals changed: learn from them at the next pause (never on a key's own path)."""
+        self.learn_pending = True
+
+    def start_suggesting(self, learn: bool) -> bool:
+        """Start the worker on the articles shown that are short enough (AUTO_SUGGEST_MAX); False if none is."""
+        views = [view for view in self.views if view.count <= AUTO_SUGGEST_MAX]
+        if views:
+            self.compute_suggestions(views, learn, self.app.inputs)
+        return bool(views)
+
+    @work(thread=True, group="suggest", exclusive=True)
+    def compute_suggestions(self, views: list[ArticleView], learn: bool, inputs: int) -> None:
+        """Propose tags for the articles (store.suggest) on a connection of its own: as the annotator's model
+        was last trained (or from the cues alone) when ``learn`` is False; else after training it on their
+        decisions (store.learn), which stops as soon as a key is pressed after ``inputs`` input events (and
+        is tried again at the next pause)."""
+        worker = get_current_worker()
+
+        def pace() -> None:
+            if self.app.inputs != inputs or worker.is_cancelled:
+                raise Interrupted
+
+        articles = [view.article.id for view in views]
         try:
             db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
             try:
-                suggest(db, view.article.id, self.annotator)
+                for article_id in articles:
+                    suggest(db, article_id, self.annotator, pace if learn else None, train=learn)
             finally:
                 db.close()
+        except Interrupted:
+            self.app.call_from_thread(self.decisions_changed)
+            return
         except (StoreError, sqlite3.Error) as exc:  # locked, removed, read-only: the reader goes on without
             self.app.call_from_thread(self.app.store_failed, exc, "No suggestions")
             return
-        self.app.call_from_thread(self.refresh_suggestions, view)
+        for view in views:
+            self.app.call_from_thread(self.refresh_suggestions, view)
 
     # -- what subclasses provide ------------------------------------------------------
     @property
@@ -227,6 +259,7 @@ class AnnotatingScreen(Screen):
             return
         n = view.cursor
         annotate.toggle_tag(self.app.db, view.article.id, n, tag.name, self.annotator)
+        self.decisions_changed()
         self._reload(view, n)
         on = tag.name in view.article.tags.get(n, ())
         self.set_status(f"Saved: sentence {n} {'tagged' if on else 'untagged'} {tag.name}")
@@ -239,6 +272,7 @@ class AnnotatingScreen(Screen):
         if self.app.refuse_if_readonly():
             return
         if view.count and annotate.clear_tags(self.app.db, view.article.id, view.cursor, self.annotator):
+            self.decisions_changed()
             self._reload(view, view.cursor)
             self.set_status(f"Saved: sentence {view.cursor} tags cleared")
         else:
@@ -285,6 +319,7 @@ class AnnotatingScreen(Screen):
         if not accept(self.app.db, view.article.id, view.cursor, self.annotator):
             self.set_status("No suggestion on this sentence")
             return
+        self.decisions_changed()
         self._reload(view, view.cursor)
         self.refresh_suggestions(view)
         self.set_status(f"Saved: suggestion accepted on sentence {view.cursor} (u undoes)")
@@ -298,6 +333,7 @@ class AnnotatingScreen(Screen):
         if not done:
             self.set_status("No suggestions to accept in this article")
             return
+        self.decisions_changed()
         for n in list(view.article.suggestions):
             self._reload(view, n)
         self.refresh_suggestions(view)
@@ -309,6 +345,8 @@ class AnnotatingScreen(Screen):
         if self.app.refuse_if_readonly():
             return
         count = dismiss(self.app.db, view.article.id, view.cursor)
+        if count:
+            self.decisions_changed()
         self.refresh_suggestions(view)
         self.set_status(f"Dismissed {count} suggestion{'s' if count != 1 else ''}" if count else
                         "No suggestion on this sentence")
@@ -344,6 +382,7 @@ class AnnotatingScreen(Screen):
 
     def annotations_changed(self, article_id: int | None, n: int | None, move_to: bool) -> None:
         """Called by the app after undo/redo (which may touch many sentences): re-read that article."""
+        self.decisions_changed()
         for view in self.views:
             if view.article.id == article_id and n:
                 fresh = article_view(self.app.db, article_id, self.annotator)
