@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -79,20 +78,24 @@ def refused(result, *fragments: str) -> None:
 
 def peak_rss_mb(args: list[str], cwd: Path, address_space_mb: int = 2048) -> tuple[int, str, float]:
     """(status, stderr, peak RSS in MB) of pressmark run as a process of its own, under a cap on its address
-    space (so a version that reads the whole input stops with MemoryError instead of taking the machine)."""
-    def cap() -> None:
-        limit = address_space_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    space (so a version that reads the whole input stops with MemoryError instead of taking the machine).
 
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    The peak is the process's own high-water mark (VmHWM), which it writes as it exits: the rusage a parent
+    gets would also count the memory of this pytest worker, which the child shared until it became pressmark."""
+    report = cwd / ".peak-rss"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "PEAK_RSS_FILE": str(report)}
     env.pop("PRESSMARK_DB", None)
-    proc = subprocess.Popen([sys.executable, "-c", "from tui.cli import main; main()", *args], cwd=cwd, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=cap)
-    err = proc.stderr.read()
-    proc.stderr.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, err, usage.ru_maxrss / 1024
+    code = ("import atexit, os, re\n"
+            "def peak():\n"
+            "    kb = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+            "    open(os.environ['PEAK_RSS_FILE'], 'w').write(kb)\n"
+            "atexit.register(peak)\n"
+            "from tui.cli import main\n"
+            "main()\n")
+    command = ["sh", "-c", f'ulimit -v {address_space_mb * 1024} && exec "$0" "$@"', sys.executable, "-c", code, *args]
+    proc = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          timeout=600)
+    return proc.returncode, proc.stderr, int(report.read_text()) / 1024
 
 
 # --------------------------------------------------------------------------- file-level: one line, nothing written
