@@ -372,7 +372,7 @@ def _meta_line(meta: dict, key: str) -> str:
     return ""
 
 
-def _format_size(size: int) -> str:
+def format_size(size: int) -> str:
     if size >= 100 * 1024:
         return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
     if size >= 1024:
@@ -439,7 +439,7 @@ def read_article(path: Path, max_size: int = MAX_SIZE, *, root: Path | None = No
             if not stat.S_ISREG(st.st_mode):
                 raise Skipped("not a regular file")
             if st.st_size > max_size:
-                raise Skipped(f"larger than the size limit ({_format_size(max_size)})")
+                raise Skipped(f"larger than the size limit ({format_size(max_size)})")
             chunks: list[bytes] = []
             remaining = max_size + 1
             while remaining > 0:
@@ -452,7 +452,7 @@ def read_article(path: Path, max_size: int = MAX_SIZE, *, root: Path | None = No
     except OSError as exc:
         raise Skipped(f"cannot read: {_os_reason(exc)}") from None
     if len(data) > max_size:  # it grew after fstat
-        raise Skipped(f"larger than the size limit ({_format_size(max_size)})")
+        raise Skipped(f"larger than the size limit ({format_size(max_size)})")
     return parse_article(data, path.suffix, stem=path.stem)
 
 

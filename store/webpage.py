@@ -117,8 +117,9 @@ def _trafilatura():
 
     import trafilatura
 
-    # It logs each page it discards as a warning, which Python's last-resort handler would print
-    # over the terminal (or the reader's screen): sync's report says it instead.
+    # trafilatura logs each page it discards as a warning, and its helpers their own troubles: courlan
+    # and justext have no handler, so Python's last-resort one would print theirs over the terminal (or
+    # the reader's screen). Sync's report says what matters instead.
     for name in ("trafilatura", "htmldate", "courlan", "justext"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     return trafilatura

@@ -130,8 +130,16 @@ def test_sync_says_which_pages_were_read_whole(run_cli, make_articles):
                             "index.htm": INDEX_PAGE,
                             "plain.txt": "Headline\nBody text here."})
     result = run_cli("sync", folder)
-    assert result.code == 0, result.err
+    assert result.code == 0 and result.err == ""
     assert result.out.splitlines() == [
         "index.htm: trafilatura found no article in the page: its whole text was imported (menus and footers too)",
         "3 added, 0 changed, 0 unchanged, 0 skipped, 2 web page(s): 1 article(s) found by trafilatura, 1 read whole"]
     assert run_cli("sync", folder).out.strip() == "0 added, 0 changed, 3 unchanged, 0 skipped"
+
+
+def test_a_big_page_keeps_every_paragraph():
+    w = NewsWriter(4)
+    paragraphs = [w.paragraph() for _ in range(4000)]  # about 1 MB of article
+    art = parse_article(page_for("A long report", paragraphs, 4)[0].encode(), ".html")
+    assert art.extractor == TRAFILATURA
+    assert art.text == "\n\n".join(paragraphs)

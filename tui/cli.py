@@ -56,7 +56,7 @@ LAZY_COMMANDS = {
     "compare": "tui.cli_align", "sources": "tui.cli_align",
     "suggest": "tui.cli_suggest", "cues": "tui.cli_suggest",
     "annotators": "tui.cli_team", "merge": "tui.cli_team", "agree": "tui.cli_team", "import": "tui.cli_team",
-    "tags": "tui.cli_team",
+    "tags": "tui.cli_team", "fetch": "tui.cli_fetch",
 }
 
 
