@@ -9,6 +9,7 @@ read, and a download stops as it passes the size limit or the time limit.
 from __future__ import annotations
 
 import codecs
+import http.client
 import os
 import re
 import time
@@ -84,6 +85,8 @@ def download(url: str, *, timeout: float = TIMEOUT, max_size: int = MAX_SIZE) ->
                 raise FetchError(f"larger than the size limit ({format_size(max_size)}): "
                                  f"{format_size(int(declared))}")
             data = _read(response, deadline, timeout, max_size)
+            if declared.isdigit() and len(data) < int(declared):
+                raise FetchError(f"the server broke off after {len(data):,} of {int(declared):,} bytes")
             charset, final_url = response.headers.get_content_charset(), response.geturl()
     except FetchError:
         raise
@@ -91,7 +94,7 @@ def download(url: str, *, timeout: float = TIMEOUT, max_size: int = MAX_SIZE) ->
         raise FetchError(_http_error(exc)) from None
     except urllib.error.URLError as exc:
         raise FetchError(_network_error(exc.reason, timeout)) from None
-    except (OSError, ValueError, UnicodeError) as exc:  # http.client's errors are OSErrors or ValueErrors
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # a cut chunk, a header line too long...
         raise FetchError(_network_error(exc, timeout)) from None
     try:
         text, encoding = decode(data)  # refuses binary data (magic numbers, NUL bytes)

@@ -47,7 +47,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def reply(self, body: bytes, kind: str = "text/html; charset=utf-8", code: int = 200, **headers: str) -> None:
         self.send_response(code)
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
+        headers.setdefault("Content_Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name.replace("_", "-"), value)
         self.end_headers()
@@ -88,6 +88,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "/big": lambda: self.stream(None),
             "/big-declared": lambda: self.stream(BIG),
             "/silent": lambda: self.server.stop.wait(),  # never answers
+            "/cut": lambda: self.reply(PAGE.encode(), Content_Length="100000"),  # then hangs up
         }
         if self.path == "/drip":  # headers, then a byte now and then, forever
             self.send_response(200)
@@ -174,6 +175,7 @@ def test_the_charset_the_server_names_is_used(server, run_cli, tmp_path):
     ("/photo", "not a web page (image/png)"),
     ("/png-as-html", "binary file (PNG image)"),
     ("/empty", "no text in the page"),
+    ("/cut", f"the server broke off after {len(PAGE.encode()):,} of 100,000 bytes"),
     ("/silent", "no answer within 0.5 s"),
     ("/drip", "not downloaded within 0.5 s"),
 ])
