@@ -1,7 +1,8 @@
 """Synthetic corpora for the benchmarks: article files, a synced database, annotations.
 
 * ``write_articles(folder, n, seed)`` writes ``n`` article files (``YYYY/MM/NNNNN-slug.txt``,
-  one in ten a ``.md`` with ``title:``/``source:``/``date:`` front matter) made by
+  one in ten a ``.md`` with ``title:``/``source:``/``date:`` front matter, one in ten a saved
+  web page ``.html`` with its site's furniture, ``bench.textgen.web_page``) made by
   ``bench.textgen.NewsWriter``; lengths are log-normal around 3 KB, and ``big``
   of them are about 1 MB (about 10,000 sentences).  A hidden stamp file records
   the parameters, so an existing folder is reused, not rewritten (file mtimes
@@ -40,11 +41,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bench.textgen import NOTES as NOTE_TEXTS
-from bench.textgen import NewsWriter
+from bench.textgen import SITES, NewsWriter, web_page
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
-GENERATOR = 1  # bump when generated text or annotations change, to invalidate the cache
+GENERATOR = 2  # bump when generated text or annotations change, to invalidate the cache
 SEED = 6
 ANNOTATORS = ("alice", "bob", "chen", "dana", "emeka")
 KINDS = ("finding", "response", "commitment", None)  # None: a note
@@ -90,7 +91,12 @@ def write_articles(folder: Path, n: int, seed: int = SEED, big: int | None = Non
         slug = "".join(c for c in slug if c.isalnum() or c == "-")[:48]
         sub = folder / f"{when:%Y}" / f"{when:%m}"
         sub.mkdir(parents=True, exist_ok=True)
-        if i % 10 == 5 and i not in big_at:
+        if i % 10 == 7 and i not in big_at:  # a saved web page: the article among the site's furniture
+            site, host = SITES[i % len(SITES)]
+            page = web_page(w.rng, head, [p for p in text.split("\n")[1:] if p], site=site, host=host,
+                            author=w.person(), date=f"{when:%Y-%m-%d}", slug=slug)
+            (sub / f"{i:05}-{slug}.html").write_text(page, encoding="utf-8")
+        elif i % 10 == 5 and i not in big_at:
             body = text.split("\n", 1)[1].lstrip("\n")
             text = (f"---\ntitle: \"{head}\"\nsource: {w.pick(('Telegraph & Argus', 'Bradford Council press office', 'BBC Yorkshire', 'Yorkshire Post'))}\n"
                     f"date: {when:%Y-%m-%d}\n---\n\n{body}")

@@ -370,7 +370,7 @@ def fig_sync(c: Corpora, quick: bool) -> list[dict]:
     if proc.returncode != 0:
         raise RuntimeError(f"bench.syncbench failed: {proc.stderr[-2000:]}")
     r = json.loads(proc.stdout.strip().splitlines()[-1])
-    new, re_ = r["new"], r["resync"]
+    new, re_, pages = r["new"], r["resync"], r["pages"]
     corpus._remove_db(new_db)
     ratio = new["chars_per_s"] / new["segment_chars_per_s"]
     done = (f"stopped after {cap} s with {new['done']:,} of {new['files']:,} files synced" if new["capped"]
@@ -385,7 +385,11 @@ def fig_sync(c: Corpora, quick: bool) -> list[dict]:
                round(re_["walk_stat_seconds"], 3), "<= 1 s", re_["seconds"] <= 1.0 and re_["unchanged"] == N_ARTICLES,
                "s", f"median of 3 ({', '.join(f'{x:.2f}' for x in re_['all'])} s), {re_['unchanged']:,} unchanged; "
                     "baseline: walking the folder and stat-ing every file"),
-    ]
+    ] + ([record("web page read by sync, per page (extra)", round(pages["trafilatura"], 2),
+                 round(pages["whole"], 2), "none", None, "ms",
+                 f"{pages['pages']} of the corpus's pages, best of 2: store.files.read_article (trafilatura); "
+                 "baseline: store.html.extract_html alone (the whole page, what sync read before)")]
+         if pages["pages"] else [])
 
 
 def _read_csv(path: Path) -> list[list[str]]:

@@ -21,6 +21,10 @@ prints one JSON object.
   it, files untouched (every one is skipped on size and mtime): median of 3.
   Its floor, reported as the baseline: walking the folder and ``stat``-ing
   every file (``store.files.find_article_files`` plus ``Path.stat``).
+* **web pages**: milliseconds per ``.html`` file for ``read_article`` (trafilatura,
+  as sync reads them) and for ``store.html.extract_html`` (the whole page, what
+  sync read before), on up to 300 of them, best of 2, after one page has been
+  read (trafilatura's import is not in it).
 """
 from __future__ import annotations
 
@@ -88,6 +92,29 @@ def sync_new(folder: Path, db_path: Path, cap: float, rounds: int = 3) -> dict:
             "all_seconds": [r[2] for r in runs]}
 
 
+def web_pages(folder: Path, most: int = 300) -> dict:
+    from store.files import decode
+    from store.html import extract_html
+
+    pages = [p for p, problem in find_article_files(folder) if problem is None
+             and p.suffix.lower() in (".html", ".htm")][:most]
+    if not pages:
+        return {"pages": 0}
+    read_article(pages[0])
+    htmls = [decode(p.read_bytes())[0] for p in pages]
+    times = {"trafilatura": float("inf"), "whole": float("inf")}
+    for _ in range(2):
+        t = time.perf_counter()
+        for p in pages:
+            read_article(p)
+        times["trafilatura"] = min(times["trafilatura"], time.perf_counter() - t)
+        t = time.perf_counter()
+        for html in htmls:
+            extract_html(html)
+        times["whole"] = min(times["whole"], time.perf_counter() - t)
+    return {"pages": len(pages), **{k: v / len(pages) * 1000 for k, v in times.items()}}
+
+
 def resync(folder: Path, db_path: Path, repeat: int = 3) -> dict:
     db = connect(db_path)
     times, report = [], None
@@ -118,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
         out["resync"] = resync(a.folder, a.resync)
     if a.new:
         out["new"] = sync_new(a.folder, a.new, a.cap)
+        out["pages"] = web_pages(a.folder)
     json.dump(out, sys.stdout)
     print()
 

@@ -285,3 +285,106 @@ class NewsWriter:
 
     def note(self) -> str:
         return self.pick(NOTES)
+
+
+# --------------------------------------------------------------------------- web pages
+
+SITES = (("Telegraph & Argus", "www.thetelegraphandargus.co.uk"), ("Yorkshire Post", "www.yorkshirepost.co.uk"),
+         ("Bradford Courier", "www.bradfordcourier.co.uk"), ("Keighley News", "www.keighleynews.co.uk"),
+         ("BBC News", "www.bbc.co.uk"), ("Examiner Live", "www.examinerlive.co.uk"))
+MENU = ("Home", "News", "Sport", "What's On", "Business", "Opinion", "Property", "Jobs", "Announcements", "Puzzles")
+COMMENTS = ("This is a disgrace and the council should be ashamed of itself, frankly.",
+            "Nothing ever changes in this city, same old story every single year.",
+            "Well done to the staff, they work incredibly hard for very little thanks.",
+            "Where is all the money going? Somebody should ask the question.",
+            "I used to live on that road and it was never like this back then.")
+
+
+def web_page(rng: random.Random, headline: str, paragraphs: list[str], *, site: str, host: str, author: str,
+             date: str, slug: str) -> str:
+    """A saved news web page around ``paragraphs`` (the article body, one string each): the furniture of
+    a real one in a layout drawn from ``rng`` (semantic HTML5 or nested divs): cookie banner, menu,
+    breadcrumbs, adverts (also between paragraphs), share buttons, a related-links box, a newsletter
+    box, reader comments, "most read", a footer; the ``<title>`` carries the site's name after a bar;
+    author and date are in meta tags, JSON-LD and the byline. ``date`` is ISO (YYYY-MM-DD)."""
+    esc = _escape
+    pick = rng.choice
+    w = NewsWriter(rng.randrange(1 << 30))
+    heads = [w.headline() for _ in range(8)]
+    semantic = rng.random() < 0.5
+    url = f"https://{host}/news/{rng.randint(10_000_000, 30_000_000)}.{slug}/"
+    box = (lambda tag, cls, inner: f'<{tag} class="{cls}">{inner}</{tag}>') if semantic else \
+        (lambda tag, cls, inner: f'<div class="{cls}">{inner}</div>')
+    links = lambda items: "<ul>" + "".join(f'<li><a href="/news/{i}">{esc(h)}</a></li>' for i, h in items) + "</ul>"  # noqa: E731
+    cookie = ('<div id="cookie-consent" class="cookie-banner" role="dialog"><p>We use cookies and similar technologies '
+              'to improve your experience, personalise content and ads, and analyse our traffic. By clicking '
+              '“Accept all” you agree to our use of cookies.</p><button>Accept all</button> <button>Manage '
+              'preferences</button></div>')
+    menu = box("nav", "site-nav main-menu", links(enumerate(rng.sample(MENU, 7))))
+    crumbs = ('<ol class="breadcrumb" itemscope><li><a href="/">Home</a></li><li><a href="/news/">News</a></li>'
+              f'<li><a href="/news/local/">{esc(pick(TOWNS))} news</a></li></ol>')
+    ad = lambda: f'<div class="advert ad-slot" id="ad-{rng.randint(1, 99)}"><span>Advertisement</span></div>'  # noqa: E731
+    share = ('<div class="share-tools"><a href="#">Share on Facebook</a> <a href="#">Share on X</a> '
+             '<a href="#">Email this story</a></div>')
+    related = box("aside", "related-articles", "<h2>Related articles</h2>" + links(enumerate(heads[:3], 100)))
+    newsletter = box("section", "newsletter-signup", "<h3>Sign up to our daily newsletter</h3><p>Get the latest "
+                     f"news from {esc(pick(TOWNS))} straight to your inbox every morning.</p><form><input type="
+                     '"email" placeholder="Your email"><button>Sign up</button></form>')
+    comments = ('<section id="comments" class="comments"><h2>Comments</h2>' + "".join(
+        f'<div class="comment"><p class="comment-author">{esc(w.person())}</p><p>{esc(c)}</p></div>'
+        for c in rng.sample(COMMENTS, 3)) + "<p>Comments are closed on this article.</p></section>")
+    most_read = box("aside", "most-read", "<h2>Most read</h2>" + links(enumerate(heads[3:8], 200)).replace("ul>", "ol>"))
+    footer = ('<footer class="site-footer"><ul><li><a href="/contact">Contact us</a></li><li><a href="/privacy">'
+              'Privacy policy</a></li><li><a href="/terms">Terms and conditions</a></li></ul><p>© '
+              f'{date[:4]} {esc(site)}. All rights reserved. Registered in England and Wales No. '
+              f'{rng.randint(1_000_000, 9_999_999)}.</p></footer>')
+    byline = (f'<div class="byline"><span class="author">By <a rel="author" href="/author/">{esc(author)}</a></span> '
+              f'<time datetime="{date}T{rng.randint(6, 21):02}:{rng.randint(0, 59):02}:00+01:00">'
+              f'{int(date[8:])} {MONTHS[int(date[5:7]) - 1]} {date[:4]}</time></div>')
+    body = []
+    for i, p in enumerate(paragraphs):
+        body.append(f"<p>{_inline(rng, p)}</p>")
+        if i in (1, 4) and len(paragraphs) > i + 2:
+            body.append(ad())
+    ld = ('{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "%s", "datePublished": '
+          '"%sT08:00:00+01:00", "author": {"@type": "Person", "name": "%s"}, "publisher": {"@type": '
+          '"Organization", "name": "%s"}}') % (_json(headline), date, _json(author), _json(site))
+    head = (f'<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">\n<title>{esc(headline)} | '
+            f'{esc(site)}</title>\n<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<meta name="author" content="{esc(author)}">\n<meta property="og:site_name" content="{esc(site)}">\n'
+            f'<meta property="og:title" content="{esc(headline)}">\n'
+            f'<meta property="article:published_time" content="{date}T08:00:00+01:00">\n'
+            f'<link rel="canonical" href="{url}">\n<link rel="stylesheet" href="/static/site.css">\n'
+            f'<script type="application/ld+json">{ld}</script>\n'
+            '<script>window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);}</script>\n'
+            "<style>.advert{min-height:250px}</style></head>\n<body>\n")
+    article = (f'<h1 class="headline">{esc(headline)}</h1>\n{byline}\n{share}\n'
+               + f'<div class="{pick(("article-body", "story-body", "content", "entry-content"))}">\n'
+               + "\n".join(body) + "\n</div>\n" + share)
+    if semantic:
+        main = (f"<main>\n{crumbs}\n<article>\n{article}\n{related}\n</article>\n{newsletter}\n{comments}\n</main>\n"
+                f"{most_read}")
+    else:
+        main = (f'<div id="page"><div class="container">{crumbs}<div class="row"><div class="col-main">\n{article}\n'
+                f'{related}{newsletter}{comments}</div><div class="col-side" id="sidebar">{ad()}{most_read}</div>'
+                "</div></div></div>")
+    return head + cookie + "\n<header class=\"masthead\">" + f'<a class="logo" href="/">{esc(site)}</a>' + \
+        f"{menu}</header>\n{ad()}\n{main}\n{footer}\n</body></html>\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _json(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _inline(rng: random.Random, paragraph: str) -> str:
+    """The paragraph as HTML, now and then with a word in a link, bold or italics (its text unchanged)."""
+    words = _escape(paragraph).split(" ")
+    if len(words) > 6 and rng.random() < 0.4:
+        i = rng.randrange(len(words) - 2)
+        tag = rng.choice(('a href="/topic/"', "strong", "em"))
+        words[i:i + 2] = [f"<{tag}>{words[i]} {words[i + 1]}</{tag.split()[0]}>"]
+    return " ".join(words)

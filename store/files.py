@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
 import re
 import stat
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from store.html import extract_html, html_to_text
+from store.html import html_to_text
 from store.segment import segment
 
 __all__ = [
@@ -43,7 +44,6 @@ _TITLE_MAX = 200  # hard cap for any title (front matter titles can be anything)
 _HEADLINE_MAX = 120  # a first line longer than this is not a headline
 _SENTENCE_TITLE_MAX = 80  # first-sentence fallback is cut to about this many characters
 _SEGMENT_PREFIX = 4000  # characters given to the segmenter when looking for a title
-_FRONT_MATTER_MAX = 64 * 1024  # front matter must end within this many characters
 _CHUNK = 64 * 1024  # characters of lines stripped at a time
 
 
@@ -66,10 +66,13 @@ class Skipped(Exception):
 class ArticleText:
     text: str  # cleaned text: offsets of sentences refer to this
     title: str  # single line, cleaned, non-empty
-    source: str | None  # from front matter `source:` (else None)
-    date: str | None  # from front matter `date:` (else None), kept as written
+    source: str | None  # front matter `source`, or the web page's site name (else None)
+    date: str | None  # front matter `date` (a YAML or TOML date in ISO 8601), or the page's YYYY-MM-DD
     encoding: str  # "utf-8", "utf-8-sig", "utf-16", "utf-32", "cp1252" or "latin-1"
     sha256: str  # hex sha256 of ``text`` encoded as UTF-8
+    meta: str | None = None  # JSON object: every key of the front matter, or what a web page says of itself
+    extractor: str | None = None  # web pages: store.webpage.TRAFILATURA or WHOLE_PAGE (no article found)
+    warning: str | None = None  # for sync's report: why the front matter was not read (or only line by line)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -245,50 +248,6 @@ def _one_line(text: str) -> str:
     return " ".join(clean(text).split())
 
 
-# --------------------------------------------------------------------------- front matter
-
-_FRONT_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(.*)")
-_FRONT_KEYS = ("title", "source", "date")
-
-
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        inner = value[1:-1]
-        return re.sub(r'\\(["\\])', r"\1", inner)
-    if len(value) >= 2 and value[0] == value[-1] == "'":
-        return value[1:-1].replace("''", "'")
-    return value
-
-
-def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Split YAML-style front matter off ``text`` (line breaks already LF).
-
-    Front matter is only recognised when the text starts with a ``---`` line and a
-    later ``---`` (or ``...``) line closes it; otherwise the text is returned whole.
-    Only ``key: value`` lines are read; values may be single- or double-quoted.
-    """
-    if not text.startswith("---"):
-        return {}, text
-    lines = text[:_FRONT_MATTER_MAX].split("\n")
-    if lines[0].rstrip() != "---":
-        return {}, text
-    last = len(lines) - 1 if len(text) > _FRONT_MATTER_MAX else len(lines)  # a cut last line is no line
-    for end in range(1, last):
-        if lines[end].rstrip() in ("---", "..."):
-            break
-    else:
-        return {}, text  # unterminated (within _FRONT_MATTER_MAX): not front matter, keep everything
-    meta: dict[str, str] = {}
-    for line in lines[1:end]:
-        m = _FRONT_KEY_RE.fullmatch(line.rstrip())
-        if m:
-            key = m.group(1).lower()
-            if key in _FRONT_KEYS and key not in meta:
-                meta[key] = _unquote(m.group(2))
-    return meta, text[sum(len(line) + 1 for line in lines[: end + 1]):]
-
-
 # --------------------------------------------------------------------------- titles
 
 _OPENING_QUOTES = "\"'“‘«„‚‹`"
@@ -348,31 +307,42 @@ def _derive_title(text: str, *, markdown: bool, stem: str | None) -> str:
 def parse_article(data: bytes, suffix: str, *, stem: str | None = None) -> ArticleText:
     """Decode, clean and title an article given as bytes.
 
-    ``suffix`` is the file suffix (``".html"``/``".htm"`` select HTML, anything else
-    is plain text with optional front matter). ``stem`` (the file name without
-    suffix) is the last-resort title. Raises :class:`Skipped`.
+    ``suffix`` is the file suffix (``".html"``/``".htm"`` select a web page, read by
+    :mod:`store.webpage`; anything else is plain text with optional front matter, read by
+    :mod:`store.front_matter`). ``stem`` (the file name without suffix) is the last-resort title.
+    Raises :class:`Skipped`.
 
-    Title, in order: front matter ``title:``; HTML ``<title>`` or first ``<h1>``; a
-    Markdown ``# heading`` on the first line of a ``.md`` file; the first line when it
-    reads like a headline (at most 120 characters, contains a letter, does not open
-    with a quotation mark, does not end in ``. ? ! , ; : …``); the first sentence cut
-    to about 80 characters at a word boundary with "…"; the file stem.
+    Title, in order: front matter ``title``; the page's title (trafilatura's, without the site's
+    name; the whole-page reading's ``<title>`` or first ``<h1>``); a Markdown ``# heading`` on
+    the first line of a ``.md`` file; the first line when it reads like a headline (at most 120
+    characters, contains a letter, does not open with a quotation mark, does not end in
+    ``. ? ! , ; : …``); the first sentence cut to about 80 characters at a word boundary with
+    "…"; the file stem.
     """
     suffix = suffix.lower()
     if suffix and not suffix.startswith("."):
         suffix = "." + suffix
     raw, encoding = decode(data)
-    meta: dict[str, str] = {}
+    meta: dict = {}
     title = ""
+    extractor = warning = None
     if suffix in _HTML_SUFFIXES:
-        body, title = extract_html(raw)
+        from store.webpage import read_page
+
+        page = read_page(raw)
+        body, title, extractor = page.text, page.title, page.extractor
+        meta = {key: _one_line(value) for key, value in page.meta.items()}
     else:
         raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-        meta, body = _split_front_matter(raw)
+        body = raw
+        if raw.startswith(("---", "+++")):
+            from store.front_matter import split
+
+            meta, body, warning = split(clean(raw))  # cleaned first: YAML refuses a stray control character
     text = clean(body)
     if not text:
         raise Skipped("empty file")
-    title = _one_line(meta.get("title", "")) or _one_line(title)
+    title = _meta_line(meta, "title") or _one_line(title)
     if title:
         title = _cap(title, _TITLE_MAX)
     else:
@@ -380,14 +350,29 @@ def parse_article(data: bytes, suffix: str, *, stem: str | None = None) -> Artic
     return ArticleText(
         text=text,
         title=title,
-        source=_one_line(meta.get("source", "")) or None,
-        date=_one_line(meta.get("date", "")) or None,
+        source=_meta_line(meta, "source") or None,
+        date=_meta_line(meta, "date") or None,
         encoding=encoding,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        meta=json.dumps(meta, ensure_ascii=False) if meta else None,
+        extractor=extractor,
+        warning=warning,
     )
 
 
-def _format_size(size: int) -> str:
+def _meta_line(meta: dict, key: str) -> str:
+    """The value of ``key`` (in any case) as one clean line; a list of plain values (several authors)
+    joined with ', '; '' for none, or for a table."""
+    for k, value in meta.items():
+        if k.lower() != key:
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value if v is not None and not isinstance(v, (list, dict)))
+        return "" if value is None or isinstance(value, dict) else _one_line(str(value))
+    return ""
+
+
+def format_size(size: int) -> str:
     if size >= 100 * 1024:
         return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
     if size >= 1024:
@@ -454,7 +439,7 @@ def read_article(path: Path, max_size: int = MAX_SIZE, *, root: Path | None = No
             if not stat.S_ISREG(st.st_mode):
                 raise Skipped("not a regular file")
             if st.st_size > max_size:
-                raise Skipped(f"larger than the size limit ({_format_size(max_size)})")
+                raise Skipped(f"larger than the size limit ({format_size(max_size)})")
             chunks: list[bytes] = []
             remaining = max_size + 1
             while remaining > 0:
@@ -467,7 +452,7 @@ def read_article(path: Path, max_size: int = MAX_SIZE, *, root: Path | None = No
     except OSError as exc:
         raise Skipped(f"cannot read: {_os_reason(exc)}") from None
     if len(data) > max_size:  # it grew after fstat
-        raise Skipped(f"larger than the size limit ({_format_size(max_size)})")
+        raise Skipped(f"larger than the size limit ({format_size(max_size)})")
     return parse_article(data, path.suffix, stem=path.stem)
 
 

@@ -250,6 +250,16 @@ def article_file(db: Database, article_id: int) -> str:
     return row[0] if row else f"article {article_id}"
 
 
+def article_meta(db: Database, article_id: int) -> dict:
+    """What the article's file says of itself: every key of its front matter as written (values are JSON
+    types, strings cleaned like the text), or for a web page the title, author, date (YYYY-MM-DD), source
+    (the site's name) and url found in it; {} when there is nothing (or no such article)."""
+    import json
+
+    row = db.conn.execute("SELECT meta FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
+
+
 def progress_by_annotator(db: Database) -> list[tuple[str, int, int]]:
     """(annotator, articles with a tag, sentences tagged) for everyone, from the progress counters."""
     return db.conn.execute(

@@ -409,8 +409,18 @@ def _v13_default_cues(db: Database) -> None:
         save_cues(db, default_cues())
 
 
+def _v14_article_meta(db: Database) -> None:
+    """What an article file says of itself beyond title, source and date: ``meta``, a JSON object of every
+    key of its front matter, or of the title, author, date, site and address a web page gives; and, for a
+    web page, which ``extractor`` found its text. Every file is read again at the next sync (its mtime is
+    forgotten), so that those already synced get theirs, and web pages lose their menus and footers."""
+    db.conn.execute("ALTER TABLE articles ADD COLUMN meta TEXT")
+    db.conn.execute("ALTER TABLE articles ADD COLUMN extractor TEXT")
+    db.conn.execute("UPDATE articles SET mtime_ns = NULL")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
                                                 _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
                                                 _v9_deferred, _v10_sentence_spans, _v11_linear_cues,
-                                                _v12_speaker_evidence, _v13_default_cues]
+                                                _v12_speaker_evidence, _v13_default_cues, _v14_article_meta]
 SCHEMA_VERSION = len(MIGRATIONS)

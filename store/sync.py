@@ -1,7 +1,8 @@
 """Bring a folder of article files into the database.
 
 A file whose size and mtime are unchanged is not even read; one whose cleaned
-text hashes the same only has its stat refreshed. Changed text is segmented
+text hashes the same only has its stat and what it says of itself (title, front
+matter) refreshed. Changed text is segmented
 again and its annotations re-anchored (see ``store.anchor``); files that have
 gone are marked missing, never deleted, so their annotations stay; so are known
 files that can no longer be imported (turned into a FIFO, emptied, binary now).
@@ -62,6 +63,8 @@ class SyncReport:
     missing: list[str] = field(default_factory=list)
     orphaned: list[tuple[str, int]] = field(default_factory=list)  # (file, annotations orphaned)
     cut: list[tuple[str, str]] = field(default_factory=list)  # (file, note): kept MAX_SENTENCES sentences
+    front_matter: list[tuple[str, str]] = field(default_factory=list)  # (file, why it was not read, or not as YAML)
+    pages: list[tuple[str, str]] = field(default_factory=list)  # (file, extractor) of each web page read
 
     @property
     def seen(self) -> int:
@@ -77,11 +80,24 @@ class _Known(NamedTuple):
     n_sentences: int
 
 
+class _Header(NamedTuple):
+    """What a file read again gives besides its text, when the text is the one stored (front matter
+    edited, or only touched)."""
+
+    title: str
+    source: str | None
+    date: str | None
+    encoding: str
+    meta: str | None
+    extractor: str | None
+    warning: str | None
+
+
 class _Prepared(NamedTuple):
     """A file read and analysed outside the transaction, ready to write."""
 
     file: str
-    article: ArticleText | None  # None: same text as stored, only the stat changed
+    article: ArticleText | _Header  # _Header: same text as stored
     n_sentences: int
     spans: str  # as store.sentences.encode gives them
     note: str | None  # what _capped says when it cut the article short
@@ -92,8 +108,8 @@ class _Prepared(NamedTuple):
 Progress = Callable[[int, str], None]  # (files done, current file)
 
 # What reading one file gives: the article, its number of sentences, their encoded spans and the note
-# of _capped; None (same text as ``known_sha``); or the reason it cannot be imported.
-_Analysed = tuple[ArticleText, int, str, str | None] | None | str
+# of _capped; a _Header (same text as ``known_sha``); or the reason it cannot be imported.
+_Analysed = tuple[ArticleText, int, str, str | None] | _Header | str
 
 
 def _capped(art: ArticleText) -> tuple[ArticleText, list[Sentence], str | None]:
@@ -125,22 +141,32 @@ def _analyse(path: str, root: str, max_size: int, known_sha: str | None) -> _Ana
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
     if art.sha256 == known_sha:
-        return None
+        return _header(art)
     art, sentences, note = _capped(art)
     if note and art.sha256 == known_sha:
-        return None
+        return _header(art)
     return art, len(sentences), encode(sentences), note
+
+
+def _header(art: ArticleText) -> _Header:
+    return _Header(art.title, art.source, art.date, art.encoding, art.meta, art.extractor, art.warning)
 
 
 def _analyse_chunk(items: list[tuple[str, str | None]], root: str, max_size: int) -> list[_Analysed]:
     return [_analyse(path, root, max_size, sha) for path, sha in items]
 
 
-def _save(db: Database, root: str, item: _Prepared, tables: set[str]) -> int:
+def _header_columns(db: Database) -> tuple[str, ...]:
+    """The columns of what a file says of itself (no meta or extractor in a database still on a schema
+    before 12: tests make such)."""
+    columns = {row[1] for row in db.conn.execute("PRAGMA table_info(articles)")}
+    return tuple(c for c in ("title", "source", "date", "encoding", "meta", "extractor") if c in columns)
+
+
+def _save(db: Database, root: str, item: _Prepared, tables: set[str], header: tuple[str, ...]) -> int:
     art, st = item.article, item.stat
-    fields = {"title": art.title, "source": art.source, "date": art.date, "encoding": art.encoding,
-              "text": art.text, "sha256": art.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-              "n_sentences": item.n_sentences, "status": "ok", "synced_at": now()}
+    fields = {**{c: getattr(art, c) for c in header}, "text": art.text, "sha256": art.sha256, "size": st.st_size,
+              "mtime_ns": st.st_mtime_ns, "n_sentences": item.n_sentences, "status": "ok", "synced_at": now()}
     if item.existing is None:
         cols = ["root", "file", *fields]
         article_id = db.conn.execute(
@@ -156,14 +182,17 @@ def _save(db: Database, root: str, item: _Prepared, tables: set[str]) -> int:
     return article_id
 
 
-def _write(db: Database, root: str, batch: list[_Prepared], report: SyncReport, tables: set[str]) -> None:
+def _write(db: Database, root: str, batch: list[_Prepared], report: SyncReport, tables: set[str],
+           header: tuple[str, ...]) -> None:
     with write(db):
         for item in batch:
-            if item.article is None:
-                db.conn.execute("UPDATE articles SET size = ?, mtime_ns = ?, status = 'ok' WHERE id = ?",
-                                (item.stat.st_size, item.stat.st_mtime_ns, item.existing.id))
+            if isinstance(item.article, _Header):
+                fields = {**{c: getattr(item.article, c) for c in header}, "size": item.stat.st_size,
+                          "mtime_ns": item.stat.st_mtime_ns, "status": "ok"}
+                db.conn.execute(f"UPDATE articles SET {', '.join(f'{c} = ?' for c in fields)} WHERE id = ?",
+                                [*fields.values(), item.existing.id])
                 continue
-            article_id = _save(db, root, item, tables)
+            article_id = _save(db, root, item, tables, header)
             if item.note:
                 report.cut.append((item.file, item.note))
             if item.existing is None:
@@ -320,6 +349,7 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
     if is_readonly(db):
         raise StoreError(f"{db_path(db)}: the database is read-only, so {folder} cannot be synced into it")
     tables = set(db.table_names())
+    header = _header_columns(db)  # written for every file read
     known = {file: _Known(*rest) for file, *rest in db.conn.execute(
         "SELECT file, id, size, mtime_ns, sha256, status, n_sentences FROM articles WHERE root = ?", (root,))}
     report = SyncReport()
@@ -346,12 +376,17 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
             if entry.stat is None:
                 report.unchanged += 1
                 continue
-            if result is None:
+            if isinstance(result, _Header):
                 report.unchanged += 1
-                batch.append(_Prepared(entry.file, None, 0, "", None, entry.stat, entry.existing))
+                batch.append(_Prepared(entry.file, result, 0, "", None, entry.stat, entry.existing))
             else:
                 batch.append(_Prepared(entry.file, *result, entry.stat, entry.existing))
                 chars += len(result[0].text)
+            read = result if isinstance(result, _Header) else result[0]
+            if read.warning:
+                report.front_matter.append((entry.file, read.warning))
+            if read.extractor:
+                report.pages.append((entry.file, read.extractor))
             # Worker processes prepare faster than this process writes: then the batch is cut by
             # how long it will take to write, and the lock still gets a break between transactions.
             waited = time.monotonic() - started
@@ -359,7 +394,7 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
                 if waited < LOCK_GAP:
                     time.sleep(LOCK_GAP - waited)
                 t = time.monotonic()
-                _write(db, root, batch, report, tables)
+                _write(db, root, batch, report, tables, header)
                 if chars:
                     per_char = max((time.monotonic() - t) / chars, 1e-9)
                 batch, chars, started = [], 0, time.monotonic()
@@ -367,7 +402,7 @@ def sync(db: Database, folder: str | Path, *, max_size: int = MAX_SIZE, progress
         files.close()  # stops the worker processes, also when progress() raised
         db.conn.execute(f"PRAGMA wal_autocheckpoint = {autocheckpoint}")
         db.conn.execute(f"PRAGMA synchronous = {synchronous}")
-    _write(db, root, batch, report, tables)
+    _write(db, root, batch, report, tables, header)
     # A known file skipped this time (it became a FIFO, empty, binary, unreadable, a link...) is missing
     # too: its stored text is not what the folder holds any more.
     report.missing = sorted(set(known) - seen)

@@ -98,6 +98,8 @@ def test_migration_from_version_1_keeps_data(tmp_path, corpus):
     try:
         assert schema_version(db) == SCHEMA_VERSION
         for table, rows in before.items():
+            if table == "articles":  # schema 12 adds meta and extractor, and forgets mtimes: the next sync reads all
+                rows = [(*row[:10], None, *row[11:], None, None) for row in rows]
             assert table_rows(db, table) == rows, table
         # The v2 table works.
         assert last_position(db, ids[1], "alice") == 1

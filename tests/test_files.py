@@ -23,6 +23,7 @@ from store.files import (
     parse_article,
     read_article,
 )
+from store.html import extract_html
 
 ARTICLES = Path(__file__).resolve().parent.parent / "articles"
 ART_000 = ARTICLES / "000_946a8aef52dcef49.txt"
@@ -219,18 +220,18 @@ def test_html_to_text():
     )
 
 
-def test_html_article_title_from_title_tag():
+def test_whole_page_title_from_title_tag():
+    """store.html, the fallback for pages in which trafilatura finds no article (tests/test_webpage.py)."""
+    assert extract_html(HTML_DOC)[1] == "Council & partners agree plan"
     art = parse_article(HTML_DOC.encode(), ".html")
-    assert art.title == "Council & partners agree plan"
     assert art.encoding == "utf-8"
     assert "<b> 5 > 3" in art.text  # decoded entities stay literal text
 
 
-def test_html_title_from_h1_and_htm():
-    doc = b"<body><h1>First <em>heading</em></h1><p>Para.</p><h1>Second</h1></body>"
-    art = parse_article(doc, ".HTM")
-    assert art.title == "First heading"
-    assert art.text == "First heading\n\nPara.\n\nSecond"
+def test_whole_page_title_from_h1_and_htm():
+    doc = "<body><h1>First <em>heading</em></h1><p>Para.</p><h1>Second</h1></body>"
+    assert extract_html(doc) == ("First heading\n\nPara.\n\nSecond", "First heading")
+    assert parse_article(doc.encode(), ".HTM").title == "First heading"
 
 
 def test_html_without_title_uses_heuristic():

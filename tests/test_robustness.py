@@ -107,9 +107,12 @@ def test_sync_imports_or_skips_every_adversarial_file(synced):
     # Nothing else was imported or reported (the directory x.txt itself in particular).
     assert imported == {safe_name(n) for n, o in expect.items() if o == "imported"}
     assert len(skip_lines) == sum(o == "skipped" for o in expect.values())
-    # Every line is a skip line, the cut of many-lines.txt or the summary: a newline in a name did not split one.
+    # Every line is a skip line, the cut of many-lines.txt, the page read whole or the summary: a newline in a
+    # name did not split one.
     assert f"many-lines.txt: only the first {MAX_SENTENCES:,} sentences imported (50.0% of its text)" in lines
-    assert len(lines) == len(skip_lines) + 2
+    assert "escapes.html: trafilatura found no article in the page: its whole text was imported (menus and " \
+           "footers too)" in lines
+    assert len(lines) == len(skip_lines) + 3
     assert lines[-1].startswith(f"{len(imported)} added, 0 changed, 0 unchanged, {len(skip_lines)} skipped")
     assert "skipped empty\\nname.txt: empty file" in skip_lines
 

@@ -16,7 +16,7 @@ from store.db import connect
 # Not needed to paint the library; each costs start-up time (measured with python -X importtime).
 HEAVY = ("sqlite_utils", "numpy", "store.annotate", "store.files", "store.speakers", "store.suggest",
          "store.align", "tui.cli_align", "tui.cli_suggest", "tui.cli_team",
-         "tui.screens.reader")
+         "tui.screens.reader", "trafilatura", "lxml", "frontmatter", "yaml")
 
 
 def test_library_start_path_imports_nothing_heavy():
@@ -25,6 +25,22 @@ def test_library_start_path_imports_nothing_heavy():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("files, loaded", [
+    ({"a.txt": "Headline\nBody.", "b.md": "# Heading\n\nBody."}, []),
+    ({"a.md": "---\ntitle: T\n---\nBody."}, ["frontmatter", "yaml"]),
+    ({"a.html": "<p>Body.</p>"}, ["lxml", "trafilatura"]),
+])
+def test_trafilatura_and_yaml_are_imported_only_by_a_sync_that_needs_them(files, loaded, make_articles, tmp_path):
+    """trafilatura takes 0.3-0.5 s to import, python-frontmatter with PyYAML 40 ms."""
+    folder = make_articles(files)
+    code = ("import sys; from store.db import connect; from store.sync import sync; "
+            f"sync(connect({str(tmp_path / 'p.db')!r}), {str(folder)!r}); "
+            "print(sorted(m for m in sys.modules if m in ('trafilatura', 'lxml', 'frontmatter', 'yaml')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == repr(loaded)
 
 
 def _plan(db, sql: str, params=()) -> str:

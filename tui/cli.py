@@ -56,7 +56,7 @@ LAZY_COMMANDS = {
     "compare": "tui.cli_align", "sources": "tui.cli_align",
     "suggest": "tui.cli_suggest", "cues": "tui.cli_suggest",
     "annotators": "tui.cli_team", "merge": "tui.cli_team", "agree": "tui.cli_team", "import": "tui.cli_team",
-    "tags": "tui.cli_team",
+    "tags": "tui.cli_team", "fetch": "tui.cli_fetch",
 }
 
 
@@ -130,6 +130,14 @@ def _print_sync(report) -> None:
         echo(f"skipped {safe(file)}: {reason}")
     for file, note in report.cut:
         echo(f"{safe(file)}: {note}")
+    for file, problem in report.front_matter:
+        echo(f"{safe(file)}: {problem}")
+    from store.webpage import WHOLE_PAGE
+
+    for file, extractor in report.pages:
+        if extractor == WHOLE_PAGE:
+            echo(f"{safe(file)}: trafilatura found no article in the page: its whole text was imported "
+                 "(menus and footers too)")
     for file, lost in report.orphaned:
         echo(f"{safe(file)}: {lost} annotation(s) could not be re-anchored and are kept as orphans")
     reasons = dict(report.skipped)
@@ -145,7 +153,17 @@ def sync_summary(report) -> str:
     return (f"{len(report.added)} added, {len(report.changed)} changed, {report.unchanged} unchanged, "
             f"{len(report.skipped)} skipped" + (f", {len(report.missing)} missing" if report.missing else "")
             + (f", {orphaned} annotation(s) orphaned" if orphaned else "")
-            + (f", {len(report.cut)} cut short" if report.cut else ""))
+            + (f", {len(report.cut)} cut short" if report.cut else "")
+            + (f", {len(report.front_matter)} front matter problem(s)" if report.front_matter else "")
+            + (_pages_summary(report.pages) if report.pages else ""))
+
+
+def _pages_summary(pages: list[tuple[str, str]]) -> str:
+    from store.webpage import TRAFILATURA
+
+    found = sum(extractor == TRAFILATURA for _, extractor in pages)
+    return (f", {len(pages)} web page(s): {found} article(s) found by trafilatura"
+            + (f", {len(pages) - found} read whole" if found < len(pages) else ""))
 
 
 def safe(text: str) -> str:
@@ -248,8 +266,9 @@ def open_cmd(obj: Context, folder: str = DEFAULT_DIR, max_size: int = 20) -> Non
 def sync(obj: Context, folder: str, max_size: int) -> None:
     """Bring the article files under FOLDER into the database.
 
-    Reads .txt, .md (with optional title:/source:/date: front matter) and .html files,
-    recursively. Unchanged files are not read again; changed ones have their
+    Reads .txt and .md files (with optional YAML or TOML front matter: title, source, date,
+    author, url, tags, any key) and web pages (.html: the article, its title, author and date,
+    found by trafilatura), recursively. Unchanged files are not read again; changed ones have their
     annotations re-anchored. Symbolic links are not followed (one to a folder or an
     article file is reported as skipped); an article keeps at most its first 50,000 sentences.
     """
