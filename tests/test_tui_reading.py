@@ -7,6 +7,7 @@ articles have (the segmenter changes): expectations are derived from the view.
 """
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input, TextArea
 from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     FORMULA_STARTS,
@@ -461,6 +462,22 @@ async def test_note_editor_save_cancel_remove_and_hide(app, db, ids):
         assert note_rows(db) == [(aid, 3, "one\ntwo", ME)]
         lines = view_texts(view)
         assert lines.index("two") == lines.index("one") + 1
+
+
+@sync_test
+async def test_a_note_typed_in_one_burst_with_ctrl_s_is_saved_whole(app, db, ids):
+    """A terminal hands over keys typed fast (or pasted) together; ctrl+s read with them must not overtake
+    the editor, which has yet to insert the letters before it (it did, as a priority binding: the note was
+    saved empty). The keys are posted at once, as the driver does, not one per pilot step."""
+    async with app.run_test(size=SIZE) as pilot:
+        await open_reader(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        for key, character in [*((c, c) for c in "abc"), ("space", " "), ("d", "d"), ("ctrl+s", "\x13")]:
+            app.post_message(events.Key(key, character))
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert note_rows(db) == [(ids[0], 1, "abc d", ME)]
 
 
 @sync_test

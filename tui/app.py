@@ -303,7 +303,8 @@ class PressmarkApp(App):
 
         log.error("%s: %s", prefix, exc, exc_info=exc)
         self.bell()
-        self.report(f"{prefix}: {safe(describe(exc, self.db_path))}")
+        said = safe(describe(exc, self.db_path))
+        self.report(said if prefix in said else f"{prefix}: {said}")  # "NOT SAVED: disk full" says it already
 
     # -- actions that work on every screen ------------------------------------------
     def action_help(self) -> None:

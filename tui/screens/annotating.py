@@ -176,9 +176,15 @@ class AnnotatingScreen(Screen):
         """Redraw the header(s) after counts changed."""
 
     def set_status(self, message: str) -> None:
-        """Show ``message`` after the cursor position; it stays until the next message."""
+        """Show ``message`` at the start of the status line, before the cursor's context, so that it is never
+        cut off; it stays until the next key (whose own action may say something new)."""
         self._message = message
         self.show_position()
+
+    def on_key(self) -> None:
+        if getattr(self, "_message", ""):
+            self._message = ""
+            self.call_later(self.show_position)  # once the key's action is done: one update, not two
 
     def position_text(self, view: ArticleView) -> str:
         n = view.cursor
@@ -192,17 +198,18 @@ class AnnotatingScreen(Screen):
         return text
 
     def show_position(self) -> None:
-        """The status line: the cursor's tags, speaker and suggestions' reasons (names, cue notes), then the
-        last message (which may quote an undone action's label); all revealed, as any of them can come
+        """The status line: the last message (which may quote an undone action's label), then the cursor's
+        tags, speaker and suggestions' reasons (names, cue notes); all revealed, as any of them can come
         from another database."""
         position, message = reveal(self.position_text(self.active)), reveal(getattr(self, "_message", ""))
         if (position, message) == getattr(self, "_shown", None):
             return  # unchanged: an update would cost a frame of its own
         self._shown = position, message
-        text = Text(position, no_wrap=True, overflow="ellipsis")
+        text = Text(no_wrap=True, overflow="ellipsis")
         if message:
-            text.append("  ·  ")
             text.append(message, "bold")
+            text.append("  ·  ")
+        text.append(position)
         self.query_one("#status").update(text, layout=False)  # fixed height: no relayout per key
 
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
@@ -299,8 +306,10 @@ class AnnotatingScreen(Screen):
     def save_note(self, view: ArticleView, n: int, note: str) -> None:
         done = annotate.set_note(self.app.db, view.article.id, n, note, self.annotator)
         self._reload(view, n)
-        self.set_status(f"Saved: note on sentence {n}" + ("" if done else " (no change)")
-                        if note.strip() else f"Saved: note on sentence {n} removed")
+        if note.strip():
+            self.set_status(f"Saved: note on sentence {n}" + ("" if done else " (no change)"))
+        else:
+            self.set_status(f"Saved: note on sentence {n} removed" if done else f"Sentence {n} has no note to remove")
 
     # -- suggestions ----------------------------------------------------------------------
     @shows_store_errors

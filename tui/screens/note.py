@@ -15,7 +15,10 @@ class NoteScreen(ModalScreen[str | None]):
 
     CSS_PATH = "note.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", priority=True),
+        # Not a priority binding: those run as soon as the key is read, before the editor has had the keys
+        # typed just before (fast, or pasted), which a save would then lose. ctrl+d must be one (the
+        # editor's own ctrl+d deletes a character); it drops the text anyway, as escape does.
+        Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel", priority=True),
         Binding("ctrl+d", "delete", "Delete note", priority=True),
     ]
