@@ -25,7 +25,7 @@ said") produce no pairs.  ``docs/alignment.md`` gives the definitions; in short:
    *lightly edited runs*, at most ``GAP`` (3) unmatched items apart.  A word
    of B shared with several sentences of A counts only for those in whose run
    it lies in the longest run.
-5. **Pairs.**  A pair needs, in its longest run, ``PAIR_MIN_WORDS`` (4) words
+5. **Pairs.**  A pair needs, in its longest run, ``PAIR_MIN_WORDS`` (5) words
    of which ``PAIR_MIN_CONTENT`` (3) content words (no stop word, name, job
    title or number), and a ``score`` (share of the shorter sentence shared)
    of ``PAIR_MIN_SCORE`` (0.5), or ``LONG_MIN_SCORE`` (0.3) with a run of
@@ -76,14 +76,15 @@ GAP = 3  # unmatched words allowed between two matched stretches of one lightly 
 SEED_MIN = 2  # shared pairs of consecutive words that make two sentences worth comparing ...
 SEED_MAX_SENTENCES = 16  # ... not counting a word pair found in more sentences of A than this
 PAIR_MIN_CONTENT = 3  # content words (no stop word, name, title or number) in the longest run ...
-PAIR_MIN_WORDS = 4  # ... which has at least this many words, and
+PAIR_MIN_WORDS = 5  # ... which has at least this many words (about five, as the labelling guide says), and
 PAIR_MIN_SCORE = 0.5  # a share of the shorter sentence's words shared ...
 LONG_EVIDENCE = 10  # ... or, when the run has at least this many words,
 LONG_MIN_SCORE = 0.3  # this share (a long run is rarely a coincidence),
 FIGURE_EVIDENCE = 5  # or any share when a run this long holds a number too ("a 33 per cent increase in")
 NEARLY_ALL = 0.75  # a sentence this much in the other, in a run of
 NEARLY_ALL_WORDS = 6  # at least this many words, pairs with a single content word beside names
-MERGED_MIN_CONTENT = 2  # two neighbouring sentences of A merged into one of B: content words of each run,
+MERGED_MIN_WORDS = 4  # two neighbouring sentences of A merged into one of B: words of each run,
+MERGED_MIN_CONTENT = 2  # content words of each run,
 MERGED_MIN_CONTENT_BOTH = 5  # and of both
 INTRODUCER_WORDS = 3  # an introducer merged with the quotation after it: words in its run
 
@@ -226,6 +227,7 @@ _IRREGULAR = {form: base for base, forms in {
 
 
 _VOWEL = re.compile("[aeiouy]")
+_OUR = re.compile("(?<=[a-z]{3})our(?=$|hood|it|abl|ful|les|er|ism)")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -234,7 +236,7 @@ def stem(word: str) -> str:
 
     Light and conservative: an irregular form becomes its base form, then the endings -s, -es,
     -ies, -ed, -ied and -ing, a doubled final consonant and a final -e are dropped, and British and
-    American spellings meet (-ise/-ize, -yse/-yze, -isation/-ization, -our/-or, -re/-er).  Not a
+    American spellings meet (-ise/-ize, -yse/-yze, -isation/-ization, -our/-or, -re/-er, -mme/-m).  Not a
     linguist's stem: it only has to give the variants of one word the same key and two different
     words rarely the same one.  Digits and words of three letters or fewer are left alone.
     """
@@ -252,20 +254,27 @@ def stem(word: str) -> str:
         s = s[:-2]
     if len(s) >= 4 and s[-1] == s[-2] and s[-1] not in "aeiosz":
         s = s[:-1]
+    if s.endswith("mme"):
+        s = s[:-2]  # programme/program
     while s.endswith("e") and len(s) >= 4:
         s = s[:-1]
     s = s.replace("ization", "isation")
     if s.endswith(("iz", "yz")):
         s = s[:-1] + "s"
-    if (s.endswith("our") and len(s) >= 6) or (s.endswith(("ter", "ber")) and len(s) >= 5):
-        s = s[:-2] + "r"  # colour/color, centre/center (and, harmlessly, water -> watr)
-    return s
+    if s.endswith(("ter", "ber")) and len(s) >= 5:
+        s = s[:-2] + "r"  # centre/center (and, harmlessly, water -> watr)
+    return _OUR.sub("or", s)  # colour/color, neighbourhood/neighborhood, favourite/favorite
 
 
 _STOP_KEYS = frozenset(map(stem, STOP_WORDS))
 _TITLE_KEYS = frozenset(map(stem, TITLE_WORDS))
 _ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")  # "(HSE)", "(NWAFT)", "(DfE)"
 _ACRONYM_GLUE = frozenset("and of for the in on at to".split())
+# Figures: numbers (but not years, which are dates) and the words for them.
+_NUMBER_KEYS = frozenset(map(stem, """two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
+    thousand million billion trillion dozen""".split()))
+_YEAR = re.compile(r"(19|20)\d\d")
 
 
 _CAPITAL, _SHOUTED = 1, 2  # _Side.caps: a word's first letter is a capital; the word is in capitals
@@ -512,7 +521,8 @@ class _Pairing:
         kind = bytearray(len(number))
         for n, key in enumerate(number):
             number[key] = n
-            kind[n] = (key in _STOP_KEYS and _STOP) | (key[0].isdigit() and _FIGURE) | (key in _TITLE_KEYS and _TITLE)
+            figure = (key[0].isdigit() and not _YEAR.fullmatch(key)) or key in _NUMBER_KEYS
+            kind[n] = (key in _STOP_KEYS and _STOP) | (figure and _FIGURE) | (key in _TITLE_KEYS and _TITLE)
         number[None] = -1
         self.kind, self.width = kind, len(kind)
         self.pos_a, self.seq_a = self._sentences(A, list(map(number.__getitem__, A.keys)))
@@ -708,7 +718,7 @@ class _Pairing:
 def _merged(e: _Evidence, f: _Evidence, shorter: int) -> bool:
     """Do two neighbouring sentences of A each give a lightly edited run to one sentence of B, and
     together enough of it, as when two sentences are merged into one?"""
-    return (min(e.run, f.run) >= PAIR_MIN_WORDS and min(e.content, f.content) >= MERGED_MIN_CONTENT
+    return (min(e.run, f.run) >= MERGED_MIN_WORDS and min(e.content, f.content) >= MERGED_MIN_CONTENT
             and e.content + f.content >= MERGED_MIN_CONTENT_BOTH and (e.words + f.words) / shorter >= PAIR_MIN_SCORE)
 
 
