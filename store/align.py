@@ -516,15 +516,17 @@ class _Pairing:
 
     def __init__(self, A: _Side, B: _Side):
         self.A, self.B = A, B
-        number = dict.fromkeys(chain(A.keys, B.keys), -1)
-        number.pop(None, None)
+        distinct = dict.fromkeys(chain(A.keys, B.keys))
+        distinct.pop(None, None)
+        stops = [key for key in distinct if key in _STOP_KEYS]  # numbered first: see seeds()
+        number = dict.fromkeys(chain(stops, distinct), -1)
         kind = bytearray(len(number))
         for n, key in enumerate(number):
             number[key] = n
             figure = (key[0].isdigit() and not _YEAR.fullmatch(key)) or key in _NUMBER_KEYS
             kind[n] = (key in _STOP_KEYS and _STOP) | (figure and _FIGURE) | (key in _TITLE_KEYS and _TITLE)
         number[None] = -1
-        self.kind, self.width = kind, len(kind)
+        self.kind, self.width, self.stops = kind, len(kind), len(stops)
         self.pos_a, self.seq_a = self._sentences(A, list(map(number.__getitem__, A.keys)))
         self.pos_b, self.seq_b = self._sentences(B, list(map(number.__getitem__, B.keys)))
 
@@ -543,13 +545,12 @@ class _Pairing:
         return pos, seq
 
     def seeds(self, seqs: list[list[int]]) -> list[int]:
-        """Each item's pair of keys with the next item of its sentence, as a number, in the order
-        of the items of all sentences; -1 for two stop words and for the last item of a sentence."""
+        """Each item's key paired with the next item's in its sentence, as a number, in the order of
+        the items of all sentences (-1 for the last item of a sentence).  A seed below
+        ``self.stops * self.width`` whose remainder by ``self.width`` is below ``self.stops`` pairs
+        two stop words."""
         flat = list(chain.from_iterable(seqs))
-        kinds = bytes(map(self.kind.__getitem__, flat))
-        stops = list(map(and_, map(and_, kinds, kinds[1:]), repeat(_STOP)))  # 1: both stop words
-        seeds = list(map(sub, map(mul, map(add, map(mul, flat, repeat(self.width)), flat[1:]),
-                                  map(sub, repeat(1), stops)), stops))
+        seeds = list(map(add, map(mul, flat, repeat(self.width)), flat[1:]))
         seeds.append(-1)
         end = -1
         for seq in seqs:
@@ -674,7 +675,10 @@ class _Pairing:
         seeds_a = self.seeds(seq_a)
         sentence_of = chain.from_iterable(repeat(ka, len(seq)) for ka, seq in enumerate(seq_a))
         index: dict[int, list[int]] = {}
+        width, stops = self.width, self.stops
         for g, ka in compress(zip(seeds_a, sentence_of), map(in_b.__contains__, seeds_a)):
+            if g < stops * width and g % width < stops:
+                continue  # two stop words are no evidence of anything
             found = index.get(g)
             if found is None:
                 index[g] = [ka]
