@@ -56,7 +56,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import chain, compress, repeat
+from itertools import accumulate, chain, compress, repeat
 from operator import add, and_, mul, sub
 
 from store.db import Database, StoreError, has_table, is_readonly, now, write
@@ -164,6 +164,7 @@ class Alignment:
 # --------------------------------------------------------------------------- words
 
 _WORD = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]+)*")
+_WORDS_BETWEEN = re.compile(f"({_WORD.pattern})")
 _APOSTROPHES = str.maketrans("", "", "'’ʼ")
 
 # Function words and reporting verbs: they never count as evidence of reuse.
@@ -289,8 +290,9 @@ class _Side:
     def __init__(self, text: str, spans: Sequence[tuple[int, int]], vocab: dict[str, int],
                  norm_cache: dict[str, int]):
         self.text = text
-        matches = list(_WORD.finditer(text))
-        words = [m.group() for m in matches]
+        parts = _WORDS_BETWEEN.split(text)  # separator, word, separator, word, ..., separator
+        offsets = list(accumulate(map(len, parts)))
+        words = parts[1::2]
         distinct = dict.fromkeys(words)  # in order of first use, so ids are deterministic
         for w in distinct:
             if w not in norm_cache:
@@ -301,8 +303,8 @@ class _Side:
                 norm_cache[w] = i
             distinct[w] = _CAPITAL | _SHOUTED if len(w) > 1 and w.isupper() else _CAPITAL if w[0].isupper() else 0
         ids = list(map(norm_cache.__getitem__, words))
-        starts = [m.start() for m in matches]
-        self.ends = [m.end() for m in matches]
+        starts = offsets[0:-1:2]
+        self.ends = offsets[1::2]
         self.ids, self.starts = ids, starts
         self.caps = bytearray(map(distinct.__getitem__, words))
         self.n = len(ids)
@@ -769,8 +771,9 @@ def align_texts(a_text: str, a_spans: Sequence[tuple[int, int]],
     A = _Side(a_text, a_spans, vocab, cache)
     B = _Side(b_text, b_spans, vocab, cache)
     grams_a, grams_b = _shingles(A.ids), _shingles(B.ids)
-    index: dict[tuple[int, ...], list[int]] = {}
-    for i, g in enumerate(grams_a):
+    shared = set(grams_b)
+    index: dict[tuple[int, ...], list[int]] = {}  # shingles of A that B has too -> where they start in A
+    for i, g in compress(enumerate(grams_a), map(shared.__contains__, grams_a)):
         pos = index.get(g)
         if pos is None:
             index[g] = [i]
@@ -779,10 +782,10 @@ def align_texts(a_text: str, a_spans: Sequence[tuple[int, int]],
     runs = _common_runs(A.ids, B.ids, grams_b, index)
     # Every shared shingle of B lies inside a run (see _common_runs), so the runs give B's
     # coverage; A's comes from the shingles, as runs miss repeats of a passage in A.
-    in_b = bytearray(B.n)
+    copied_b = bytearray(B.n)
     for _, j, n in runs:
-        in_b[j:j + n] = b"\x01" * n
-    reuse = _reuse(A, B, runs, _coverage(grams_a, set(grams_b), A.n), in_b)
+        copied_b[j:j + n] = b"\x01" * n
+    reuse = _reuse(A, B, runs, _coverage(grams_a, shared, A.n), copied_b)
     _set_keys([A, B], vocab)
     pairs = _Pairing(A, B).pairs()
     in_a = {p.a for p in pairs}
