@@ -52,12 +52,13 @@ import re
 import sqlite3
 import unicodedata
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import accumulate, chain, compress, repeat
-from operator import add, and_, mul, sub
+from operator import add, mul
 
 from store.db import Database, StoreError, has_table, is_readonly, now, write
 from store.sentences import spans as sentence_spans
@@ -87,6 +88,9 @@ MERGED_MIN_WORDS = 4  # two neighbouring sentences of A merged into one of B: wo
 MERGED_MIN_CONTENT = 2  # content words of each run,
 MERGED_MIN_CONTENT_BOTH = 5  # and of both
 INTRODUCER_WORDS = 3  # an introducer merged with the quotation after it: words in its run
+MAX_ACRONYMS = 100  # acronym definitions used from the two texts (real texts have a handful)
+MAX_ITEMS = 200  # a longer sentence is matched in linear time (see _greedy_blocks)
+MAX_CANDIDATES = 32  # sentences of A compared with one of B, those sharing the most seeds
 
 Span = tuple[int, int, int, int]  # a_start, a_end, b_start, b_end (character offsets)
 
@@ -344,14 +348,15 @@ class _Side:
 
     def acronyms(self) -> dict[tuple[str | None, ...], str]:
         """Spelled-out names the text defines an acronym for, as their keys: "Health and Safety
-        Executive (HSE)" gives ("health", "and", "safety", "executiv") -> "hse"."""
-        out = {}
+        Executive (HSE)" gives ("health", "and", "safety", "executiv") -> "hse".  At most
+        ``MAX_ACRONYMS``, each looked for at most two words a letter back."""
+        out: dict[tuple[str | None, ...], str] = {}
         text, starts, ends, caps = self.text, self.starts, self.ends, self.caps
         for m in _ACRONYM.finditer(text):
             letters = [c.lower() for c in m.group(1) if c.isupper()]
             last = bisect_left(starts, m.start()) - 1  # the word before "("
             t, x = last, len(letters) - 1
-            while t >= 0 and x >= 0:
+            while t >= max(0, last - 2 * len(letters)) and x >= 0:
                 word = text[starts[t]:ends[t]]
                 if caps[t] and word[0].lower() == letters[x]:
                     x -= 1
@@ -359,31 +364,32 @@ class _Side:
                     break
                 t -= 1
             if x < 0 and t + 1 < last and len(letters) >= 2:
-                out[tuple(self.keys[t + 1:last + 1])] = stem(_normalise(m.group(1)))
+                out.setdefault(tuple(self.keys[t + 1:last + 1]), stem(_normalise(m.group(1))))
+                if len(out) == MAX_ACRONYMS:
+                    break
         return out
 
-    def abbreviate(self, spelled: tuple[str | None, ...], acronym: str) -> None:
-        """Key every occurrence of the spelled-out name as its acronym: one item, which also takes
-        in the acronym in brackets right after it."""
-        keys, n, size = self.keys, self.n, len(spelled)
-        p = 0
-        while True:
-            try:
-                p = keys.index(spelled[0], p)
-            except ValueError:
-                return
-            if tuple(keys[p:p + size]) != spelled:
-                p += 1
-                continue
-            end = p + size - 1
-            keys[p + 1:p + size] = [None] * (size - 1)
-            if (end + 1 < n and keys[end + 1] == acronym
-                    and self.text[self.ends[end]:self.starts[end + 1]].strip() == "("):
-                end += 1
-                keys[end] = None
-            keys[p] = acronym
-            self.item_end[p] = self.item_end.get(end, self.ends[end])
-            p = end + 1
+    def abbreviate(self, defined: dict[tuple[str | None, ...], str]) -> None:
+        """Key every occurrence of a spelled-out name as its acronym (the longest name first): one
+        item, which also takes in the acronym in brackets right after it."""
+        by_first: dict[str | None, list[tuple[tuple[str | None, ...], str]]] = {}
+        for spelled, acronym in sorted(defined.items(), key=lambda d: -len(d[0])):
+            by_first.setdefault(spelled[0], []).append((spelled, acronym))
+        keys, n = self.keys, self.n
+        for p in list(compress(range(n), map(by_first.__contains__, keys))):
+            for spelled, acronym in by_first.get(keys[p], ()):  # (None: the word is in a name already)
+                size = len(spelled)
+                if tuple(keys[p:p + size]) != spelled:
+                    continue
+                end = p + size - 1
+                keys[p + 1:p + size] = [None] * (size - 1)
+                if (end + 1 < n and keys[end + 1] == acronym
+                        and self.text[self.ends[end]:self.starts[end + 1]].strip() == "("):
+                    end += 1
+                    keys[end] = None
+                keys[p] = acronym
+                self.item_end[p] = self.item_end.get(end, self.ends[end])
+                break
 
     def items(self, k: int) -> list[int]:
         """Positions of the words of sentence ``k`` that start an item."""
@@ -593,9 +599,15 @@ class _Pairing:
         as its second sequence).  A word of B shared with several sentences of A counts for those
         in whose run it lies in the longest run."""
         found = []
+        seq_b = self.seq_b[kb]
         for ka in candidates:
-            matcher.set_seq1(self.seq_a[ka])
-            chains = self.chains(matcher.get_matching_blocks(), self.seq_a[ka])
+            seq_a = self.seq_a[ka]
+            if len(seq_a) > MAX_ITEMS or len(seq_b) > MAX_ITEMS:
+                blocks = _greedy_blocks(seq_a, seq_b)
+            else:
+                matcher.set_seq1(seq_a)
+                blocks = matcher.get_matching_blocks()
+            chains = self.chains(blocks, seq_a)
             if chains:
                 found.append((ka, chains, [sum(n for *_, n in run) for run in chains]))
         best: dict[int, int] = {}  # item of B -> longest run it lies in
@@ -701,7 +713,11 @@ class _Pairing:
                 candidates = sorted({x for x, y in zip(found, found[SEED_MIN - 1:]) if x == y})
                 if not candidates:
                     continue
-                matcher.set_seq2(seq)
+                if len(candidates) > MAX_CANDIDATES:  # those sharing the most seeds
+                    seeds = Counter(found)
+                    candidates = sorted(sorted(candidates, key=lambda ka: (-seeds[ka], ka))[:MAX_CANDIDATES])
+                if len(seq) <= MAX_ITEMS:
+                    matcher.set_seq2(seq)
                 evidence = self.evidence(kb, candidates, matcher)
             chosen = {e.a: e for e in evidence if e.strong()}
             by_a = {e.a: e for e in evidence}
@@ -719,6 +735,30 @@ class _Pairing:
                 out.append(Pair(ka + 1, kb + 1, round(min(1.0, e.words / e.shorter), 4), tuple(spans)))
         out.sort(key=lambda p: (p.a, p.b))
         return out
+
+
+def _greedy_blocks(seq_a: list[int], seq_b: list[int]) -> list[tuple[int, int, int]]:
+    """In-order common stretches of two sentences, one of them over ``MAX_ITEMS`` items (difflib's
+    matching can take quadratic time on those), found left to right in linear time: from each place
+    in B, the first pair of keys A has at or after its last stretch, extended as far as both agree."""
+    where: dict[tuple[int, int], list[int]] = {}
+    for i, g in enumerate(zip(seq_a, seq_a[1:])):
+        where.setdefault(g, []).append(i)
+    na, nb = len(seq_a), len(seq_b)
+    blocks, i0, j = [], 0, 0
+    while j < nb - 1:
+        found = where.get((seq_b[j], seq_b[j + 1]))
+        x = bisect_left(found, i0) if found else 0
+        if not found or x == len(found):
+            j += 1
+            continue
+        i, n = found[x], 2
+        while i + n < na and j + n < nb and seq_a[i + n] == seq_b[j + n]:
+            n += 1
+        blocks.append((i, j, n))
+        i0, j = i + n, j + n
+    blocks.append((na, nb, 0))
+    return blocks
 
 
 def _merged(e: _Evidence, f: _Evidence, shorter: int) -> bool:
@@ -742,10 +782,11 @@ def _set_keys(sides: list[_Side], vocab: dict[str, int]) -> None:
     defined: dict[tuple[str | None, ...], str] = {}
     for side in sides:
         side.set_keys(key_of, numeric)
-        defined.update(side.acronyms())
-    for spelled, acronym in sorted(defined.items(), key=lambda d: -len(d[0])):  # longest first
-        for side in sides:
-            side.abbreviate(spelled, acronym)
+        for spelled, acronym in side.acronyms().items():
+            if len(defined) < MAX_ACRONYMS:
+                defined.setdefault(spelled, acronym)
+    for side in sides:
+        side.abbreviate(defined)
 
 
 def match_keys(text: str, *context: str) -> list[str]:

@@ -542,6 +542,57 @@ def test_a_story_that_retells_its_release_gives_no_pair_from_real_text():
     assert result.pairs == ()
 
 
+# --------------------------------------------------------------------------- hostile input (issue 16)
+# Each input is built here; align_texts runs in a child process so that a quadratic slip fails the test
+# through the child's generous 60 s limit instead of hanging the suite (nothing asserts a time).
+
+HOSTILE = {
+    # one "sentence" of 60,000 words from five (no full stop anywhere): difflib's matching is quadratic on it
+    "a long sentence of few words": "import random; r = random.Random(1); w = 'alpha beta gamma delta eta'.split(); "
+                                    "a = ' '.join(r.choice(w) for _ in range(60000)); "
+                                    "b = ' '.join(r.choice(w) for _ in range(60000))",
+    # 50,000 acronym definitions, each one a different spelled-out name
+    "fifty thousand acronyms": "import random, string; r = random.Random(2); "
+                               "n = lambda: ''.join(r.choice(string.ascii_lowercase) for _ in range(7)).title(); "
+                               "a = ' '.join(f'{x} {y} ({x[0]}{y[0]}) said.' for x, y in ((n(), n()) "
+                               "for _ in range(50000))); b = a[:200000]",
+    # 20,000 acronyms in brackets after 30,000 words in capitals: none may look back over all of them
+    "acronyms after words in capitals": "a = 'SHOUT ' * 30000 + '(AB) ' * 20000; b = a",
+    # 1,000 sentences of A each sharing two word pairs (each in 16 sentences at most) with one sentence that
+    # B has 3,000 times: B's sentence must not be compared with all 1,000
+    "a thousand candidates": "w = [f'b{i}x' for i in range(150)]; "
+                             "a = ' '.join(f'Filler{k}x {w[k % 149]} {w[k % 149 + 1]} and {w[(7 * k + 3) % 149]} "
+                             "{w[(7 * k + 3) % 149 + 1]} end{k}x.' for k in range(1000)); "
+                             "b = ' '.join(['Start ' + ' '.join(w) + '.'] * 3000)",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_alignment_of_hostile_text_finishes(name):
+    code = (f"{HOSTILE[name]}\n"
+            "from store.align import align_texts; from store.segment import segment\n"
+            "sa = [(s.start, s.end) for s in segment(a)]; sb = [(s.start, s.end) for s in segment(b)]\n"
+            "print(len(align_texts(a, sa, b, sb).pairs))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0 and done.stdout.strip().isdigit(), done.stderr[-2000:]
+
+
+def test_long_sentences_are_matched_without_difflib(monkeypatch):
+    """A sentence over MAX_ITEMS items is matched left to right, and still pairs when it reuses another."""
+    seen = []
+    real = align_mod.SequenceMatcher.set_seq1
+    monkeypatch.setattr(align_mod.SequenceMatcher, "set_seq1", lambda self, a: (seen.append(len(a)), real(self, a)))
+    words = ("council inspectors report improvement social workers families plans district funding school hospital "
+             "patients waiting homes road police officers residents").split()
+    rng = random.Random(3)
+    long_a = " ".join(rng.choice(words) for _ in range(3 * align_mod.MAX_ITEMS)) + "."
+    reused = "the new surgical hub at the hospital will open in October with four operating theatres"
+    a, b = f"{long_a[:-1]} {reused}.", f"Patients heard that {reused} and thirty beds."
+    assert pairs_of([a], [b]) == {(1, 1)}
+    assert seen and max(seen) <= align_mod.MAX_ITEMS
+
+
 # --------------------------------------------------------------------------- the database
 
 
