@@ -171,7 +171,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]+)*")
 _WORDS_BETWEEN = re.compile(f"({_WORD.pattern})")
 _APOSTROPHES = str.maketrans("", "", "'’ʼ")
 
-# Function words and reporting verbs: they never count as evidence of reuse.
+# Function words, reporting verbs and light verbs: they never count as evidence of reuse.
 STOP_WORDS = frozenset(
     """a about above after again against all also although am among an and any are as at be because been
     before being below between both but by can could did do does doing down during each either else even
@@ -181,7 +181,9 @@ STOP_WORDS = frozenset(
     she should since so some such than that the their theirs them themselves then there these they this
     those though through to too under until up upon us very via was we were what when where whether which
     while whilst who whom whose why will with within without would yet you your yours yourself
-    said says say saying added adds told tells according""".split()
+    said says say saying added adds told tells according
+    take took taken takes taking make made makes making get got gets getting give gave given gives giving
+    put puts putting come came comes coming go goes went gone going""".split()
 )
 def _normalise(word: str) -> str:
     word = word.casefold().translate(_APOSTROPHES)
