@@ -393,11 +393,6 @@ class _Side:
                 self.item_end[p] = self.item_end.get(end, self.ends[end])
                 break
 
-    def items(self, k: int) -> list[int]:
-        """Positions of the words of sentence ``k`` that start an item."""
-        keys = self.keys
-        return [t for t in range(self.first[k], self.stop[k]) if keys[t] is not None]
-
     def end(self, t: int) -> int:
         """End of the item starting at word ``t``."""
         return self.item_end.get(t, self.ends[t])
@@ -575,26 +570,26 @@ class _Pairing:
         first, stop = side.first[k], side.stop[k]
         return 2 * side.caps[first:stop].count(_CAPITAL | _SHOUTED) > stop - first
 
-    def chains(self, blocks, seq_a: list[int]) -> list[list[tuple[int, int, int]]]:
+    def runs(self, blocks, seq_a: list[int]) -> list[list[tuple[int, int, int]]]:
         """Matched stretches (i, j, n) grouped into lightly edited runs: in order, at most ``GAP``
         unmatched items apart in both sentences.  A stretch of one stop word only bridges a gap;
         it is not counted as shared."""
         kind = self.kind
-        chains, cur = [], []
+        runs, cur = [], []
         end_a = end_b = -GAP - 1
         for i, j, n in blocks:
             if not n:
                 break
             if i - end_a > GAP or j - end_b > GAP:
                 if cur:
-                    chains.append(cur)
+                    runs.append(cur)
                 cur = []
             if n > 1 or not kind[seq_a[i]] & _STOP:
                 cur.append((i, j, n))
             end_a, end_b = i + n, j + n
         if cur:
-            chains.append(cur)
-        return chains
+            runs.append(cur)
+        return runs
 
     def evidence(self, kb: int, candidates: list[int], matcher: SequenceMatcher) -> list[_Evidence]:
         """Evidence of every candidate sentence of A for sentence ``kb`` of B (``matcher`` has it
@@ -609,38 +604,38 @@ class _Pairing:
             else:
                 matcher.set_seq1(seq_a)
                 blocks = matcher.get_matching_blocks()
-            chains = self.chains(blocks, seq_a)
-            if chains:
-                found.append((ka, chains, [sum(n for *_, n in run) for run in chains]))
+            runs = self.runs(blocks, seq_a)
+            if runs:
+                found.append((ka, runs, [sum(n for *_, n in run) for run in runs]))
         best: dict[int, int] = {}  # item of B -> longest run it lies in
         if len(found) > 1:
-            for _, chains, lengths in found:
-                for run, length in zip(chains, lengths):
+            for _, runs, lengths in found:
+                for run, length in zip(runs, lengths):
                     for _, j, n in run:
                         for y in range(j, j + n):
                             if best.get(y, 0) < length:
                                 best[y] = length
         out = []
-        for ka, chains, lengths in found:
+        for ka, runs, lengths in found:
             if not best:  # a single candidate: it explains every word it shares
-                shared = list(chain.from_iterable(chains))
-                runs = list(zip(lengths, chains))
+                shared = list(chain.from_iterable(runs))
+                kept = list(zip(lengths, runs))
             else:
-                shared, runs = self.explained(chains, lengths, best)
+                shared, kept = self.explained(runs, lengths, best)
             if shared:
-                longest = max(n for n, _ in runs)
-                counts = max(self.counts(ka, kb, kept) for n, kept in runs if n == longest)
+                longest = max(n for n, _ in kept)
+                counts = max(self.counts(ka, kb, run) for n, run in kept if n == longest)
                 out.append(_Evidence(ka, shared, sum(n for *_, n in shared), longest, *counts,
                                      min(len(self.seq_a[ka]), len(self.seq_b[kb]))))
         return out
 
     @staticmethod
-    def explained(chains: list[list[tuple[int, int, int]]], lengths: list[int], best: dict[int, int]
+    def explained(runs: list[list[tuple[int, int, int]]], lengths: list[int], best: dict[int, int]
                   ) -> tuple[list[tuple[int, int, int]], list[tuple[int, list[tuple[int, int, int]]]]]:
-        """The stretches of the chains made of words no longer run of another sentence takes, and
-        each chain's (words, stretches) left."""
-        shared, runs = [], []
-        for stretches, length in zip(chains, lengths):
+        """The stretches of the runs made of words no longer run of another sentence takes, and
+        each run's (words, stretches) left."""
+        shared, left = [], []
+        for stretches, length in zip(runs, lengths):
             kept = []
             for i, j, n in stretches:
                 t = 0
@@ -654,8 +649,8 @@ class _Pairing:
                     kept.append((i + s, j + s, t - s))
             if kept:
                 shared += kept
-                runs.append((sum(n for *_, n in kept), kept))
-        return shared, runs
+                left.append((sum(n for *_, n in kept), kept))
+        return shared, left
 
     def counts(self, ka: int, kb: int, stretches: list[tuple[int, int, int]], enough: int = 0) -> tuple[int, int]:
         """(content words, numbers) among the shared items ``stretches`` of sentences ``ka`` and
