@@ -22,7 +22,7 @@ from store.align import (
     MIN_RUN, Alignment, align_texts, alignment, index_article, match_keys, normalised_words, reindex_stale,
     shingle_hashes, sources,
 )
-from store.db import SCHEMA_VERSION, connect, schema_version
+from store.db import SCHEMA_VERSION, connect, schema_version, write
 from store.segment import Sentence, segment
 from store.sentences import encode, save, spans
 from store.sync import sync
@@ -680,6 +680,23 @@ def test_alignment_is_cached_and_recomputed_when_a_text_changes(db, corpus, arti
                            (a_id, b_id)).fetchall()
     assert rows == [db.conn.execute("SELECT (SELECT sha256 FROM articles WHERE id = ?), "
                                     "(SELECT sha256 FROM articles WHERE id = ?)", (a_id, b_id)).fetchone()]
+
+
+def test_an_alignment_cached_by_the_pairing_before_issue_16_is_recomputed(db, article_ids):
+    """Results version 1 (verbatim tiles) is in the cache key of old rows: they are not used any more."""
+    a_id, b_id = article_ids[A_FILE], article_ids[B_FILE]
+    fresh = alignment(db, a_id, b_id, cache=False)
+    version = align_mod._cache_version(align_mod._stored(db, a_id), align_mod._stored(db, b_id))
+    assert align_mod.RESULTS >= 2 and version.startswith(f"{align_mod.RESULTS}:")
+    old = Alignment((), tuple(range(1, 30)), tuple(range(1, 30)), fresh.reuse)  # as if nothing paired
+    with write(db):
+        db.conn.execute(
+            "INSERT INTO alignments (a_id, b_id, a_sha256, b_sha256, version, result, computed_at) VALUES "
+            "(?, ?, (SELECT sha256 FROM articles WHERE id = ?), (SELECT sha256 FROM articles WHERE id = ?), ?, ?, '')",
+            (a_id, b_id, a_id, b_id, "1:" + version.split(":", 1)[1], json.dumps(old.to_dict())))
+    assert alignment(db, a_id, b_id) == fresh
+    assert db.conn.execute("SELECT version FROM alignments WHERE a_id = ? AND b_id = ?", (a_id, b_id)).fetchone() == (
+        version,)
 
 
 def test_alignment_cache_follows_the_sentence_spans(db, article_ids):
