@@ -3,7 +3,7 @@
 ``align_texts(a_text, a_spans, b_text, b_spans)`` compares a source A (say a
 press release) with an article B (say the news story written from it) and
 returns an :class:`Alignment`: which sentences of B reuse which sentences of A,
-the verbatim shared passages inside each pair as character offsets into both
+the shared stretches inside each pair as character offsets into both
 texts, the sentences without a counterpart, and article-level reuse figures.
 It matches on **reused wording**, never on topic: two texts about the same
 subject that only share stock phrases ("children's services", "the council
@@ -15,20 +15,25 @@ said") produce no pairs.  ``docs/alignment.md`` gives the definitions; in short:
 2. **Copied passages.**  A passage of B is *copied* from A when the same
    ``MIN_RUN`` (5) or more words occur in the same order in both, maximal in
    both directions.  These runs give the reuse figures (:class:`Reuse`).
-3. **Tiles.**  For the sentence pairs the runs are made one-to-one, as in
-   Greedy String Tiling (METER, Clough et al. 2002): longest first, a word of
-   either text is used by at most one tile.  A tile is cut at sentence
-   boundaries into *pieces*, each linking one sentence of A to one of B.
-4. **Pairs.**  Sentences (a, b) joined by pieces are a pair when the pieces
-   carry at least ``PAIR_MIN_CONTENT`` (3) content words (stop words, and
-   pieces that are mostly names and titles such as "Strategic Director of
-   Children's Services", do not count) and the share of the shorter
-   sentence's words shared verbatim reaches ``PAIR_MIN_SCORE`` (0.5), or
-   ``LONG_MIN_SCORE`` (0.3) when the pieces have ``LONG_EVIDENCE`` (10) words
-   or more.  Shared words are the pieces plus shorter in-order runs of two or
-   more words inside the pair (e.g. "identified as" after an edited word);
-   their share is the pair's ``score``.  A sentence may pair with several (a
-   split or a merge), in any order (reordering).
+3. **Items.**  Sentence pairs compare words by match key (:func:`stem`:
+   light stemming, British/American spellings, irregular forms such as
+   has/have), a number written in parts or a percentage as one item ("33%",
+   "33 per cent"), and a spelled-out name as its acronym when either text
+   defines it ("Health and Safety Executive (HSE)").
+4. **Runs.**  Two sentences sharing ``SEED_MIN`` (2) pairs of consecutive
+   keys are compared: their in-order common stretches are grouped into
+   *lightly edited runs*, at most ``GAP`` (3) unmatched items apart.  A word
+   of B shared with several sentences of A counts only for those in whose run
+   it lies in the longest run.
+5. **Pairs.**  A pair needs, in its longest run, ``PAIR_MIN_WORDS`` (5) words
+   of which ``PAIR_MIN_CONTENT`` (3) content words (no stop word, name, job
+   title or number), and a ``score`` (share of the shorter sentence shared)
+   of ``PAIR_MIN_SCORE`` (0.5), or ``LONG_MIN_SCORE`` (0.3) with a run of
+   ``LONG_EVIDENCE`` (10) words; or a figure in a run of ``FIGURE_EVIDENCE``
+   (5) words with two content words; or three quarters of the shorter
+   sentence in a run of 6 with one content word.  A sentence of B that merges
+   two neighbouring sentences of A (or an introducer and its quotation) pairs
+   with both.  A sentence may pair with several, in any order.
 
 ``alignment(db, a_id, b_id)`` runs this on two stored articles and caches the
 result in SQLite, keyed by both article ids and both texts' sha256 (plus the
@@ -42,32 +47,50 @@ Pure standard library; no textual or rich import.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import re
 import sqlite3
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
+from difflib import SequenceMatcher
+from functools import lru_cache
+from itertools import accumulate, chain, compress, repeat
+from operator import add, mul
 
 from store.db import Database, StoreError, has_table, is_readonly, now, write
 from store.sentences import spans as sentence_spans
 
 __all__ = [
-    "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article", "normalised_words",
-    "reindex_stale", "shingle_hashes", "sources",
+    "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article", "match_keys",
+    "normalised_words", "reindex_stale", "shingle_hashes", "sources", "stem",
 ]
 
 MIN_RUN = 5  # words: a shorter common run is never "copied"; also the shingle size
-PAIR_MIN_CONTENT = 3  # content words in a pair's tile pieces (names and titles left out)
-PAIR_MIN_SCORE = 0.5  # share of the shorter sentence's words shared verbatim ...
-LONG_EVIDENCE = 10  # ... or, when the pieces have at least this many words,
-LONG_MIN_SCORE = 0.3  # this share (a long verbatim run is rarely a coincidence)
-NAME_SHARE = 0.75  # a piece this much names/titles (capitalised in both) is not evidence
 SEED_CAP = 32  # a shingle more frequent than this in A is tried at one place only
-ALGORITHM = 1  # bump when results change: invalidates cached alignments and indexes
+ALGORITHM = 1  # the shingle index: bump when shingle_hashes changes (every article is indexed again)
+RESULTS = 2  # bump when align_texts' results change: invalidates cached alignments
+# Sentence pairs (docs/alignment.md, "Sentence pairs"):
+GAP = 3  # unmatched words allowed between two matched stretches of one lightly edited run
+SEED_MIN = 2  # shared pairs of consecutive words that make two sentences worth comparing ...
+SEED_MAX_SENTENCES = 16  # ... not counting a word pair found in more sentences of A than this
+PAIR_MIN_CONTENT = 3  # content words (no stop word, name, title or number) in the longest run ...
+PAIR_MIN_WORDS = 5  # ... which has at least this many words (about five, as the labelling guide says), and
+PAIR_MIN_SCORE = 0.5  # a share of the shorter sentence's words shared ...
+LONG_EVIDENCE = 10  # ... or, when the run has at least this many words,
+LONG_MIN_SCORE = 0.3  # this share (a long run is rarely a coincidence),
+FIGURE_EVIDENCE = 5  # or any share when a run this long holds a number too ("a 33 per cent increase in")
+NEARLY_ALL = 0.75  # a sentence this much in the other, in a run of
+NEARLY_ALL_WORDS = 6  # at least this many words, pairs with a single content word beside names
+MERGED_MIN_WORDS = 4  # two neighbouring sentences of A merged into one of B: words of each run,
+MERGED_MIN_CONTENT = 2  # content words of each run,
+MERGED_MIN_CONTENT_BOTH = 5  # and of both
+INTRODUCER_WORDS = 3  # an introducer merged with the quotation after it: words in its run
+MAX_ACRONYMS = 100  # acronym definitions used from the two texts (real texts have a handful)
+MAX_ITEMS = 200  # a longer sentence is matched in linear time (see _greedy_blocks)
+MAX_CANDIDATES = 32  # sentences of A compared with one of B, those sharing the most seeds
 
 Span = tuple[int, int, int, int]  # a_start, a_end, b_start, b_end (character offsets)
 
@@ -81,8 +104,8 @@ class Pair:
 
     a: int
     b: int
-    score: float  # share of the shorter sentence's words shared verbatim, 0..1
-    spans: tuple[Span, ...]  # verbatim shared runs, absolute offsets into both texts, in B order
+    score: float  # share of the shorter sentence's items shared, 0..1
+    spans: tuple[Span, ...]  # shared stretches (same match keys), absolute offsets into both texts, in B order
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +168,10 @@ class Alignment:
 # --------------------------------------------------------------------------- words
 
 _WORD = re.compile(r"[^\W_]+(?:['’ʼ][^\W_]+)*")
+_WORDS_BETWEEN = re.compile(f"({_WORD.pattern})")
 _APOSTROPHES = str.maketrans("", "", "'’ʼ")
 
-# Function words and reporting verbs: they never count as evidence of reuse.
+# Function words, reporting verbs and light verbs: they never count as evidence of reuse.
 STOP_WORDS = frozenset(
     """a about above after again against all also although am among an and any are as at be because been
     before being below between both but by can could did do does doing down during each either else even
@@ -157,12 +181,10 @@ STOP_WORDS = frozenset(
     she should since so some such than that the their theirs them themselves then there these they this
     those though through to too under until up upon us very via was we were what when where whether which
     while whilst who whom whose why will with within without would yet you your yours yourself
-    said says say saying added adds told tells according""".split()
+    said says say saying added adds told tells according
+    take took taken takes taking make made makes making get got gets getting give gave given gives giving
+    put puts putting come came comes coming go goes went gone going""".split()
 )
-# Words that, like capitalised words, make a piece look like a name or title.
-_NAME_GLUE = frozenset("of for the and de la van von du da".split())
-
-
 def _normalise(word: str) -> str:
     word = word.casefold().translate(_APOSTROPHES)
     if not word.isascii():
@@ -182,16 +204,101 @@ def normalised_words(text: str) -> list[str]:
     return out
 
 
-class _Side:
-    """One text as word ids with offsets and sentence membership."""
+# Job titles: like capitalised words, they make a match a name or title, which is no evidence of reuse.
+TITLE_WORDS = frozenset(
+    """chief executive director officer manager commissioner constable inspector superintendent sergeant
+    detective president chair chairman chairwoman chairperson councillor cllr mayor minister secretary
+    spokesperson spokesman spokeswoman deputy professor prof dr mr mrs ms sir dame lord lady ceo
+    headteacher""".split()
+)
+# Irregular forms and the base form they match ("has recognised" / "have recognised", "knew" / "know").
+_IRREGULAR = {form: base for base, forms in {
+    "be": "am is are was were been being", "have": "has had having", "do": "does did done doing",
+    "say": "says said saying", "go": "goes went gone going", "know": "knew known knows knowing",
+    "give": "gave given gives giving", "take": "took taken takes taking", "make": "made makes making",
+    "find": "found finds finding", "lead": "led leads leading", "tell": "told tells telling",
+    "see": "saw seen sees seeing", "get": "got gotten gets getting", "come": "came comes coming",
+    "hold": "held holds holding", "pay": "paid pays paying", "keep": "kept keeps keeping",
+    "meet": "met meets meeting", "bring": "brought brings bringing", "buy": "bought buys buying",
+    "think": "thought thinks thinking", "begin": "began begun begins beginning",
+    "break": "broke broken breaks breaking", "write": "wrote written writes writing",
+    "rise": "rose risen rises rising", "fall": "fell fallen falls falling", "grow": "grew grown grows growing",
+    "show": "showed shown shows showing", "speak": "spoke spoken speaks speaking",
+    "spend": "spent spends spending", "build": "built builds building", "send": "sent sends sending",
+    "feel": "felt feels feeling", "lose": "lost loses losing", "win": "won wins winning",
+    "run": "ran runs running", "sell": "sold sells selling", "stand": "stood stands standing",
+    "hear": "heard hears hearing", "spring": "sprang sprung springs springing",
+    "undergo": "underwent undergone undergoes undergoing", "child": "children childrens",
+    "person": "people peoples", "man": "men", "woman": "women", "use": "used uses using",
+}.items() for form in forms.split()}
 
-    __slots__ = ("text", "ids", "starts", "ends", "caps", "first", "stop", "n")
+
+_VOWEL = re.compile("[aeiouy]")
+_OUR = re.compile("(?<=[a-z]{3})our(?=$|hood|it|abl|ful|les|er|ism)")
+
+
+@lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """The match key of a normalised word (see :func:`normalised_words`), for sentence pairs.
+
+    Light and conservative: an irregular form becomes its base form, then the endings -s, -es,
+    -ies, -ed, -ied and -ing, a doubled final consonant and a final -e are dropped, and British and
+    American spellings meet (-ise/-ize, -yse/-yze, -isation/-ization, -our/-or, -re/-er, -mme/-m).  Not a
+    linguist's stem: it only has to give the variants of one word the same key and two different
+    words rarely the same one.  Digits and words of three letters or fewer are left alone.
+    """
+    word = _IRREGULAR.get(word, word)
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    s = word
+    if s.endswith(("ies", "ied")) and len(s) > 4:
+        s = s[:-3] + "y"
+    elif s.endswith("s") and not s.endswith(("ss", "us", "is")):
+        s = s[:-1]
+    if s.endswith("ing") and len(s) >= 6 and _VOWEL.search(s, 0, len(s) - 3):
+        s = s[:-3]
+    elif s.endswith("ed") and len(s) >= 5 and _VOWEL.search(s, 0, len(s) - 2):
+        s = s[:-2]
+    if len(s) >= 4 and s[-1] == s[-2] and s[-1] not in "aeiosz":
+        s = s[:-1]
+    if s.endswith("mme"):
+        s = s[:-2]  # programme/program
+    while s.endswith("e") and len(s) >= 4:
+        s = s[:-1]
+    s = s.replace("ization", "isation")
+    if s.endswith(("iz", "yz")):
+        s = s[:-1] + "s"
+    if s.endswith(("ter", "ber")) and len(s) >= 5:
+        s = s[:-2] + "r"  # centre/center (and, harmlessly, water -> watr)
+    return _OUR.sub("or", s)  # colour/color, neighbourhood/neighborhood, favourite/favorite
+
+
+_STOP_KEYS = frozenset(map(stem, STOP_WORDS))
+_TITLE_KEYS = frozenset(map(stem, TITLE_WORDS))
+_ACRONYM = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")  # "(HSE)", "(NWAFT)", "(DfE)"
+_ACRONYM_GLUE = frozenset("and of for the in on at to".split())
+# Figures: numbers (but not years, which are dates) and the words for them.
+_NUMBER_KEYS = frozenset(map(stem, """two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred
+    thousand million billion trillion dozen""".split()))
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+_CAPITAL, _SHOUTED = 1, 2  # _Side.caps: a word's first letter is a capital; the word is in capitals
+
+
+class _Side:
+    """One text as word ids with offsets and sentence membership, and (after :meth:`set_keys`) as
+    the match keys the sentence pairs are found with."""
+
+    __slots__ = ("text", "ids", "starts", "ends", "caps", "first", "stop", "n", "keys", "item_end")
 
     def __init__(self, text: str, spans: Sequence[tuple[int, int]], vocab: dict[str, int],
                  norm_cache: dict[str, int]):
         self.text = text
-        matches = list(_WORD.finditer(text))
-        words = [m.group() for m in matches]
+        parts = _WORDS_BETWEEN.split(text)  # separator, word, separator, word, ..., separator
+        offsets = list(accumulate(map(len, parts)))
+        words = parts[1::2]
         distinct = dict.fromkeys(words)  # in order of first use, so ids are deterministic
         for w in distinct:
             if w not in norm_cache:
@@ -200,10 +307,10 @@ class _Side:
                 if i is None:
                     i = vocab[n] = len(vocab)
                 norm_cache[w] = i
-            distinct[w] = w[0].isupper()
+            distinct[w] = _CAPITAL | _SHOUTED if len(w) > 1 and w.isupper() else _CAPITAL if w[0].isupper() else 0
         ids = list(map(norm_cache.__getitem__, words))
-        starts = [m.start() for m in matches]
-        self.ends = [m.end() for m in matches]
+        starts = offsets[0:-1:2]
+        self.ends = offsets[1::2]
         self.ids, self.starts = ids, starts
         self.caps = bytearray(map(distinct.__getitem__, words))
         self.n = len(ids)
@@ -211,17 +318,84 @@ class _Side:
         # the sentence its first character is in).
         self.first = [bisect_left(starts, s) for s, _ in spans]
         self.stop = [bisect_left(starts, e) for _, e in spans]
+        self.keys: list[str | None] = []
+        self.item_end: dict[int, int] = {}
 
-    def locate(self, i: int) -> tuple[int, int]:
-        """(sentence index or -1, index of the first word after that stretch) for word ``i``."""
-        k = bisect_right(self.first, i) - 1
-        if k >= 0 and i < self.stop[k]:
-            return k, self.stop[k]
-        nxt = bisect_right(self.first, i)
-        return -1, self.first[nxt] if nxt < len(self.first) else self.n
+    def set_keys(self, key_of: list[str], numeric: bytes) -> None:
+        """Each word's match key (``key_of`` by word id; ``numeric``: which ids start with a digit);
+        a number written in parts ("2.5", "980,000") and a percentage ("33%", "33 per cent", "33
+        percent") become one item, keyed on its first word (the others get None); ``item_end``
+        holds the end of such an item."""
+        keys = self.keys = list(map(key_of.__getitem__, self.ids))
+        text, starts, ends, n = self.text, self.starts, self.ends, self.n
+        for p in list(compress(range(n), map(numeric.__getitem__, self.ids))):
+            key, q = keys[p], p
+            if key is None:
+                continue  # the tail of a number already read
+            while (q + 1 < n and keys[q + 1][:1].isdigit() and starts[q + 1] == ends[q] + 1
+                   and text[ends[q]] in ".,"):
+                q += 1
+                key += ("." if text[ends[q - 1]] == "." else "") + keys[q]
+                keys[q] = None
+            end = ends[q]
+            if text.startswith("%", end):
+                key, end = key + "%", end + 1
+            elif q + 1 < n and keys[q + 1] == "percent":
+                key, end, keys[q + 1] = key + "%", ends[q + 1], None
+            elif q + 2 < n and keys[q + 1] == "per" and keys[q + 2] == "cent":
+                key, end, keys[q + 1], keys[q + 2] = key + "%", ends[q + 2], None, None
+            keys[p] = key
+            if end != ends[p]:
+                self.item_end[p] = end
 
-    def words_in(self, k: int) -> int:
-        return self.stop[k] - self.first[k]
+    def acronyms(self) -> dict[tuple[str | None, ...], str]:
+        """Spelled-out names the text defines an acronym for, as their keys: "Health and Safety
+        Executive (HSE)" gives ("health", "and", "safety", "executiv") -> "hse".  At most
+        ``MAX_ACRONYMS``, each looked for at most two words a letter back."""
+        out: dict[tuple[str | None, ...], str] = {}
+        text, starts, ends, caps = self.text, self.starts, self.ends, self.caps
+        for m in _ACRONYM.finditer(text):
+            letters = [c.lower() for c in m.group(1) if c.isupper()]
+            last = bisect_left(starts, m.start()) - 1  # the word before "("
+            t, x = last, len(letters) - 1
+            while t >= max(0, last - 2 * len(letters)) and x >= 0:
+                word = text[starts[t]:ends[t]]
+                if caps[t] and word[0].lower() == letters[x]:
+                    x -= 1
+                elif not (caps[t] & _SHOUTED or word.lower() in _ACRONYM_GLUE):
+                    break
+                t -= 1
+            if x < 0 and t + 1 < last and len(letters) >= 2:
+                out.setdefault(tuple(self.keys[t + 1:last + 1]), stem(_normalise(m.group(1))))
+                if len(out) == MAX_ACRONYMS:
+                    break
+        return out
+
+    def abbreviate(self, defined: dict[tuple[str | None, ...], str]) -> None:
+        """Key every occurrence of a spelled-out name as its acronym (the longest name first): one
+        item, which also takes in the acronym in brackets right after it."""
+        by_first: dict[str | None, list[tuple[tuple[str | None, ...], str]]] = {}
+        for spelled, acronym in sorted(defined.items(), key=lambda d: -len(d[0])):
+            by_first.setdefault(spelled[0], []).append((spelled, acronym))
+        keys, n = self.keys, self.n
+        for p in list(compress(range(n), map(by_first.__contains__, keys))):
+            for spelled, acronym in by_first.get(keys[p], ()):  # (None: the word is in a name already)
+                size = len(spelled)
+                if tuple(keys[p:p + size]) != spelled:
+                    continue
+                end = p + size - 1
+                keys[p + 1:p + size] = [None] * (size - 1)
+                if (end + 1 < n and keys[end + 1] == acronym
+                        and self.text[self.ends[end]:self.starts[end + 1]].strip() == "("):
+                    end += 1
+                    keys[end] = None
+                keys[p] = acronym
+                self.item_end[p] = self.item_end.get(end, self.ends[end])
+                break
+
+    def end(self, t: int) -> int:
+        """End of the item starting at word ``t``."""
+        return self.item_end.get(t, self.ends[t])
 
 
 # --------------------------------------------------------------------------- runs
@@ -288,34 +462,6 @@ def _common_runs(a: list[int], b: list[int], grams_b: list[tuple[int, ...]], ind
     return runs
 
 
-def _tiles(runs: list[tuple[int, int, int]], na: int, nb: int, k: int = MIN_RUN
-           ) -> tuple[list[tuple[int, int, int]], bytearray, bytearray]:
-    """One-to-one tiles from the runs, longest first (greedy string tiling)."""
-    heap = [(-n, j, i) for i, j, n in runs]
-    heapq.heapify(heap)
-    used_a, used_b = bytearray(na), bytearray(nb)
-    tiles = []
-    while heap:
-        neg, j, i = heapq.heappop(heap)
-        n = -neg
-        sa, sb = used_a[i:i + n], used_b[j:j + n]
-        if not sa.count(1) and not sb.count(1):
-            used_a[i:i + n] = used_b[j:j + n] = b"\x01" * n
-            tiles.append((i, j, n))
-            continue
-        t = 0
-        while t < n:  # put back the free stretches that are still long enough
-            if sa[t] or sb[t]:
-                t += 1
-                continue
-            s = t
-            while t < n and not sa[t] and not sb[t]:
-                t += 1
-            if t - s >= k:
-                heapq.heappush(heap, (s - t, j + s, i + s))
-    return tiles, used_a, used_b
-
-
 # --------------------------------------------------------------------------- figures
 
 
@@ -345,91 +491,309 @@ def _reuse(A: _Side, B: _Side, runs: list[tuple[int, int, int]], in_a: bytearray
 
 # --------------------------------------------------------------------------- pairs
 
-
-def _name_like(A: _Side, B: _Side, i: int, j: int, n: int, vocab_words: list[str]) -> bool:
-    """Is the piece mostly a name or title (capitalised in both texts, or glue such as 'of')?"""
-    named = glue = 0
-    for t in range(n):
-        if A.caps[i + t] and B.caps[j + t]:
-            named += 1
-        elif vocab_words[A.ids[i + t]] in _NAME_GLUE:
-            glue += 1
-    return named > 0 and named + glue >= NAME_SHARE * n
+_STOP, _FIGURE, _TITLE = 1, 2, 4  # bits of _Pairing.kind: a stop word, a number, a job title
 
 
-def _extras(A: _Side, B: _Side, ka: int, kb: int, used_a: bytearray, used_b: bytearray,
-            stop: bytearray) -> list[tuple[int, int, int]]:
-    """Shorter common runs inside a pair: two words or more (found from word pairs), with a
-    content word or at least three words long, not already in a tile."""
-    a0, a1, b0, b1 = A.first[ka], A.stop[ka], B.first[kb], B.stop[kb]
-    aid, bid = A.ids, B.ids
-    starts: dict[tuple[int, int], list[int]] = {}
-    for x in range(a0, a1 - 1):
-        if not used_a[x] and not used_a[x + 1]:
-            starts.setdefault((aid[x], aid[x + 1]), []).append(x)
-    out = []
-    y = b0
-    while y < b1 - 1:
-        cands = None if used_b[y] or used_b[y + 1] else starts.get((bid[y], bid[y + 1]))
-        best = None
-        for x in cands or ():
-            if used_a[x] or used_a[x + 1]:
-                continue
-            n = 2
-            while (x + n < a1 and y + n < b1 and not used_a[x + n] and not used_b[y + n]
-                   and aid[x + n] == bid[y + n]):
-                n += 1
-            if best is None or n > best[2]:
-                best = (x, y, n)
-        if best and (best[2] >= 3 or any(not stop[aid[best[0] + t]] for t in range(best[2]))):
-            x, y, n = best
-            used_a[x:x + n] = used_b[y:y + n] = b"\x01" * n
-            out.append(best)
-            y += n
-        else:
-            y += 1
-    return out
+@dataclass(slots=True)
+class _Evidence:
+    """What sentence ``a`` shares with a sentence of B, counting only the words it explains best."""
+
+    a: int
+    shared: list[tuple[int, int, int]]  # stretches (i, j, n) of items it explains best
+    words: int  # items in ``shared``
+    run: int  # items of its longest lightly edited run ...
+    content: int  # ... and their content words that are no name, title or number
+    figures: int  # ... and their numbers
+    shorter: int  # items of the shorter sentence
+
+    def strong(self) -> bool:
+        share = self.words / self.shorter
+        if self.content >= PAIR_MIN_CONTENT and self.run >= PAIR_MIN_WORDS and (
+                share >= PAIR_MIN_SCORE or (self.run >= LONG_EVIDENCE and share >= LONG_MIN_SCORE)):
+            return True
+        if self.figures and self.content + 1 >= PAIR_MIN_CONTENT and self.run >= FIGURE_EVIDENCE:
+            return True  # a figure quoted in the same words: "experienced a 33 per cent increase in"
+        return share >= NEARLY_ALL and self.run >= NEARLY_ALL_WORDS and self.content >= 1
 
 
-def _pairs(A: _Side, B: _Side, tiles: list[tuple[int, int, int]], used_a: bytearray, used_b: bytearray,
-           vocab: dict[str, int]) -> list[Pair]:
-    vocab_words = list(vocab)
-    stop = bytearray(w in STOP_WORDS for w in vocab_words)
-    pieces: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-    for i, j, n in tiles:
-        t = 0
-        while t < n:
-            ka, stop_a = A.locate(i + t)
-            kb, stop_b = B.locate(j + t)
-            m = min(stop_a - i - t, stop_b - j - t, n - t)
-            if ka >= 0 and kb >= 0:
-                pieces.setdefault((ka, kb), []).append((i + t, j + t, m))
-            t += m
-    # Evidence: content words in pieces that are not names/titles.
-    candidates = []
-    for key, ps in pieces.items():
-        content = 0
-        for i, j, n in ps:
-            if not _name_like(A, B, i, j, n, vocab_words):
-                content += sum(1 for t in range(i, i + n) if not stop[A.ids[t]])
-        if content >= PAIR_MIN_CONTENT:
-            candidates.append((-sum(n for *_, n in ps), key))
-    candidates.sort()
-    out = []
-    for neg_words, (ka, kb) in candidates:
-        extra = _extras(A, B, ka, kb, used_a, used_b, stop)
-        shared = -neg_words + sum(n for *_, n in extra)
-        shorter = min(A.words_in(ka), B.words_in(kb))
-        score = min(1.0, shared / shorter) if shorter else 0.0
-        if score < (LONG_MIN_SCORE if -neg_words >= LONG_EVIDENCE else PAIR_MIN_SCORE):
-            for x, y, n in extra:  # give the words back for other pairs
-                used_a[x:x + n] = used_b[y:y + n] = bytes(n)
+class _Pairing:
+    """The sentences of A and B as sequences of item keys (numbered), and how to pair them."""
+
+    def __init__(self, A: _Side, B: _Side):
+        self.A, self.B = A, B
+        distinct = dict.fromkeys(chain(A.keys, B.keys))
+        distinct.pop(None, None)
+        stops = [key for key in distinct if key in _STOP_KEYS]  # numbered first: see seeds()
+        number = dict.fromkeys(chain(stops, distinct), -1)
+        kind = bytearray(len(number))
+        for n, key in enumerate(number):
+            number[key] = n
+            figure = (key[0].isdigit() and not _YEAR.fullmatch(key)) or key in _NUMBER_KEYS
+            kind[n] = (key in _STOP_KEYS and _STOP) | (figure and _FIGURE) | (key in _TITLE_KEYS and _TITLE)
+        number[None] = -1
+        self.kind, self.width, self.stops = kind, len(kind), len(stops)
+        self.pos_a, self.seq_a = self._sentences(A, list(map(number.__getitem__, A.keys)))
+        self.pos_b, self.seq_b = self._sentences(B, list(map(number.__getitem__, B.keys)))
+
+    @staticmethod
+    def _sentences(side: _Side, numbers: list[int]) -> tuple[list[list[int]], list[list[int]]]:
+        """Each sentence's items: their first words' positions, and their keys as numbers."""
+        pos, seq = [], []
+        for first, stop in zip(side.first, side.stop):
+            keys = numbers[first:stop]
+            if -1 in keys:
+                pos.append([t for t, key in enumerate(keys, first) if key >= 0])
+                seq.append([key for key in keys if key >= 0])
+            else:
+                pos.append(list(range(first, stop)))
+                seq.append(keys)
+        return pos, seq
+
+    def seeds(self, seqs: list[list[int]]) -> list[int]:
+        """Each item's key paired with the next item's in its sentence, as a number, in the order of
+        the items of all sentences (-1 for the last item of a sentence).  A seed below
+        ``self.stops * self.width`` whose remainder by ``self.width`` is below ``self.stops`` pairs
+        two stop words."""
+        flat = list(chain.from_iterable(seqs))
+        seeds = list(map(add, map(mul, flat, repeat(self.width)), flat[1:]))
+        seeds.append(-1)
+        end = -1
+        for seq in seqs:
+            end += len(seq)
+            if seq:
+                seeds[end] = -1
+        return seeds
+
+    @staticmethod
+    def _shouted(side: _Side, k: int) -> bool:
+        """Is sentence ``k`` mostly words in capitals (so that capitals say nothing about names)?"""
+        first, stop = side.first[k], side.stop[k]
+        return 2 * side.caps[first:stop].count(_CAPITAL | _SHOUTED) > stop - first
+
+    def runs(self, blocks, seq_a: list[int]) -> list[list[tuple[int, int, int]]]:
+        """Matched stretches (i, j, n) grouped into lightly edited runs: in order, at most ``GAP``
+        unmatched items apart in both sentences.  A stretch of one stop word only bridges a gap;
+        it is not counted as shared."""
+        kind = self.kind
+        runs, cur = [], []
+        end_a = end_b = -GAP - 1
+        for i, j, n in blocks:
+            if not n:
+                break
+            if i - end_a > GAP or j - end_b > GAP:
+                if cur:
+                    runs.append(cur)
+                cur = []
+            if n > 1 or not kind[seq_a[i]] & _STOP:
+                cur.append((i, j, n))
+            end_a, end_b = i + n, j + n
+        if cur:
+            runs.append(cur)
+        return runs
+
+    def evidence(self, kb: int, candidates: list[int], matcher: SequenceMatcher) -> list[_Evidence]:
+        """Evidence of every candidate sentence of A for sentence ``kb`` of B (``matcher`` has it
+        as its second sequence).  A word of B shared with several sentences of A counts for those
+        in whose run it lies in the longest run."""
+        found = []
+        seq_b = self.seq_b[kb]
+        for ka in candidates:
+            seq_a = self.seq_a[ka]
+            if len(seq_a) > MAX_ITEMS or len(seq_b) > MAX_ITEMS:
+                blocks = _greedy_blocks(seq_a, seq_b)
+            else:
+                matcher.set_seq1(seq_a)
+                blocks = matcher.get_matching_blocks()
+            runs = self.runs(blocks, seq_a)
+            if runs:
+                found.append((ka, runs, [sum(n for *_, n in run) for run in runs]))
+        best: dict[int, int] = {}  # item of B -> longest run it lies in
+        if len(found) > 1:
+            for _, runs, lengths in found:
+                for run, length in zip(runs, lengths):
+                    for _, j, n in run:
+                        for y in range(j, j + n):
+                            if best.get(y, 0) < length:
+                                best[y] = length
+        out = []
+        for ka, runs, lengths in found:
+            if not best:  # a single candidate: it explains every word it shares
+                shared = list(chain.from_iterable(runs))
+                kept = list(zip(lengths, runs))
+            else:
+                shared, kept = self.explained(runs, lengths, best)
+            if shared:
+                longest = max(n for n, _ in kept)
+                counts = max(self.counts(ka, kb, run) for n, run in kept if n == longest)
+                out.append(_Evidence(ka, shared, sum(n for *_, n in shared), longest, *counts,
+                                     min(len(self.seq_a[ka]), len(self.seq_b[kb]))))
+        return out
+
+    @staticmethod
+    def explained(runs: list[list[tuple[int, int, int]]], lengths: list[int], best: dict[int, int]
+                  ) -> tuple[list[tuple[int, int, int]], list[tuple[int, list[tuple[int, int, int]]]]]:
+        """The stretches of the runs made of words no longer run of another sentence takes, and
+        each run's (words, stretches) left."""
+        shared, left = [], []
+        for stretches, length in zip(runs, lengths):
+            kept = []
+            for i, j, n in stretches:
+                t = 0
+                while t < n:
+                    if best[j + t] > length:
+                        t += 1
+                        continue
+                    s = t
+                    while t < n and best[j + t] <= length:
+                        t += 1
+                    kept.append((i + s, j + s, t - s))
+            if kept:
+                shared += kept
+                left.append((sum(n for *_, n in kept), kept))
+        return shared, left
+
+    def counts(self, ka: int, kb: int, stretches: list[tuple[int, int, int]], enough: int = 0) -> tuple[int, int]:
+        """(content words, numbers) among the shared items ``stretches`` of sentences ``ka`` and
+        ``kb``, or as soon as there are ``enough`` content words.  A content word is no stop word,
+        job title or number, and no name: not capitalised in either sentence, unless it is the
+        sentence's first word or the sentence is in capitals."""
+        caps_a, caps_b, pos_a, pos_b = self.A.caps, self.B.caps, self.pos_a[ka], self.pos_b[kb]
+        name_a, name_b = not self._shouted(self.A, ka), not self._shouted(self.B, kb)
+        seq_b, kind = self.seq_b[kb], self.kind
+        content = figures = 0
+        for i, j, n in stretches:
+            for t in range(n):
+                k = kind[seq_b[j + t]]
+                if k & _FIGURE:
+                    figures += 1
+                elif not (k & (_STOP | _TITLE) or (name_a and i + t and caps_a[pos_a[i + t]])
+                          or (name_b and j + t and caps_b[pos_b[j + t]])):
+                    content += 1
+                    if content == enough:
+                        return content, figures
+        return content, figures
+
+    def pairs(self) -> list[Pair]:
+        A, B, seq_a, seq_b = self.A, self.B, self.seq_a, self.seq_b
+        same: dict[tuple[int, ...], list[int]] = {}
+        for ka, seq in enumerate(seq_a):
+            same.setdefault(tuple(seq), []).append(ka)
+        copied = [seq and same.get(tuple(seq)) for seq in seq_b]  # sentences of A that B copies word for word
+        copied = [c if c and len(c) <= SEED_MAX_SENTENCES else None for c in copied]  # (not boilerplate)
+        seeds_b = self.seeds(seq_b)
+        in_b = set(compress(seeds_b, chain.from_iterable(repeat(not c, len(seq)) for c, seq in zip(copied, seq_b))))
+        in_b.discard(-1)
+        seeds_a = self.seeds(seq_a)
+        sentence_of = chain.from_iterable(repeat(ka, len(seq)) for ka, seq in enumerate(seq_a))
+        index: dict[int, list[int]] = {}
+        width, stops = self.width, self.stops
+        for g, ka in compress(zip(seeds_a, sentence_of), map(in_b.__contains__, seeds_a)):
+            if g < stops * width and g % width < stops:
+                continue  # two stop words are no evidence of anything
+            found = index.get(g)
+            if found is None:
+                index[g] = [ka]
+            elif found[-1] != ka:
+                found.append(ka)
+        index = {g: found for g, found in index.items() if len(found) <= SEED_MAX_SENTENCES}
+        matcher = SequenceMatcher(None, autojunk=False)
+        out = []
+        end = 0
+        for kb, seq in enumerate(seq_b):
+            start, end = end, end + len(seq)
+            if copied[kb]:  # copied word for word: nothing else can explain a word of it better
+                n = len(seq)
+                evidence = [_Evidence(ka, [(0, 0, n)], n, n, *self.counts(ka, kb, [(0, 0, n)], PAIR_MIN_CONTENT), n)
+                            for ka in copied[kb]]
+            else:
+                found = sorted(chain.from_iterable(filter(None, map(index.get, seeds_b[start:end]))))
+                candidates = sorted({x for x, y in zip(found, found[SEED_MIN - 1:]) if x == y})
+                if not candidates:
+                    continue
+                if len(candidates) > MAX_CANDIDATES:  # those sharing the most seeds
+                    seeds = Counter(found)
+                    candidates = sorted(sorted(candidates, key=lambda ka: (-seeds[ka], ka))[:MAX_CANDIDATES])
+                if len(seq) <= MAX_ITEMS:
+                    matcher.set_seq2(seq)
+                evidence = self.evidence(kb, candidates, matcher)
+            chosen = {e.a: e for e in evidence if e.strong()}
+            by_a = {e.a: e for e in evidence}
+            for e in evidence:  # a sentence built from two neighbouring sentences of A pairs with both
+                f = by_a.get(e.a + 1)
+                if f and not (e.a in chosen and f.a in chosen) and (
+                        _merged(e, f, min(len(seq), len(seq_a[e.a]) + len(seq_a[f.a])))
+                        or (f.a in chosen and _introduces(e, f, len(seq_a[e.a])))):
+                    chosen[e.a], chosen[f.a] = e, f
+            pb = self.pos_b[kb]
+            for ka, e in chosen.items():
+                pa = self.pos_a[ka]
+                spans = sorted(((A.starts[pa[i]], A.end(pa[i + n - 1]), B.starts[pb[j]], B.end(pb[j + n - 1]))
+                                for i, j, n in e.shared), key=lambda s: (s[2], s[0]))
+                out.append(Pair(ka + 1, kb + 1, round(min(1.0, e.words / e.shorter), 4), tuple(spans)))
+        out.sort(key=lambda p: (p.a, p.b))
+        return out
+
+
+def _greedy_blocks(seq_a: list[int], seq_b: list[int]) -> list[tuple[int, int, int]]:
+    """In-order common stretches of two sentences, one of them over ``MAX_ITEMS`` items (difflib's
+    matching can take quadratic time on those), found left to right in linear time: from each place
+    in B, the first pair of keys A has at or after its last stretch, extended as far as both agree."""
+    where: dict[tuple[int, int], list[int]] = {}
+    for i, g in enumerate(zip(seq_a, seq_a[1:])):
+        where.setdefault(g, []).append(i)
+    na, nb = len(seq_a), len(seq_b)
+    blocks, i0, j = [], 0, 0
+    while j < nb - 1:
+        found = where.get((seq_b[j], seq_b[j + 1]))
+        x = bisect_left(found, i0) if found else 0
+        if not found or x == len(found):
+            j += 1
             continue
-        spans = sorted(((A.starts[i], A.ends[i + n - 1], B.starts[j], B.ends[j + n - 1])
-                        for i, j, n in pieces[(ka, kb)] + extra), key=lambda s: (s[2], s[0]))
-        out.append(Pair(ka + 1, kb + 1, round(score, 4), tuple(spans)))
-    out.sort(key=lambda p: (p.a, p.b))
-    return out
+        i, n = found[x], 2
+        while i + n < na and j + n < nb and seq_a[i + n] == seq_b[j + n]:
+            n += 1
+        blocks.append((i, j, n))
+        i0, j = i + n, j + n
+    blocks.append((na, nb, 0))
+    return blocks
+
+
+def _merged(e: _Evidence, f: _Evidence, shorter: int) -> bool:
+    """Do two neighbouring sentences of A each give a lightly edited run to one sentence of B, and
+    together enough of it, as when two sentences are merged into one?"""
+    return (min(e.run, f.run) >= MERGED_MIN_WORDS and min(e.content, f.content) >= MERGED_MIN_CONTENT
+            and e.content + f.content >= MERGED_MIN_CONTENT_BOTH and (e.words + f.words) / shorter >= PAIR_MIN_SCORE)
+
+
+def _introduces(e: _Evidence, f: _Evidence, size: int) -> bool:
+    """Is sentence ``e.a`` ("Commander Paul Brogden said:") nearly all in the sentence of B, in a run,
+    right before the words it shares with the next sentence ``f.a`` (the quotation it introduces)?"""
+    return (e.words >= NEARLY_ALL * size and e.run >= INTRODUCER_WORDS
+            and max(j + n for _, j, n in e.shared) <= min(j for _, j, _ in f.shared))
+
+
+def _set_keys(sides: list[_Side], vocab: dict[str, int]) -> None:
+    """Give the words of the texts their match keys, with the acronyms any of them defines."""
+    key_of = list(map(stem, vocab))
+    numeric = bytes(word[:1].isdigit() for word in vocab)
+    defined: dict[tuple[str | None, ...], str] = {}
+    for side in sides:
+        side.set_keys(key_of, numeric)
+        for spelled, acronym in side.acronyms().items():
+            if len(defined) < MAX_ACRONYMS:
+                defined.setdefault(spelled, acronym)
+    for side in sides:
+        side.abbreviate(defined)
+
+
+def match_keys(text: str, *context: str) -> list[str]:
+    """The items of ``text`` as sentence pairs compare them (:func:`stem`, numbers and percentages as
+    one item, a spelled-out name as its acronym when ``text`` or a ``context`` text defines it)."""
+    vocab: dict[str, int] = {}
+    cache: dict[str, int] = {}
+    sides = [_Side(t, [(0, len(t))], vocab, cache) for t in (text, *context)]
+    _set_keys(sides, vocab)
+    return [key for key in sides[0].keys if key is not None]
 
 
 def align_texts(a_text: str, a_spans: Sequence[tuple[int, int]],
@@ -445,8 +809,9 @@ def align_texts(a_text: str, a_spans: Sequence[tuple[int, int]],
     A = _Side(a_text, a_spans, vocab, cache)
     B = _Side(b_text, b_spans, vocab, cache)
     grams_a, grams_b = _shingles(A.ids), _shingles(B.ids)
-    index: dict[tuple[int, ...], list[int]] = {}
-    for i, g in enumerate(grams_a):
+    shared = set(grams_b)
+    index: dict[tuple[int, ...], list[int]] = {}  # shingles of A that B has too -> where they start in A
+    for i, g in compress(enumerate(grams_a), map(shared.__contains__, grams_a)):
         pos = index.get(g)
         if pos is None:
             index[g] = [i]
@@ -455,12 +820,12 @@ def align_texts(a_text: str, a_spans: Sequence[tuple[int, int]],
     runs = _common_runs(A.ids, B.ids, grams_b, index)
     # Every shared shingle of B lies inside a run (see _common_runs), so the runs give B's
     # coverage; A's comes from the shingles, as runs miss repeats of a passage in A.
-    in_b = bytearray(B.n)
+    copied_b = bytearray(B.n)
     for _, j, n in runs:
-        in_b[j:j + n] = b"\x01" * n
-    reuse = _reuse(A, B, runs, _coverage(grams_a, set(grams_b), A.n), in_b)
-    tiles, used_a, used_b = _tiles(runs, A.n, B.n)
-    pairs = _pairs(A, B, tiles, used_a, used_b, vocab)
+        copied_b[j:j + n] = b"\x01" * n
+    reuse = _reuse(A, B, runs, _coverage(grams_a, shared, A.n), copied_b)
+    _set_keys([A, B], vocab)
+    pairs = _Pairing(A, B).pairs()
     in_a = {p.a for p in pairs}
     in_b = {p.b for p in pairs}
     return Alignment(
@@ -536,7 +901,7 @@ def _stored(db: Database, article_id: int) -> _Stored:
 
 def _cache_version(a: _Stored, b: _Stored) -> str:
     digest = hashlib.sha256(json.dumps([a.spans, b.spans]).encode()).hexdigest()[:16]
-    return f"{ALGORITHM}:{digest}"
+    return f"{RESULTS}:{digest}"
 
 
 def _text(db: Database, article_id: int) -> str:
