@@ -170,6 +170,7 @@ finding,phrase,told to improve,any,1,
 finding,phrase,strengths,any,1,
 finding,phrase,weaknesses,any,1,
 finding,regex,\\bfined\\b|\\bfines\\b|(?:\\b(?:a|the|its|their)|\\d) fine\\b|\\bpenalty\\b|\\bordered to pay\\b|\\bsentenced\\b|\\bconvicted\\b|\\bfound guilty\\b,any,1,a fine or sentence
+finding,regex,"\\b(?:threaten(?:s|ed|ing)?|(?:could|would|may|might|will) face|fac(?:e|es|ing)|risk(?:s|ing)?)\\b[^.]{0,30}\\bfines?\\b|\\bfines? of up to\\b",any,-1,
 finding,regex,\\brul(?:ed|ing)\\b|\\bverdict\\b|\\bcriticis(?:ed|es|m)\\b|\\bcriticiz(?:ed|es)\\b|\\bpraised\\b|\\brecommend(?:s|ed|ations?)?\\b|\\b(?:enforcement|warning) notices?\\b,any,1,a judgment
 finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,reported,1,an assessment
 finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,narration,1,an assessment
@@ -185,7 +186,7 @@ finding,phrase,not always,narration,1,
 finding,regex,"\\b(?:ofsted|inspectors?|the (?:report|letter|inspection|regulator|watchdog))\\b[^.]{0,40}?\\b(?:say|says|said|found|recognis\\w*|identif\\w*|highlight\\w*|clear|praised)\\b",quoted,1,an inspection body's view quoted
 finding,regex,\\bplead(?:ed)? guilty\\b|\\bguilty plea\\b,any,-1,
 finding,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
-finding,regex,\\bvisited\\b|\\bvisit took place\\b|\\blooked at\\b|\\bcarried out in\\b|\\bwas conducted\\b|\\bpublished (?:its|the|a) report\\b|\\bdeclined to comment\\b|\\bavailable (?:on|at|from)\\b|\\b(?:can|could|may) be (?:found|read|downloaded)\\b|\\blink to\\b|^(?:it|this|that|the news) (?:comes?|came|follows|followed)\\b,any,-1,
+finding,regex,\\bvisited\\b|\\bvisit took place\\b|\\blooked at\\b|\\bcarried out in\\b|\\bwas conducted\\b|\\bpublished (?:its|the|a) report\\b|\\bdeclined to comment\\b|\\bavailable (?:on|at|from)\\b|\\b(?:can|could|may) be (?:found|read|downloaded)\\b|\\blink to\\b,any,-1,
 response,speaker,.,respondent,1,{speaker} speaks after {stimulus}
 response,speaker,.,finder,-3,
 response,regex,\\bwelcom(?:e|ed|es|ing)\\b,any,1,welcome
