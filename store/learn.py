@@ -46,7 +46,7 @@ from sys import intern
 from store.db import Database, db_path, has_table
 from store.sentences import spans, texts
 from store.speakers import Speaker, sentence_speakers
-from store.suggest import CUE_TEXT_MAX, Cue, cue_hits, cue_tags
+from store.suggest import CUE_TEXT_MAX, Cue, Scene, article_hits, cue_tags
 
 __all__ = ["MAX_EXAMPLES", "PRIOR", "Example", "Interrupted", "Model", "Sentence", "article_sentences",
            "examples_of", "features", "fingerprint", "gather", "iter_sentences", "model_for", "sentences_of", "train"]
@@ -83,9 +83,10 @@ class Sentence:
 
     text: str
     speaker: Speaker | None
-    hits: tuple[int, ...]  # the cues that fire on it (store.suggest.cue_hits)
+    hits: tuple[int, ...]  # the cues that fire on it in its article (store.suggest.article_hits)
     features: tuple[str, ...]
     shingles: frozenset[str]  # its runs of three words
+    scene: Scene | None = None  # its article's, which the reasons of its cues may name
 
 
 def tokens(text: str) -> list[str]:
@@ -111,14 +112,16 @@ def features(text: str, speaker: Speaker | None, hits: Iterable[int], first: boo
 
 def iter_sentences(sentence_texts: Sequence[str], speakers: Sequence[Speaker | None], paras: Sequence[int],
                    compiled: Sequence[tuple[Cue, object]], pace: Pace | None = None) -> Iterator[Sentence]:
-    """The learner's view of an article's sentences, one at a time (``paras``: each one's paragraph number)."""
-    for i, (text, speaker) in enumerate(zip(sentence_texts, speakers)):
+    """The learner's view of an article's sentences, one at a time (``paras``: each one's paragraph number), after
+    one pass over them all for their cues, which may read the article (store.suggest.article_hits)."""
+    all_hits, scene = article_hits(sentence_texts, speakers, compiled, pace)
+    for i, (text, speaker, fired) in enumerate(zip(sentence_texts, speakers, all_hits)):
         if pace is not None and i % 16 == 15:
             pace()
-        hits = tuple(cue_hits(text, speaker, compiled))
+        hits = tuple(fired)
         words = tokens(text)
         yield Sentence(text, speaker, hits, features(text, speaker, hits, i == 0, i == 0 or paras[i] != paras[i - 1]),
-                       frozenset(intern(" ".join(words[j:j + 3])) for j in range(len(words) - 2)))
+                       frozenset(intern(" ".join(words[j:j + 3])) for j in range(len(words) - 2)), scene)
 
 
 def sentences_of(sentence_texts: Sequence[str], speakers: Sequence[Speaker | None], paras: Sequence[int],
@@ -126,13 +129,14 @@ def sentences_of(sentence_texts: Sequence[str], speakers: Sequence[Speaker | Non
     return list(iter_sentences(sentence_texts, speakers, paras, compiled))
 
 
-def describe(feature: str, speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]]) -> str:
+def describe(feature: str, speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]],
+             scene: Scene | None = None) -> str:
     """How a reason names a feature."""
     kind, _, value = feature.partition(":")
     if kind in ("w", "b"):
         return f"'{value}'"
     if kind == "c":
-        return compiled[int(value)][0].describe(speaker)
+        return compiled[int(value)][0].describe(speaker, scene)
     if kind == "who":
         return f"speaker {speaker.name if speaker else value}"
     return {"speech:none": "narration", "speech:quoted": "a quotation", "speech:reported": "reported speech",
@@ -181,7 +185,7 @@ class Model:
 
     def suggest(self, s: Sentence, tags: Sequence[str], compiled: Sequence[tuple[Cue, object]]) -> dict[str, str]:
         """Tag -> reason for every tag the model suggests for the sentence, in the order of ``tags``."""
-        cued = cue_tags(s.hits, s.speaker, compiled)
+        cued = cue_tags(s.hits, s.speaker, compiled, s.scene)
         copy = self.copied(s)
         out = {}
         for tag in tags:
@@ -195,7 +199,7 @@ class Model:
     def reason(self, tag: str, s: Sentence, compiled: Sequence[tuple[Cue, object]]) -> str:
         w = self.weights.get(tag, {})
         strongest = sorted((f for f in s.features if w.get(f, 0.0) > 0), key=lambda f: (-w[f], f))[:EXPLAIN]
-        named = ", ".join(describe(f, s.speaker, compiled) for f in strongest)
+        named = ", ".join(describe(f, s.speaker, compiled, s.scene) for f in strongest)
         return f"learned from your tags{': ' + named if named else ''} — {tag}"
 
 

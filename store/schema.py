@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -230,11 +231,10 @@ def _v5_suggestions(db: Database) -> None:
     for statement in statements:
         db.conn.execute(statement)
     from store.speakers import backfill_speakers  # late: keep the import graph of this module small
-    from store.suggest import default_cues
 
     db.conn.executemany(
         'INSERT INTO cues (tag, match, cue, "when", weight, note, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [(c.tag, c.match, c.cue, c.when, c.weight, c.note, i) for i, c in enumerate(default_cues())])
+        [(c.tag, c.match, c.cue, c.when, c.weight, c.note, i) for i, c in enumerate(_sentence_cues())])
     backfill_speakers(db)
 
 
@@ -400,13 +400,10 @@ def _v13_default_cues(db: Database) -> None:
     """Issue 16's default cue codebook (findings stated without cue words, narration that is not a response,
     introducers that say nothing) replaces the previous default, but only where the codebook is still exactly
     that default: an edited or imported one is the user's and stays (`pressmark cues --reset` gives the new)."""
-    import hashlib
+    from store.suggest import save_cues
 
-    from store.suggest import Cue, cues_csv, default_cues, save_cues
-
-    rows = db.conn.execute('SELECT tag, match, cue, "when", weight, note FROM cues ORDER BY position, id').fetchall()
-    if hashlib.sha256(cues_csv(Cue(*row) for row in rows).encode()).hexdigest() == _DEFAULT_CUES_V11:
-        save_cues(db, default_cues())
+    if _cues_sha256(db) == _DEFAULT_CUES_V11:
+        save_cues(db, _sentence_cues())
 
 
 def _v14_article_meta(db: Database) -> None:
@@ -419,8 +416,56 @@ def _v14_article_meta(db: Database) -> None:
     db.conn.execute("UPDATE articles SET mtime_ns = NULL")
 
 
+# sha256 of the default cue codebook of schemas 13 and 14.
+_DEFAULT_CUES_V13 = "6440adbd0af60ddefa4b2c30f2cbc789ebd0dda95b7190724740964f3d943c24"
+
+
+def _v15_article_cues(db: Database) -> None:
+    """Cues may read the article around their sentence (store.suggest.Scene): ``when`` takes ``finder`` (the
+    speaker found, judged or decided something in the article) and ``respondent`` (the speaker did not, and the
+    article gives them something to react to); the table is made again with that CHECK. The default codebook
+    that uses them (a quoted speaker is a respondent only after a finding or decision) replaces the previous
+    default, schema 13's or the part of it the older table took, but not an edited or imported codebook."""
+    from store.suggest import cues_csv, default_cues, save_cues
+
+    db.conn.execute("""CREATE TABLE cues_15 (
+            id INTEGER PRIMARY KEY,
+            tag TEXT NOT NULL,
+            match TEXT NOT NULL CHECK (match IN ('phrase', 'regex', 'speaker')),
+            cue TEXT NOT NULL,
+            "when" TEXT NOT NULL DEFAULT 'any'
+                CHECK ("when" IN ('any', 'quoted', 'reported', 'speaker', 'narration', 'finder', 'respondent')),
+            weight REAL NOT NULL DEFAULT 1,
+            note TEXT NOT NULL DEFAULT '',
+            position INTEGER NOT NULL DEFAULT 0
+        )""")
+    db.conn.execute('INSERT INTO cues_15 (id, tag, match, cue, "when", weight, note, position)'
+                    ' SELECT id, tag, match, cue, "when", weight, note, position FROM cues')
+    db.conn.execute("DROP TABLE cues")
+    db.conn.execute("ALTER TABLE cues_15 RENAME TO cues")
+    if _cues_sha256(db) in (_DEFAULT_CUES_V13, hashlib.sha256(cues_csv(_sentence_cues()).encode()).hexdigest()):
+        save_cues(db, default_cues())
+
+
+def _sentence_cues() -> list:
+    """The default codebook without the cues that read the article, which the cues table takes from schema 15:
+    what the migrations before it seed."""
+    from store.suggest import SENTENCE_WHENS, default_cues
+
+    return [c for c in default_cues() if c.when in SENTENCE_WHENS]
+
+
+def _cues_sha256(db: Database) -> str:
+    """The codebook's sha256, as `pressmark cues --export` writes it."""
+    from store.suggest import Cue, cues_csv
+
+    rows = db.conn.execute('SELECT tag, match, cue, "when", weight, note FROM cues ORDER BY position, id').fetchall()
+    return hashlib.sha256(cues_csv(Cue(*row) for row in rows).encode()).hexdigest()
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,
                                                 _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
                                                 _v9_deferred, _v10_sentence_spans, _v11_linear_cues,
-                                                _v12_speaker_evidence, _v13_default_cues, _v14_article_meta]
+                                                _v12_speaker_evidence, _v13_default_cues, _v14_article_meta,
+                                                _v15_article_cues]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,18 +22,25 @@ this weight to this tag*. Columns:
     the phrase or expression.
 ``when``
     ``any``; ``quoted`` (direct quotation), ``reported`` (reported speech),
-    ``speaker`` (either), ``narration`` (no speaker).
+    ``speaker`` (either), ``narration`` (no speaker); and two that read the
+    article around the sentence (its :class:`Scene`): ``finder`` (the speaker
+    found, judged or decided something in the article: an inspector, a court,
+    a body stating its own figures, their staff) and ``respondent`` (a speaker
+    who did not, in an article that states a finding or decision for them to
+    react to: an announcement gives them none).
 ``weight``
     what the cue adds to its tag, from -100 to 100; a tag is suggested when its cues add up to
     at least 1 (``THRESHOLD``). A negative weight holds a tag back (an
     inspector's "we found ..." is not a response).
 ``note``
     optional: how the reason names the cue instead of the raw expression;
-    ``{speaker}`` in it is replaced by the sentence's speaker.
+    ``{speaker}`` in it is replaced by the sentence's speaker, ``{stimulus}``
+    by what the article gives them to react to ("the ICO’s findings").
 
 Every suggestion carries its reason, naming the cues that fired: ``cue:
-'acknowledge that' — finding`` or ``cues: Ofsted is an inspector,
-'recognised' — finding``.
+'acknowledge that' — finding``, ``cues: Ofsted is an inspector,
+'recognised' — finding`` or ``cue: Caroline Walker speaks after the Care
+Quality Commission’s findings — response``.
 
 Once an annotator has decided on some sentences, their suggestions learn from
 those decisions (``store.learn``: a model per annotator with this codebook as
@@ -65,7 +72,7 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +83,20 @@ from store.speakers import Speaker, sentence_speakers
 from store.untrusted import csv_fields, csv_problem
 
 __all__ = [
+    "CONTEXT_WHENS",
     "CUE_COLUMNS",
     "DEFAULT_CUES",
     "MATCHES",
+    "SENTENCE_WHENS",
     "THRESHOLD",
     "WHENS",
     "Cue",
+    "Scene",
     "Suggestion",
     "accept",
     "accept_all",
+    "article_hits",
+    "article_scene",
     "article_suggestions",
     "compile_cues",
     "cue_hits",
@@ -114,7 +126,9 @@ CUE_MAX = 1000  # characters in one cue: a phrase or an expression, not a progra
 CUE_TEXT_MAX = 10_000
 CUE_COLUMNS = ("tag", "match", "cue", "when", "weight", "note")
 MATCHES = ("phrase", "regex", "speaker")
-WHENS = ("any", "quoted", "reported", "speaker", "narration")
+SENTENCE_WHENS = ("any", "quoted", "reported", "speaker", "narration")
+CONTEXT_WHENS = ("finder", "respondent")  # read the article around the sentence: its Scene
+WHENS = SENTENCE_WHENS + CONTEXT_WHENS
 MAX_WEIGHT = 100.0  # a weight beyond it decides alone whatever else fires (the threshold is 1)
 CUE_FIELD_MAX = 10_000  # characters in one field: a phrase, an expression or a note, not a document
 CUES_FILE_MAX = 1024 * 1024  # bytes: some 250 times the default codebook
@@ -123,7 +137,10 @@ CUES_FILE_MAX = 1024 * 1024  # bytes: some 250 times the default codebook
 DEFAULT_CUES = """\
 tag,match,cue,when,weight,note
 finding,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|audit|tribunal|investigat|research|universit|\\bstudy\\b|\\bsurvey\\b,any,1,{speaker} is an inspector
+finding,regex,\\bwould like\\b|\\bwants? to see\\b|\\bwill not (?:be )?tolerat\\w*|\\bwill not hesitate\\b|\\bcontinu(?:e|es|ing) our\\b,finder,-1,
+finding,regex,\\bthe report\\b|\\bratings?\\b|\\binspectors\\b|\\brequires? improvement\\b,respondent,-1,
 finding,regex,\\bfound\\b,any,1,found
+finding,regex,\\bfound (?:themselves|himself|herself|itself|ourselves|myself|yourself)\\b,any,-1,
 finding,phrase,find that,any,1,
 finding,phrase,finds that,any,1,
 finding,phrase,acknowledge that,any,1,
@@ -153,6 +170,7 @@ finding,phrase,told to improve,any,1,
 finding,phrase,strengths,any,1,
 finding,phrase,weaknesses,any,1,
 finding,regex,\\bfined\\b|\\bfines\\b|(?:\\b(?:a|the|its|their)|\\d) fine\\b|\\bpenalty\\b|\\bordered to pay\\b|\\bsentenced\\b|\\bconvicted\\b|\\bfound guilty\\b,any,1,a fine or sentence
+finding,regex,"\\b(?:threaten(?:s|ed|ing)?|(?:could|would|may|might|will) face|fac(?:e|es|ing)|risk(?:s|ing)?)\\b[^.]{0,30}\\bfines?\\b|\\bfines? of up to\\b",any,-1,
 finding,regex,\\brul(?:ed|ing)\\b|\\bverdict\\b|\\bcriticis(?:ed|es|m)\\b|\\bcriticiz(?:ed|es)\\b|\\bpraised\\b|\\brecommend(?:s|ed|ations?)?\\b|\\b(?:enforcement|warning) notices?\\b,any,1,a judgment
 finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,reported,1,an assessment
 finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,narration,1,an assessment
@@ -169,8 +187,8 @@ finding,regex,"\\b(?:ofsted|inspectors?|the (?:report|letter|inspection|regulato
 finding,regex,\\bplead(?:ed)? guilty\\b|\\bguilty plea\\b,any,-1,
 finding,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
 finding,regex,\\bvisited\\b|\\bvisit took place\\b|\\blooked at\\b|\\bcarried out in\\b|\\bwas conducted\\b|\\bpublished (?:its|the|a) report\\b|\\bdeclined to comment\\b|\\bavailable (?:on|at|from)\\b|\\b(?:can|could|may) be (?:found|read|downloaded)\\b|\\blink to\\b,any,-1,
-response,speaker,.,any,1,{speaker} speaks
-response,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|audit|tribunal|investigat|research|universit|\\bstudy\\b|\\bsurvey\\b,any,-3,
+response,speaker,.,respondent,1,{speaker} speaks after {stimulus}
+response,speaker,.,finder,-3,
 response,regex,\\bwelcom(?:e|ed|es|ing)\\b,any,1,welcome
 response,phrase,we are,quoted,1,
 response,phrase,we know,quoted,1,
@@ -185,6 +203,7 @@ response,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\
 response,regex,"\\d\\s*%|\\d\\s*per ?cent\\b|(?:^|[\\s(])[\\d.,]+\\s+(?:million|billion)\\b|\\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\\s+million\\b|\\brecord\\b|\\b(?:more than|over|almost|nearly|at least|up from|higher than)\\s+[\\d,.]+\\d\\b|\\b\\d[\\d,]*\\s+(?:complaints|cases|incidents)\\b",any,-1,
 response,regex,\\bcall(?:s|ed|ing)? (?:on|for)\\b|\\burg(?:e|es|ed|ing)\\b,any,-1,
 response,regex,\\bannounc(?:e|es|ed|ing|ement)\\b,any,-1,
+response,regex,\\b(?:issued|released|made|published) (?:a|an|the|their|its) (?:joint )?(?:statement|announcement)\\b,any,-1,
 commitment,regex,\\bwill\\b,any,1,will
 commitment,regex,\\bwill be (?:re-?)?inspected\\b,any,-1,
 commitment,regex,\\b(?:confident|expects?|expected|predicts?|predicted|likely|hopes?|believes?) that\\b,any,-1,
@@ -199,6 +218,7 @@ commitment,phrase,would,reported,1,
 commitment,phrase,make sure,any,1,
 commitment,phrase,priority now,any,1,
 commitment,regex,\\blooking forward to\\b|\\b(?:are|is|am|was|were) working on\\b|\\bcontinu(?:e|es|ing) our\\b|\\bagreed to\\b,any,1,plans or continues
+commitment,regex,\\bworking on (?:its|their|his|her|our|my|your) behalf\\b,any,-1,
 commitment,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
 """
 
@@ -212,15 +232,18 @@ class Cue:
     weight: float = 1.0
     note: str = ""
 
-    def describe(self, speaker: Speaker | None = None) -> str:
-        """How a reason names this cue (``{speaker}`` in the note is the sentence's speaker)."""
+    def describe(self, speaker: Speaker | None = None, scene: Scene | None = None) -> str:
+        """How a reason names this cue (``{speaker}`` in the note is the sentence's speaker, ``{stimulus}``
+        what the article gives them to react to)."""
         text = self.note or (f"'{self.cue}'" if self.match == "phrase" else f"/{self.cue}/")
         if "{speaker}" in text:
             text = text.replace("{speaker}", speaker.name if speaker else "nobody")
+        if "{stimulus}" in text:
+            text = text.replace("{stimulus}", scene.stimulus if scene and scene.stimulus else "nothing")
         if self.match == "speaker" and not self.note:
             text = f"speaker {text}"
         suffix = {"quoted": " (quoted)", "reported": " (reported speech)", "speaker": " (speech)",
-                  "narration": " (narration)"}.get(self.when, "")
+                  "narration": " (narration)", "finder": " (a finder)"}.get(self.when, "")
         return text + suffix
 
 
@@ -412,13 +435,19 @@ def unusable_cues(cues: Iterable[Cue]) -> list[tuple[Cue, str]]:
     return out
 
 
-def _applies(when: str, speaker: Speaker | None) -> bool:
+def _applies(when: str, speaker: Speaker | None, scene: Scene | None) -> bool:
     if when == "any":
         return True
     if when == "narration":
         return speaker is None
     if speaker is None:
         return False
+    if when in CONTEXT_WHENS:
+        if scene is None:
+            return False
+        if when == "finder":
+            return speaker.name in scene.finders
+        return speaker.name not in scene.finders and scene.stimulus is not None
     return when == "speaker" or (when == "quoted") == speaker.quoted
 
 
@@ -426,8 +455,9 @@ def propose(texts: Sequence[str], speakers: Sequence[Speaker | None],
             cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[int, str, str]]:
     """(sentence n, tag, reason) for every tag the cues suggest; pure, in sentence then codebook order."""
     compiled = _compiled(cues)
-    return [(n, tag, reason) for n, (text, speaker) in enumerate(zip(texts, speakers), 1)
-            for tag, reason in cue_tags(cue_hits(text, speaker, compiled), speaker, compiled).items()]
+    hits, scene = article_hits(texts, speakers, compiled)
+    return [(n, tag, reason) for n, (fired, speaker) in enumerate(zip(hits, speakers), 1)
+            for tag, reason in cue_tags(fired, speaker, compiled, scene).items()]
 
 
 def _compiled(cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[Cue, object]]:
@@ -435,20 +465,23 @@ def _compiled(cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[Cue,
     return compile_cues(compiled) if compiled and isinstance(compiled[0], Cue) else compiled
 
 
-def cue_hits(text: str, speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]]) -> list[int]:
-    """The positions in ``compiled`` of the cues that fire on the sentence."""
+def cue_hits(text: str, speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]],
+             scene: Scene | None = None, whens: Container[str] = WHENS) -> list[int]:
+    """The positions in ``compiled`` of the cues that fire on the sentence (of those whose ``when`` is in
+    ``whens``); the ``finder`` and ``respondent`` cues fire only with the article's ``scene``."""
     text = text[:CUE_TEXT_MAX]
     who = f"{speaker.name}; {speaker.role or ''}" if speaker else None
     hits = []
     for i, (cue, pattern) in enumerate(compiled):
-        if _applies(cue.when, speaker):
+        if cue.when in whens and _applies(cue.when, speaker, scene):
             target = who if cue.match == "speaker" else text
             if target is not None and pattern.search(target):
                 hits.append(i)
     return hits
 
 
-def cue_tags(hits: Iterable[int], speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]]) -> dict[str, str]:
+def cue_tags(hits: Iterable[int], speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]],
+             scene: Scene | None = None) -> dict[str, str]:
     """Tag -> reason for every tag whose fired cues add up to ``THRESHOLD``, in codebook order."""
     score = {c.tag: 0.0 for c, _ in compiled}
     fired: dict[str, list[Cue]] = {}
@@ -460,9 +493,147 @@ def cue_tags(hits: Iterable[int], speaker: Speaker | None, compiled: Sequence[tu
     out = {}
     for tag, total in score.items():
         if total >= THRESHOLD - 1e-9:
-            named = list(dict.fromkeys(c.describe(speaker) for c in fired[tag]))
+            named = list(dict.fromkeys(c.describe(speaker, scene) for c in fired[tag]))
             out[tag] = f"{'cue' if len(named) == 1 else 'cues'}: {', '.join(named)} — {tag}"
     return out
+
+
+# --------------------------------------------------------------------------- the article around a sentence
+
+# The words that name a speaker (store.speakers' evidence: "The CQC … found", "Trussell Trust … reports",
+# "He ordered") say whether they found, judged or decided something in the article ...
+_FINDS = re.compile(
+    r"\b(?:found|finds?|determined|conclude[ds]?|(?:re-?)?rated|rates|judged|deemed|graded|revealed|reveals|"
+    r"highlight(?:s|ed)|noted|identified|praised|critici[sz]ed|recommend(?:s|ed)|ruled|fined|sentenced|reports?|"
+    r"reported|estimate[sd]?|inspected|gave)\b", re.IGNORECASE)
+_DECIDES = re.compile(r"\b(?:ordered|orders|instructed|decided|banned)\b", re.IGNORECASE)
+# ... or the party states its own figures or study (docs/labelling.md §3.1: "its figures", "a 33 per cent rise") ...
+_OWN_FIGURES = re.compile(
+    r"\b(?:its|their|our) (?:own )?(?:figures|data|statistics|surveys?|research|study)\b|\d\s*%|\d\s*per ?cent\b|"
+    r"\brecord (?:numbers?|levels?)\b", re.IGNORECASE)
+# ... unless it reacts as the judged party does: a body fined or rated that apologises is not a finder, even
+# where it "found" what went wrong (docs/labelling.md §3.2).
+_REACTS = re.compile(
+    r"\bapologi[sz]\w*|\bsorry\b|\bregrett?(?:s|ed|ing)?\b|\bwelcom(?:e|ed|es|ing)\b|\bdisappoint(?:ed|ing)\b|"
+    r"\bhits? back\b|\bdisagree\w*|\bden(?:y|ies|ied)\b|\bappeal(?:s|ed|ing)?\b|\bplead(?:s|ed)? (?:not )?guilty\b|"
+    r"\baccept(?:s|ed)? (?:that|the|its|their|all|culpability|liability|responsibility)\b|\blearn(?:ed|t) lessons\b",
+    re.IGNORECASE)
+# What speech reacts to when no finder speaks: "following the instructions", "in response to the report".
+_REACTS_TO = re.compile(
+    r"\b(?:following|after|in response to|responding to|reacting to|in reaction to|in the wake of)\s+"
+    r"(?:the|a|an|this|these|its|their|his|her)\s+(?:[\w’'-]+\s+){0,3}?(instructions?|orders?|decision|ruling|"
+    r"report|findings|inspection|verdict|judge?ment|measures|criticism|allegations?|accusations?|complaints|"
+    r"announcement|sentencing|hearing|fine|penalty)\b", re.IGNORECASE)
+_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,9})\)$")  # "Care Quality Commission (CQC)"
+_NAME_WORD = re.compile(r"[^\W_]+(?:[’'&.-][^\W_]+)*")
+_NAME_WORDS = 12  # words in the longest name a role is searched for
+FINDING = "finding"  # the tag whose cues say that a sentence states a finding
+
+
+@dataclass(frozen=True, slots=True)
+class Scene:
+    """What the ``finder`` and ``respondent`` cues know of a sentence's article: the parties (speaker names)
+    that found, judged or decided something in it, and what the others' speech reacts to (``stimulus``: "the
+    ICO's findings"; None when the article states no finding, decision or reaction: an announcement)."""
+
+    finders: frozenset[str] = frozenset()
+    stimulus: str | None = None
+
+
+def article_hits(texts: Sequence[str], speakers: Sequence[Speaker | None], compiled: Sequence[tuple[Cue, object]],
+                 pace: Callable[[], None] | None = None) -> tuple[list[list[int]], Scene]:
+    """Every sentence's cue hits (``cue_hits``) and the article's scene, which the ``finder`` and ``respondent``
+    cues read: one pass over the sentences, then those cues (``pace`` is called every 16 sentences)."""
+    hits = []
+    for i, (text, speaker) in enumerate(zip(texts, speakers)):
+        if pace is not None and i % 16 == 15:
+            pace()
+        hits.append(cue_hits(text, speaker, compiled, whens=SENTENCE_WHENS))
+    scene = article_scene(texts, speakers, hits, compiled)
+    if any(c.when in CONTEXT_WHENS for c, _ in compiled):
+        for i, (text, speaker) in enumerate(zip(texts, speakers)):
+            if speaker is not None:
+                hits[i] = sorted(hits[i] + cue_hits(text, speaker, compiled, scene, CONTEXT_WHENS))
+    return hits, scene
+
+
+def article_scene(texts: Sequence[str], speakers: Sequence[Speaker | None], hits: Sequence[Sequence[int]],
+                  compiled: Sequence[tuple[Cue, object]]) -> Scene:
+    """Who found, judged or decided something in the article, and what the others' speech reacts to.
+
+    A speaker is a finder when a ``finding`` cue that reads the speaker fires on them (the codebook's
+    inspectors, courts and regulators), when the words that name them use a verb of finding, judging or
+    deciding ("Ofsted … rated", "the charity estimates", "He ordered"), when they state their own figures, or
+    when their role names a finder ("ICO director of operations"); but not when they react as the party judged
+    does (apologise, welcome, accept, appeal: "The Environment Agency … apologised" where "It found" what went
+    wrong), nor does their staff. The others' speech reacts to the first finder's findings or decision; with no
+    finder, to the findings the article states, to what it says they follow ("following the instructions"), or
+    to what they react to; an article with none of these (an announcement) gives them nothing to react to.
+    """
+    sentences: dict[str, list[int]] = {}
+    for i, speaker in enumerate(speakers):
+        if speaker is not None:
+            sentences.setdefault(speaker.name, []).append(i)
+    finds, decides, judged = set(), set(), set()
+    for name, ns in sentences.items():
+        evidence = " ".join(speakers[i].evidence or "" for i in ns)
+        if _REACTS.search(evidence) or any(_REACTS.search(texts[i][:CUE_TEXT_MAX]) for i in ns):
+            judged.add(name)
+        elif any(compiled[h][0].match == "speaker" and compiled[h][0].tag == FINDING and compiled[h][0].weight > 0
+                 for i in ns for h in hits[i]) or _FINDS.search(evidence) \
+                or any(_OWN_FIGURES.search(texts[i][:CUE_TEXT_MAX]) for i in ns):
+            finds.add(name)
+        elif _DECIDES.search(evidence):
+            decides.add(name)
+    bodies, known = _name_index(finds | judged), finds | judged | decides
+    for name, ns in sentences.items():  # a finder's staff: "Emma Revie, Trussell Trust chief executive"
+        role = speakers[ns[0]].role
+        if role and name not in known and (body := _named_in(role, bodies)) is not None:
+            (judged if body in judged else finds).add(name)
+    finders = finds | decides
+    first = min(finders, key=lambda name: sentences[name][0], default=None)
+    if first is not None:
+        return Scene(frozenset(finders), f"{first}’s {'findings' if first in finds else 'decision'}")
+    if any(sum(compiled[h][0].weight for h in fired if compiled[h][0].tag == FINDING) >= THRESHOLD - 1e-9
+           for fired in hits):
+        return Scene(stimulus="the findings")
+    for text in texts:
+        if (m := _REACTS_TO.search(text[:CUE_TEXT_MAX])) is not None:
+            return Scene(stimulus=f"the {m.group(1).lower()}")
+    if any(_REACTS.search(text[:CUE_TEXT_MAX]) for text in texts):
+        return Scene(stimulus="what they react to")
+    return Scene()
+
+
+def _name_index(names: Iterable[str]) -> dict[tuple[str, ...], str]:
+    """Each name's words (lower case) and its acronym, if given ("Care Quality Commission (CQC)": "CQC" as
+    written) -> the name: the keys :func:`_named_in` looks for."""
+    index = {}
+    for name in names:
+        acronym = _ACRONYM.search(name)
+        words = tuple(w.casefold() for w in _NAME_WORD.findall(name[:acronym.start()] if acronym else name))
+        if 0 < len(words) <= _NAME_WORDS:
+            index.setdefault(words, name)
+        if acronym:
+            index.setdefault((acronym.group(1),), name)
+    return index
+
+
+def _named_in(role: str, index: dict[tuple[str, ...], str]) -> str | None:
+    """The first name of the index that the role names, by its words or its acronym ("ICO director of
+    operations" names "Information Commissioner’s Office (ICO)"): a lookup per run of up to ``_NAME_WORDS``
+    words of the role, so linear in the role whatever the index holds."""
+    if not index:
+        return None
+    words = _NAME_WORD.findall(role[:CUE_TEXT_MAX])
+    folded = [w.casefold() for w in words]
+    for i, word in enumerate(words):
+        if (word,) in index and word.isupper():
+            return index[(word,)]
+        for n in range(1, min(_NAME_WORDS, len(words) - i) + 1):
+            if (key := tuple(folded[i:i + n])) in index:
+                return index[key]
+    return None
 
 
 # --------------------------------------------------------------------------- stored suggestions

@@ -15,7 +15,19 @@ import pytest
 from store.db import connect
 from store.errors import StoreError
 from store.schema import MIGRATIONS, _v11_linear_cues
-from store.suggest import Cue, compile_cues, default_cues, load_cues, parse_cues, propose, save_cues, unusable_cues
+from store.speakers import Speaker
+from store.suggest import (
+    SENTENCE_WHENS,
+    Cue,
+    article_hits,
+    compile_cues,
+    default_cues,
+    load_cues,
+    parse_cues,
+    propose,
+    save_cues,
+    unusable_cues,
+)
 from store.sync import sync
 from tests.terminal import TIMEOUT, Terminal
 
@@ -103,10 +115,54 @@ def test_a_stored_expression_re2_refuses_is_left_out_and_reported(tmp_path):
 
 def test_the_default_lookahead_cue_is_rewritten_by_the_migration(tmp_path):
     old = connect(tmp_path / "old.db", target=MIGRATIONS.index(_v11_linear_cues))
-    will, unwill = (i for i, c in enumerate(default_cues()) if c.cue.startswith(r"\bwill"))
-    as_seeded = default_cues()  # the codebook as schema 5 seeded it, before expressions went to RE2
+    # The codebook as schema 5 seeds it (its table takes no cue that reads the article), before expressions went
+    # to RE2.
+    as_seeded = [c for c in default_cues() if c.when in SENTENCE_WHENS]
+    will, unwill = (i for i, c in enumerate(as_seeded) if c.cue.startswith(r"\bwill"))
     as_seeded[will:unwill + 1] = [Cue("commitment", "regex", r"\bwill\b(?! be (?:re-?)?inspected)", note="will")]
     save_cues(old, as_seeded)
     old.close()
     cues = load_cues(connect(tmp_path / "old.db"))
     assert cues == default_cues() and unusable_cues(cues) == []
+
+
+def _calls(function, *args) -> int:
+    """How many Python and C functions ``function(*args)`` calls: a count of work, not a clock."""
+    count = 0
+
+    def profile(frame, event, arg):
+        nonlocal count
+        count += event in ("call", "c_call")
+
+    sys.setprofile(profile)
+    try:
+        function(*args)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def _crowd(n: int) -> tuple[list[str], list[Speaker]]:
+    """An article of n bodies that each found something and n people whose long roles name bodies."""
+    texts, speakers = [], []
+    for i in range(n):
+        acronym = "KRP" + "".join(chr(65 + i // 26 ** k % 26) for k in range(3))
+        body = f"Kirkdale Review Panel Number {i} ({acronym})"
+        texts.append(f"{body} found that records were poor.")
+        speakers.append(Speaker(body, None, False, f"{body} … found"))
+    for i in range(n):
+        texts.append("“The work goes on.”")
+        role = " and ".join(f"adviser to Kirkdale Review Panel Number {(i * 7 + k) % n}" for k in range(6))
+        speakers.append(Speaker(f"Person {i}", role, True, f"said Person {i}"))
+    return texts, speakers
+
+
+def test_an_article_of_thousands_of_parties_naming_one_another_takes_linear_work():
+    """Issue 16's cues read the article (store.suggest.Scene): which speakers found something, and whose role
+    names one of them. A role is looked up by its runs of words, never matched against every finder's name."""
+    compiled = compile_cues(default_cues())
+    small, large = _crowd(300), _crowd(1200)
+    small_work, large_work = _calls(article_hits, *small, compiled), _calls(article_hits, *large, compiled)
+    assert large_work < 6 * small_work  # linear: 4 times the work for 4 times the parties
+    _, scene = article_hits(*large, compiled)
+    assert {f"Person {i}" for i in range(1200)} <= scene.finders  # each is staff of a panel that found

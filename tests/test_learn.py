@@ -70,7 +70,7 @@ def test_with_no_decisions_the_model_is_the_cue_codebook():
     sentences = learn.sentences_of(texts, speakers, list(range(len(texts))), compiled)
     empty = learn.train([], TAGS, compiled)
     assert [empty.suggest(s, TAGS, compiled) for s in sentences] == \
-        [cue_tags(s.hits, s.speaker, compiled) for s in sentences]
+        [cue_tags(s.hits, s.speaker, compiled, s.scene) for s in sentences]
     assert [(n, t) for n, t, _ in propose(texts, speakers, compiled)] == \
         [(n, t) for n, s in enumerate(sentences, 1) for t in empty.suggest(s, TAGS, compiled)]
 

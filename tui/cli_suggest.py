@@ -82,9 +82,12 @@ def cues_cmd(obj: Context, export_to: str | None, import_from: str | None, reset
     The file is CSV with the columns tag, match, cue, when, weight, note:
     match is phrase (the words appear), regex (a regular expression matches the
     sentence) or speaker (it matches the sentence's speaker, "name; role");
-    when is any, quoted, reported, speaker or narration; a tag is suggested when
-    the weights (-100 to 100) of its matching cues add up to at least 1, and a
-    negative weight holds it back. Edit the exported file and import it back.
+    when is any, quoted, reported, speaker, narration, finder (the speaker found,
+    judged or decided something in the article) or respondent (a speaker who did
+    not, in an article that gives them a finding or decision to react to); a tag
+    is suggested when the weights (-100 to 100) of its matching cues add up to at
+    least 1, and a negative weight holds it back. Edit the exported file and
+    import it back.
 
     Expressions use RE2 syntax (Python's without look-ahead, look-behind or
     back-references), matched in time linear in the sentence, so no cue can
