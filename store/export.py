@@ -197,7 +197,8 @@ def _export_sql(flt: ExportFilter, options: CsvOptions, hidden: bool, part: tupl
         articles=articles), columns=", ".join([*(f"{c} AS c{i}" for i, c in enumerate(columns(0))),
                                                *(f"{k} AS {n}" for k, n in zip(_KEYS, keys))]),
         joins=joins, filters=filters)
-    sentence_joins = "\nLEFT JOIN sentence_speakers sp ON sp.article_id = s.article_id AND sp.n = s.n" if speakers else ""
+    sentence_joins = ("\nLEFT JOIN sentence_speakers sp ON sp.article_id = s.article_id AND sp.n = s.n"
+                      if speakers else "")
     covered = "".join(f" AND x.{name} = :{name}" for name in wanted)
     blanks = _SENTENCE_ROWS.format(columns=", ".join([*columns(1), *_SENTENCE_KEYS]), joins=sentence_joins,
                                    covered=covered)

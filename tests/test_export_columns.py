@@ -67,7 +67,8 @@ def test_new_columns_hold_the_article_the_paragraph_and_the_speaker(coded, artic
     roles = 0
     for r in rows:
         article_id, sha, source, date = articles[r["article"]]
-        assert (int(r["article_id"]), r["sha256"], r["source"], r["date"]) == (article_id, sha, source or "", date or "")
+        assert (int(r["article_id"]), r["sha256"]) == (article_id, sha)
+        assert (r["source"], r["date"]) == (source or "", date or "")
         assert int(r["paragraph"]) == paragraphs(coded, article_id)[int(r["sentence"])]
         speaker = sentence_speakers(coded, article_id).get(int(r["sentence"]))
         assert (r["speaker"], r["speaker_role"]) == ((speaker.name, speaker.role or "") if speaker else ("", ""))

@@ -399,9 +399,11 @@ async def test_export_modal_writes_every_format_of_the_registry(app, db, ids, tm
             assert app.screen.query_one("#path", Input).value == formats.get(fmt).default_file
             said = await _export(pilot, formats.get(fmt).default_file)
             assert "Exported: " in said and formats.get(fmt).unit.removesuffix("s") in said
-            expected = io.StringIO(newline="")
+            binary = formats.get(fmt).binary
+            expected = io.BytesIO() if binary else io.StringIO(newline="")
             formats.write(db, fmt, expected)
-            with open(tmp_path / formats.get(fmt).default_file, encoding="utf-8", newline="") as f:
+            with open(tmp_path / formats.get(fmt).default_file, **({"mode": "rb"} if binary else
+                                                                   {"encoding": "utf-8", "newline": ""})) as f:
                 written = f.read()
             assert written == expected.getvalue()
 

@@ -448,7 +448,8 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
     annotator, created_at, updated_at, status, article_id, paragraph,
     speaker_role, source, date (--columns chooses; sha256 on request). Which
     CSV: --raw for pandas and R, --excel for Excel, neither for other
-    spreadsheets. The formats are described in docs/teams.md.
+    spreadsheets. brat and doccano are zip files. The formats are described in
+    docs/teams.md.
     """
     from store import formats
     from store.export import ExportFilter
@@ -471,6 +472,12 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
     options = {"raw": raw, "excel": excel, "sentences": sentences, **({"columns": columns} if columns else {})} \
         if fmt == "csv" else {}
     if output == "-":
+        if formats.get(fmt).binary:
+            if sys.stdout.isatty():
+                raise click.BadParameter(f"{fmt} is a zip file: give a file name, or send it to a file or pipe",
+                                         param_hint="-o")
+            formats.write(obj.db, fmt, sys.stdout.buffer, flt)
+            return
         formats.write(obj.db, fmt, data_out(), flt, **options)
         return
     output = output or formats.get(fmt).default_file

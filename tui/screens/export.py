@@ -51,7 +51,7 @@ class ExportScreen(ModalScreen[None]):
         with Vertical(id="export-dialog"):
             yield Label("Export annotations", classes="dialog-title")
             yield Label("Format")
-            yield Select([(f"{f.name.upper()}: {f.summary}", f.name) for f in formats.FORMATS.values()],
+            yield Select([(f"{f.title}: {f.summary}", f.name) for f in formats.FORMATS.values()],
                          value=DEFAULT_FORMAT, allow_blank=False, id="format")
             yield Label("File")
             yield Input(formats.get(DEFAULT_FORMAT).default_file, id="path")
@@ -115,8 +115,11 @@ class ExportScreen(ModalScreen[None]):
         db = None
         try:
             db = connect(self.app.db_path, readonly=True)
-            what = "DISTINCT article_id" if formats.get(fmt).unit == "articles" else "*"
-            total = db.conn.execute(f"SELECT count({what}) FROM annotations").fetchone()[0]
+            counted = formats.get(fmt)
+            rows = ("SELECT DISTINCT article_id FROM annotations" if counted.unit == "articles" else
+                    "SELECT DISTINCT article_id, annotator FROM annotations" if counted.per_annotator else
+                    "SELECT 1 FROM annotations")
+            total = db.conn.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0]
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=max(total, 1))
             count = formats.export(db, fmt, path, flt, progress=lambda n: self.app.call_from_thread(
                 self.query_one("#progress", ProgressBar).update, progress=n))
