@@ -400,3 +400,12 @@ def test_cli_exports_zips_to_a_pipe_and_imports_every_tool_format(run_cli, folde
     assert piped.returncode == 0, piped.stderr
     with zipfile.ZipFile(io.BytesIO(piped.stdout)) as archive:
         assert "alice/" in " ".join(archive.namelist())
+
+
+def test_the_readme_formats_table_is_the_registry():
+    from store.formats import FORMATS, formats_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- formats table:")[1].split("-->", 1)[1].split("<!-- end of formats table -->")[0]
+    assert table.strip() == formats_table().strip()
+    assert len(table.strip().splitlines()) == len(FORMATS) + 2

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from store.db import SCHEMA_VERSION, connect
+from store.db import connect
 from store.errors import StoreError
 from store.suggest import Cue, compile_cues, default_cues, load_cues, parse_cues, propose, save_cues, unusable_cues
 from store.sync import sync
@@ -101,7 +101,7 @@ def test_a_stored_expression_re2_refuses_is_left_out_and_reported(tmp_path):
 
 
 def test_the_default_lookahead_cue_is_rewritten_by_the_migration(tmp_path):
-    old = connect(tmp_path / "old.db", target=SCHEMA_VERSION - 1)
+    old = connect(tmp_path / "old.db", target=10)  # before schema 11, which rewrites the cue
     will, unwill = (i for i, c in enumerate(default_cues()) if c.cue.startswith(r"\bwill"))
     as_seeded = default_cues()  # the codebook as schema 5 seeded it, before expressions went to RE2
     as_seeded[will:unwill + 1] = [Cue("commitment", "regex", r"\bwill\b(?! be (?:re-?)?inspected)", note="will")]

@@ -57,6 +57,7 @@ LAZY_COMMANDS = {
     "suggest": "tui.cli_suggest", "cues": "tui.cli_suggest",
     "annotators": "tui.cli_team", "merge": "tui.cli_team", "agree": "tui.cli_team", "import": "tui.cli_team",
     "tags": "tui.cli_team",
+    "publish": "tui.cli_publish", "datasette-metadata": "tui.cli_publish",
 }
 
 
