@@ -374,6 +374,27 @@ def test_hostile_zips_are_refused_or_skipped_with_a_reason(tmp_path, folder, mon
         import_file(db, odd, by="me", fmt="prodigy")
 
 
+def test_hostile_label_studio_tasks_are_listed_not_a_traceback(tmp_path, folder):
+    db = fresh(tmp_path, folder)
+    _, _, text = _sentence(db, "plain.txt", 1)
+    tasks = [{"data": {"text": text}, "annotations": [{"completed_by": 1, "result": [
+        {"id": ["x"], "type": "labels", "value": {"start": "a", "end": 3, "labels": ["finding"]}},
+        {"id": ["x"], "type": "textarea", "value": {"text": ["n"]}},
+        {"id": "y", "type": "labels", "value": [1]}, "junk",
+        {"id": "z", "type": "labels", "value": {"start": 0, "end": 3, "labels": [["finding"]]}}]}, "not an object"],
+        "pressmark": {"times": [[[0], 3, "finding", None, None]]}}, 5, {"data": "x"}, {"data": {"text": "\ud800"}}]
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    with pytest.raises(StoreError, match="nothing imported"):
+        import_file(db, path, by="me")
+    report = ImportReport()
+    assert list(formats.get("labelstudio").code().read(path, report, ArticleFinder(db, report), "me")) == []
+    assert [why for _, why in report.rejected] == [
+        "'a', 3 is not a span of the text", "None, None is not a span of the text", "not a result with a value",
+        "not a result with a value", "label is not a string", "annotations[1] is not an object",
+        "not a task with a text in its data", "not a task with a text in its data", "text has an unpaired surrogate"]
+
+
 def _text_file(tmp_path: Path) -> Path:
     path = tmp_path / "plain.jsonl"
     path.write_text('{"text": "x"}\n', encoding="utf-8")

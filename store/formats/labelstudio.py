@@ -115,7 +115,8 @@ def _rows(text: str, annotation: dict, by: str, where: str) -> Iterable[tuple[st
     if not isinstance(results, list):
         yield where, "result is not a list"
         return
-    regions = {r.get("id"): r.get("value") for r in results if isinstance(r, dict) and r.get("type") == "labels"}
+    regions = {r["id"]: r.get("value") for r in results  # a note's region, by id (a string in Label Studio)
+               if isinstance(r, dict) and r.get("type") == "labels" and isinstance(r.get("id"), str)}
     for i, result in enumerate(results):
         at = f"{where}, result[{i}]"
         value = result.get("value") if isinstance(result, dict) else None
@@ -136,7 +137,10 @@ def _rows(text: str, annotation: dict, by: str, where: str) -> Iterable[tuple[st
                 lines = value.get("text")
                 if not isinstance(lines, list) or not all(isinstance(t, str) for t in lines):
                     raise ValueError("text is not a list of strings")
-                region = value if "start" in value else regions.get(result.get("id")) or {}
+                rid = result.get("id")
+                region = value if "start" in value else regions.get(rid if isinstance(rid, str) else None) or {}
+                if not isinstance(region, dict):
+                    raise ValueError("the note's region has no value")
                 note = "\n".join(lines)
                 yield at, span_row(text, region.get("start"), region.get("end"), annotator, note=note,
                                    times=known.of_note(region.get("start"), region.get("end"), note, fallback))
