@@ -43,27 +43,38 @@ GROUPS = ("help", "startup", "tui", "sync", "export", "segmentation", "align", "
 
 # The export's rows computed by SQLite alone: the same columns, rows and order as
 # store.export (tag rows carry the annotator's note on the sentence; note rows
-# only for sentences the annotator did not tag; the sentence's speaker when
-# pressmark exports one), written as joins on two materialised aggregates
-# instead of correlated subqueries.  ``fig_export`` checks on the 10k database
-# that both give the same CSV, so a change to pressmark's export shows up there.
-def export_baseline_sql(with_speaker: bool) -> str:
-    speaker = "sp.speaker, " if with_speaker else ""
-    speaker_join = ("LEFT JOIN sentence_speakers sp ON sp.article_id = a.article_id AND sp.n = a.sentence"
-                    " AND a.status = 'ok'\n" if with_speaker else "")
+# only for sentences the annotator did not tag; the sentence's speaker and role,
+# its paragraph, the article's id, source and date), written as joins on
+# materialised aggregates instead of correlated subqueries.  ``fig_export`` checks
+# on the 10k database that both give the same CSV, so a change to pressmark's export
+# shows up there.
+BASELINE_COLUMNS = {
+    "article": "ar.file", "title": "ar.title", "sentence": "a.sentence", "start": "a.start", "end": 'a."end"',
+    "tag": "a.tag", "speaker": "sp.speaker", "text": "a.exact",
+    "note": "CASE WHEN a.tag IS NULL THEN a.note ELSE n.note END", "annotator": "a.annotator",
+    "created_at": "a.created_at", "updated_at": "a.updated_at",
+    "status": "CASE WHEN ar.status = 'missing' THEN 'missing' ELSE a.status END", "article_id": "a.article_id",
+    "paragraph": "pa.para", "speaker_role": "sp.role", "source": "ar.source", "date": "ar.date",
+    "sha256": "ar.sha256",
+}
+
+
+def export_baseline_sql(columns: tuple[str, ...]) -> str:
     return f"""
 WITH notes AS MATERIALIZED (
     SELECT article_id, sentence, annotator, status, max(note) AS note
     FROM annotations WHERE tag IS NULL GROUP BY article_id, sentence, annotator, status),
 tagged AS MATERIALIZED (
-    SELECT DISTINCT article_id, sentence, annotator, status FROM annotations WHERE tag IS NOT NULL)
-SELECT ar.file, ar.title, a.sentence, a.start, a."end", a.tag, {speaker}a.exact,
-       CASE WHEN a.tag IS NULL THEN a.note ELSE n.note END,
-       a.annotator, a.created_at, a.updated_at,
-       CASE WHEN ar.status = 'missing' THEN 'missing' ELSE a.status END
+    SELECT DISTINCT article_id, sentence, annotator, status FROM annotations WHERE tag IS NOT NULL),
+paragraphs AS MATERIALIZED (
+    SELECT (sp.article_id << 24) + j.key + 1 AS k, json_extract(j.value, '$[2]') AS para
+    FROM sentence_spans sp, json_each(sp.spans) j WHERE sp.article_id IN (SELECT article_id FROM annotations))
+SELECT {", ".join(BASELINE_COLUMNS[c] for c in columns)}
 FROM annotations a JOIN articles ar ON ar.id = a.article_id
 LEFT JOIN tags tg ON tg.name = a.tag
-{speaker_join}LEFT JOIN notes n ON a.tag IS NOT NULL AND n.article_id = a.article_id AND n.sentence = a.sentence
+LEFT JOIN sentence_speakers sp ON sp.article_id = a.article_id AND sp.n = a.sentence AND a.status = 'ok'
+LEFT JOIN paragraphs pa ON pa.k = (a.article_id << 24) + a.sentence AND a.status = 'ok'
+LEFT JOIN notes n ON a.tag IS NOT NULL AND n.article_id = a.article_id AND n.sentence = a.sentence
      AND n.annotator = a.annotator AND n.status = a.status
 LEFT JOIN tagged t ON a.tag IS NULL AND t.article_id = a.article_id AND t.sentence = a.sentence
      AND t.annotator = a.annotator AND t.status = a.status
@@ -407,7 +418,7 @@ def fig_export(c: Corpora, quick: bool) -> list[dict]:
                          cwd=out_dir, timeout=timeout)
 
         columns = export_columns()
-        sql = export_baseline_sql("speaker" in columns)
+        sql = export_baseline_sql(columns)
 
         def sqlite(db: Path) -> dict:
             target = out_dir / "sqlite3.csv"
@@ -424,7 +435,7 @@ def fig_export(c: Corpora, quick: bool) -> list[dict]:
         small_s = sqlite(c.small)
         theirs = _read_csv(out_dir / "sqlite3.csv")
         ours = _read_csv(out_dir / "pressmark.csv")
-        numeric = {columns.index(k) for k in ("sentence", "start", "end")}  # integers: never neutralised
+        numeric = {columns.index(k) for k in ("sentence", "start", "end", "article_id", "paragraph")}  # integers
         same = ours == [theirs[0]] + [[v if i in numeric else neutralise(v) for i, v in enumerate(row)]
                                       for row in theirs[1:]]
         # 1,000,000 annotations: the baseline first, then pressmark, stopped once it cannot meet the target.
@@ -534,10 +545,10 @@ def diagnose(c: Corpora) -> str:
             plan = "; ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
             lines.append((took, label, " ".join(sql.split()), plan))
         try:
-            from store.export import _EXPORT_SQL
+            from store.export import CsvOptions, ExportFilter, _export_sql
 
-            sql = _EXPORT_SQL.format(filters="")
-            plan = "; ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+            sql, params = _export_sql(ExportFilter(), CsvOptions(), hidden=False)
+            plan = "; ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql, params))
             lines.append((float("nan"), "export: export_rows (not run)", " ".join(sql.split()), plan))
         except (ImportError, AttributeError, KeyError):
             pass

@@ -24,10 +24,39 @@ from store.db import Database, db_path, is_readonly
 from store.errors import DISK_FULL, StoreError, disk_full
 from store.files import ARTICLE_SUFFIXES, safe_name
 
-CSV_COLUMNS = ("article", "title", "sentence", "start", "end", "tag", "speaker", "text", "note",
-               "annotator", "created_at", "updated_at", "status")
+# Every column the CSV can have: name -> (SQL on an annotation row, SQL on a sentence with no row (only with
+# ``sentences="all"``), whether it is text a spreadsheet could run as a formula). Annotation rows read ``a``
+# (annotations), ``ar`` (articles), ``sp`` (sentence_speakers), ``pa`` (paragraphs) and ``n`` (the notes
+# aggregate); sentence rows read ``s`` (a sentence: article_id, n, start, end, para), ``ar`` and ``sp``.
+COLUMNS = {
+    "article": ("ar.file", "ar.file", True),
+    "title": ("ar.title", "ar.title", True),
+    "sentence": ("a.sentence", "s.n", False),
+    "start": ("a.start", "s.start", False),
+    "end": ('a."end"', 's."end"', False),
+    "tag": ("a.tag", "NULL", True),
+    "speaker": ("sp.speaker", "sp.speaker", True),
+    "text": ("a.exact", 'substr(ar.text, s.start + 1, s."end" - s.start)', True),
+    "note": ("CASE WHEN a.tag IS NULL THEN a.note ELSE n.note END", "NULL", True),
+    "annotator": ("a.annotator", "NULL", True),
+    "created_at": ("a.created_at", "NULL", True),
+    "updated_at": ("a.updated_at", "NULL", True),
+    "status": ("CASE WHEN ar.status = 'missing' THEN 'missing' ELSE a.status END",
+               "CASE WHEN ar.status = 'missing' THEN 'missing' ELSE 'ok' END", True),
+    "article_id": ("a.article_id", "s.article_id", False),
+    "paragraph": ("pa.para", "s.para", False),
+    "speaker_role": ("sp.role", "sp.role", True),
+    "source": ("ar.source", "ar.source", True),
+    "date": ("ar.date", "ar.date", True),
+    "sha256": ("ar.sha256", "ar.sha256", False),
+}
+# What the CSV has unless asked otherwise: the columns of pressmark 0.1 first, in their order, so scripts
+# that read them by name or by position keep working, then the new ones -- but not sha256, 64 characters
+# a row (a fifth of a typical file) for a key that only matters across databases (JSONL and W3C carry it).
+CSV_COLUMNS = tuple(c for c in COLUMNS if c != "sha256")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 10_000  # rows between progress callbacks
+SENTENCES = ("tagged", "all")  # rows for the sentences with annotations only, or for every sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,35 +70,69 @@ class ExportFilter:
         return f" AND {column} IN ({', '.join(str(int(i)) for i in self.articles)})" if self.articles else ""
 
 
+@dataclass(frozen=True, slots=True)
+class CsvOptions:
+    columns: tuple[str, ...] = CSV_COLUMNS
+    sentences: str = "tagged"
+    raw: bool = False  # no formula guard
+
+    def __post_init__(self):
+        unknown = [c for c in self.columns if c not in COLUMNS]
+        if unknown or not self.columns or len(set(self.columns)) < len(self.columns):
+            raise StoreError(f"columns: {', '.join(unknown) or 'each once, at least one'}: choose from "
+                             f"{', '.join(COLUMNS)}")
+        if self.sentences not in SENTENCES:
+            raise StoreError(f"sentences: {self.sentences}: choose from {', '.join(SENTENCES)}")
+
+
 # Tag rows, plus note rows for sentences the annotator did not tag; each tag
 # row carries the annotator's note on that sentence, and the sentence's speaker
 # (store.speakers; empty for narration and for orphans, whose sentence is gone).
 # The notes and the tagged sentences are gathered once each (two passes over the
 # annotations) rather than looked up row by row: on 1,000,000 annotations that is
 # 12 s instead of 17 s. {scope} narrows both to the article and annotator asked for.
+# With sentences="all", the sentences that have no row (with the filters) get one, with an empty tag
+# and annotator: the query is then a union, sorted on keys carried beside the columns.
 _EXPORT_SQL = """
 WITH notes AS {materialized} (
     SELECT article_id, sentence, annotator, status, max(note) AS note FROM annotations
     WHERE tag IS NULL {scope} GROUP BY article_id, sentence, annotator, status),
 tagged AS {materialized} (
-    SELECT DISTINCT article_id, sentence, annotator, status FROM annotations WHERE tag IS NOT NULL {scope})
+    SELECT DISTINCT article_id, sentence, annotator, status FROM annotations WHERE tag IS NOT NULL {scope}){ctes}
 SELECT {columns}
 FROM annotations a JOIN articles ar ON ar.id = a.article_id
-LEFT JOIN tags tg ON tg.name = a.tag
-LEFT JOIN sentence_speakers sp ON sp.article_id = a.article_id AND sp.n = a.sentence AND a.status = 'ok'
+LEFT JOIN tags tg ON tg.name = a.tag{joins}
 LEFT JOIN notes n ON a.tag IS NOT NULL AND n.article_id = a.article_id AND n.sentence = a.sentence
      AND n.annotator = a.annotator AND n.status = a.status
 LEFT JOIN tagged t ON a.tag IS NULL AND t.article_id = a.article_id AND t.sentence = a.sentence
      AND t.annotator = a.annotator AND t.status = a.status
 WHERE (a.tag IS NOT NULL OR t.article_id IS NULL) {filters}
-ORDER BY ar.file, ar.id, a.status, a.sentence, a.annotator, ifnull(tg.position, -1), a.tag
 """
-# CSV_COLUMNS as SQL, each with whether it is text (the only kind a spreadsheet could run as a formula).
-_COLUMNS = (("ar.file", True), ("ar.title", True), ("a.sentence", False), ("a.start", False),
-            ('a."end"', False), ("a.tag", True), ("sp.speaker", True), ("a.exact", True),
-            ("CASE WHEN a.tag IS NULL THEN a.note ELSE n.note END", True), ("a.annotator", True),
-            ("a.created_at", True), ("a.updated_at", True),
-            ("CASE WHEN ar.status = 'missing' THEN 'missing' ELSE a.status END", True))
+_ORDER = "ORDER BY ar.file, ar.id, a.status, a.sentence, a.annotator, ifnull(tg.position, -1), a.tag"
+_KEYS = ("ar.file", "ar.id", "a.status", "a.sentence", "a.annotator", "ifnull(tg.position, -1)", "a.tag")
+_SENTENCE_KEYS = ("ar.file", "ar.id", "'ok'", "s.n", "NULL", "-1", "NULL")
+# A sentence with no row: every sentence of the articles in the export (those asked for, else those with
+# annotations passing the annotator filter) that no annotation row of the export is on.
+_SENTENCE_ROWS = """
+SELECT {columns}
+FROM sentence_rows s JOIN articles ar ON ar.id = s.article_id{joins}
+WHERE NOT EXISTS (SELECT 1 FROM annotations x WHERE x.article_id = s.article_id AND x.sentence = s.n
+                  AND x.status = 'ok'{covered})
+"""
+_SENTENCE_CTE = """,
+sentence_rows AS (
+    SELECT sp.article_id, j.key + 1 AS n, json_extract(j.value, '$[0]') AS start,
+           json_extract(j.value, '$[1]') AS "end", json_extract(j.value, '$[2]') AS para
+    FROM sentence_spans sp, json_each(sp.spans) j WHERE sp.article_id IN ({articles}))"""
+# Each annotated sentence's paragraph, read from the articles' spans once (not the spans of a long article
+# decoded again for each of its rows), keyed by one number, article id * 2**24 + sentence: SQLite's
+# automatic index on the pair used the article alone, and a row then scanned its article's sentences
+# (10x slower on 1,000,000 annotations); one key makes it 1.8 s of SQLite's time.
+_PARAGRAPH_CTE = """,
+paragraphs AS {materialized} (
+    SELECT (sp.article_id << 24) + j.key + 1 AS k, json_extract(j.value, '$[2]') AS para
+    FROM sentence_spans sp, json_each(sp.spans) j
+    WHERE sp.article_id IN (SELECT DISTINCT article_id FROM annotations WHERE status = 'ok' {scope}))"""
 SPEAKER = CSV_COLUMNS.index("speaker")
 FETCH_ROWS = 1000  # rows fetched from SQLite at a time
 PARALLEL_MIN_ROWS = 200_000  # annotations from which an export is written by several processes
@@ -82,9 +145,14 @@ def _neutralised(sql: str) -> str:
     return f"CASE WHEN substr({sql}, 1, 1) IN ({starts}) THEN '''' || ({sql}) ELSE {sql} END"
 
 
-def _export_sql(flt: ExportFilter, neutralised: bool, with_article: bool, part: tuple = (None, None)
+# The columns a read-only export computes speakers for (with the article, status and sentence in front).
+_HIDDEN = (("a.article_id", "a.status", "a.sentence"), ("s.article_id", "'ok'", "s.n"))
+
+
+def _export_sql(flt: ExportFilter, options: CsvOptions, hidden: bool, part: tuple = (None, None)
                 ) -> tuple[str, dict]:
-    """The export query and its parameters; ``part`` limits it to articles from one (file, id) up to another."""
+    """The export query and its parameters; ``hidden``: the article, status and sentence come first;
+    ``part`` limits it to articles from one (file, id) up to another."""
     params = {"tag": flt.tag, "annotator": flt.annotator}
     wanted = [name for name, value in params.items() if value is not None]
     scope = flt.article_sql("article_id") + "".join(f" AND {name} = :{name}" for name in wanted if name != "tag")
@@ -94,16 +162,48 @@ def _export_sql(flt: ExportFilter, neutralised: bool, with_article: bool, part: 
         if key is not None:
             ranges.append(f"(file, id) {op} (:{bound}_file, :{bound}_id)")
             params[f"{bound}_file"], params[f"{bound}_id"] = key
-    if ranges:
-        in_part = f"IN (SELECT id FROM articles WHERE {' AND '.join(ranges)})"
-        scope += f" AND article_id {in_part}"
-        filters += f" AND a.article_id {in_part}"
-    columns = [_neutralised(sql) if neutralised and text else sql for sql, text in _COLUMNS]
-    if with_article:
-        columns = ["a.article_id", "a.status", *columns]
+    in_part = f" IN (SELECT id FROM articles WHERE {' AND '.join(ranges)})" if ranges else ""
+    if in_part:
+        scope += f" AND article_id{in_part}"
+        filters += f" AND a.article_id{in_part}"
     materialized = "MATERIALIZED" if sqlite3.sqlite_version_info >= (3, 35) else ""  # the hint is 3.35+
-    return _EXPORT_SQL.format(materialized=materialized, scope=scope, columns=", ".join(columns),
-                              filters=filters), params
+    chosen = options.columns
+    speakers = "speaker" in chosen or "speaker_role" in chosen
+
+    def columns(which: int) -> list[str]:
+        out = [_neutralised(COLUMNS[c][which]) if not options.raw and COLUMNS[c][2] else COLUMNS[c][which]
+               for c in chosen]
+        return [*_HIDDEN[which], *out] if hidden else out
+
+    ctes, joins = "", ""
+    if "paragraph" in chosen:
+        ctes += _PARAGRAPH_CTE.format(materialized=materialized, scope=scope)
+        joins += "\nLEFT JOIN paragraphs pa ON pa.k = (a.article_id << 24) + a.sentence AND a.status = 'ok'"
+    if speakers:
+        joins += ("\nLEFT JOIN sentence_speakers sp ON sp.article_id = a.article_id AND sp.n = a.sentence"
+                  " AND a.status = 'ok'")
+    if options.sentences == "tagged":
+        sql = _EXPORT_SQL.format(materialized=materialized, scope=scope, ctes=ctes, columns=", ".join(columns(0)),
+                                 joins=joins, filters=filters) + _ORDER
+        return sql, params
+    articles = (", ".join(str(int(i)) for i in flt.articles) if flt.articles else
+                "SELECT article_id FROM annotations WHERE 1 = 1" + "".join(
+                    f" AND {name} = :{name}" for name in wanted if name != "tag"))
+    if in_part:
+        articles = f"SELECT id FROM articles WHERE id IN ({articles}) AND id{in_part}"
+    keys = [f"k{i}" for i in range(len(_KEYS))]
+    width = len(columns(0))
+    rows = _EXPORT_SQL.format(materialized=materialized, scope=scope, ctes=ctes + _SENTENCE_CTE.format(
+        articles=articles), columns=", ".join([*(f"{c} AS c{i}" for i, c in enumerate(columns(0))),
+                                               *(f"{k} AS {n}" for k, n in zip(_KEYS, keys))]),
+        joins=joins, filters=filters)
+    sentence_joins = ("\nLEFT JOIN sentence_speakers sp ON sp.article_id = s.article_id AND sp.n = s.n"
+                      if speakers else "")
+    covered = "".join(f" AND x.{name} = :{name}" for name in wanted)
+    blanks = _SENTENCE_ROWS.format(columns=", ".join([*columns(1), *_SENTENCE_KEYS]), joins=sentence_joins,
+                                   covered=covered)
+    outer = ", ".join(f"c{i}" for i in range(width))
+    return f"SELECT {outer} FROM ({rows} UNION ALL {blanks}) ORDER BY {', '.join(keys)}", params
 
 
 def neutralise(value: object) -> object:
@@ -127,48 +227,60 @@ def _umask() -> int:
     return mask
 
 
-def export_rows(db: Database, flt: ExportFilter = ExportFilter(), *, neutralised: bool = False) -> Iterator[tuple]:
-    """The export rows, streamed from SQLite in ``CSV_COLUMNS`` order (text fields ``neutralise``d if asked).
+def export_rows(db: Database, flt: ExportFilter = ExportFilter(), options: CsvOptions = CsvOptions(raw=True)
+                ) -> Iterator[tuple]:
+    """The export rows, streamed from SQLite in the order of ``options.columns`` (text fields guarded against
+    spreadsheets unless ``options.raw``).
 
     Speakers are attributed lazily (``store.derived``): every annotated article not yet attributed is
     attributed (and stored) first; in a read-only database such articles get theirs computed here."""
-    return _rows(db, flt, neutralised, _speakers_ready(db, flt))
+    return _rows(db, flt, options, _speakers_ready(db, flt, options))
 
 
-def _speakers_ready(db: Database, flt: ExportFilter) -> set[int]:
-    """Attribute the export's stale articles where that can be stored; return those it could not."""
+def _speakers_ready(db: Database, flt: ExportFilter, options: CsvOptions) -> set[int]:
+    """Attribute the export's stale articles where that can be stored; return those it could not (none when
+    the export has no speaker column)."""
     from store.derived import ensure_speakers, stale_speakers
 
+    if "speaker" not in options.columns and "speaker_role" not in options.columns:
+        return set()
     scope = list(flt.articles) or None
-    ensure_speakers(db, scope, annotated=True)
-    return stale_speakers(db, scope, annotated=True) if is_readonly(db) else set()
+    annotated = not (flt.articles and options.sentences == "all")  # then every sentence of those asked for
+    ensure_speakers(db, scope, annotated=annotated)
+    return stale_speakers(db, scope, annotated=annotated) if is_readonly(db) else set()
 
 
-def _rows(db: Database, flt: ExportFilter, neutralised: bool, stale: set[int]) -> Iterator[tuple]:
-    sql, params = _export_sql(flt, neutralised, with_article=bool(stale))
+def _rows(db: Database, flt: ExportFilter, options: CsvOptions, stale: set[int]) -> Iterator[tuple]:
+    sql, params = _export_sql(flt, options, hidden=bool(stale))
     rows = db.conn.execute(sql, params)
-    return _with_computed_speakers(db, rows, stale, neutralised) if stale else rows
+    return _with_computed_speakers(db, rows, stale, options) if stale else rows
 
 
-def _with_computed_speakers(db: Database, rows: Iterator[tuple], stale: set[int], neutralised: bool
+def _with_computed_speakers(db: Database, rows: Iterator[tuple], stale: set[int], options: CsvOptions
                             ) -> Iterator[tuple]:
     """Rows of a read-only database, with speakers computed for the articles it holds none current for."""
     from store.derived import sentence_speakers
 
+    at = {c: options.columns.index(c) for c in ("speaker", "speaker_role") if c in options.columns}
     computed: dict[int, dict] = {}  # rows come article by article: only the current one is kept
-    for article_id, status, *row in rows:
+    for article_id, status, sentence, *row in rows:
         if article_id in stale and status == "ok":
             if article_id not in computed:
                 computed = {article_id: sentence_speakers(db, article_id)}
-            speaker = computed[article_id].get(row[2])
-            name = speaker.name if speaker else None
-            row[SPEAKER] = neutralise(name) if neutralised else name
+            speaker = computed[article_id].get(sentence)
+            for column, value in (("speaker", speaker and speaker.name), ("speaker_role", speaker and speaker.role)):
+                if column in at:
+                    row[at[column]] = value if options.raw else neutralise(value)
         yield tuple(row)
 
 
 def write_csv(db: Database, out: IO[str], flt: ExportFilter = ExportFilter(), *, raw: bool = False,
+              columns: tuple[str, ...] = CSV_COLUMNS, sentences: str = "tagged", excel: bool = False,
               progress: Callable[[int], None] | None = None, scratch: str | Path | None = None) -> int:
-    """Write the header and rows to ``out``; return the number of data rows.
+    """Write the header and rows to ``out``; return the number of data rows. ``columns``: which, in that
+    order; ``sentences``: "all" adds a row for every sentence no annotation row is on (empty tag and
+    annotator); ``excel``: UTF-8 with a byte order mark first, which Excel needs to read UTF-8 (and never
+    ``raw``: Excel is a spreadsheet).
 
     A big export of a database file is split by article into contiguous parts written by worker
     processes side by side (SQLite and the csv module each take about half of the time, and
@@ -178,17 +290,20 @@ def write_csv(db: Database, out: IO[str], flt: ExportFilter = ExportFilter(), *,
     Each worker reads with its own connection, so the parts agree only if nothing was committed
     meanwhile (a sync, someone tagging); otherwise the export is made again in this process, from
     one snapshot, like a small one."""
-    out.write(",".join(CSV_COLUMNS) + "\r\n")  # what csv.writer writes for the header
-    stale = _speakers_ready(db, flt)
+    if excel and raw:
+        raise StoreError("a CSV for Excel keeps the guard against formulas: leave out raw")
+    options = CsvOptions(tuple(columns), sentences, raw)
+    out.write(("\ufeff" if excel else "") + ",".join(options.columns) + "\r\n")  # csv.writer's header
+    stale = _speakers_ready(db, flt, options)
     parts = [] if stale else _parts(db, flt)  # decided before the query runs: it would be work thrown away
     if len(parts) >= 2:
         before = _data_version(db)
-        written = _write_in_parts(db_path(db), flt, raw, parts, out, progress, scratch,
+        written = _write_in_parts(db_path(db), flt, options, parts, out, progress, scratch,
                                   unchanged=lambda: _data_version(db) == before)
         if written is not None:
             return written
-        stale = _speakers_ready(db, flt)  # a sync may have replaced articles since
-    return _write_rows(_rows(db, flt, not raw, stale), out, progress)
+        stale = _speakers_ready(db, flt, options)  # a sync may have replaced articles since
+    return _write_rows(_rows(db, flt, options, stale), out, progress)
 
 
 def _data_version(db: Database) -> int:
@@ -230,7 +345,7 @@ def _parts(db: Database, flt: ExportFilter) -> list[tuple]:
     return list(zip(bounds, bounds[1:]))
 
 
-def _write_in_parts(path: str, flt: ExportFilter, raw: bool, parts: list[tuple], out: IO[str],
+def _write_in_parts(path: str, flt: ExportFilter, options: CsvOptions, parts: list[tuple], out: IO[str],
                     progress: Callable[[int], None] | None, scratch: str | Path | None = None,
                     unchanged: Callable[[], bool] = lambda: True) -> int | None:
     """Write the parts, then (if ``unchanged()`` still holds) join them into ``out``; None, with
@@ -241,7 +356,7 @@ def _write_in_parts(path: str, flt: ExportFilter, raw: bool, parts: list[tuple],
     messages = context.Queue()
     folder = tempfile.mkdtemp(prefix=".pressmark-export-", dir=scratch)
     files = [os.path.join(folder, f"part{i}.csv") for i in range(len(parts))]
-    workers = [context.Process(target=_write_part, args=(path, flt, raw, part, file, messages), daemon=True)
+    workers = [context.Process(target=_write_part, args=(path, flt, options, part, file, messages), daemon=True)
                for part, file in zip(parts, files)]
     try:
         for worker in workers:
@@ -281,7 +396,7 @@ def _write_in_parts(path: str, flt: ExportFilter, raw: bool, parts: list[tuple],
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _write_part(path: str, flt: ExportFilter, raw: bool, part: tuple, file: str, messages) -> None:
+def _write_part(path: str, flt: ExportFilter, options: CsvOptions, part: tuple, file: str, messages) -> None:
     """One worker process: its range of articles, to ``file``; progress and the outcome to ``messages``."""
     from store.db import connect
 
@@ -289,7 +404,7 @@ def _write_part(path: str, flt: ExportFilter, raw: bool, part: tuple, file: str,
     index = int(Path(file).stem.removeprefix("part"))
     try:
         db = connect(path, readonly=True)
-        sql, params = _export_sql(flt, not raw, with_article=False, part=part)
+        sql, params = _export_sql(flt, options, hidden=False, part=part)
         with open(file, "w", encoding="utf-8", newline="") as out:
             count = _write_rows(db.conn.execute(sql, params), out,
                                 lambda n: messages.put((index, "progress", n)))
@@ -314,19 +429,21 @@ def _refuse_precious(db: Database, target: Path) -> None:
                 raise StoreError(f"{target}: that is an article file in {root}; choose another file name")
 
 
-def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO[str]], int],
-                     example: str = "annotations.csv") -> int:
+def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO], int],
+                     example: str = "annotations.csv", binary: bool = False) -> int:
     """Write through ``write_to`` into a temporary file beside ``target``, then rename it into
     place; return what ``write_to`` returned. Refuses the database and article files. A target that
     exists and is not a file (``/dev/null``, ``/dev/stdout``, a named pipe) is written into, never
-    replaced: a rename would put a file where the device was."""
+    replaced: a rename would put a file where the device was. ``binary``: ``write_to`` gets a binary
+    stream, else UTF-8 text."""
     target = Path(target)
+    mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
     _refuse_precious(db, target)
     if target.is_dir():
         raise StoreError(f"{target}: is a folder; give a file name such as {target / example}")
     if target.exists() and not target.is_file():
         try:
-            with open(target, "w", encoding="utf-8", newline="") as out:
+            with open(target, **mode) as out:
                 return write_to(out)
         except OSError as exc:
             raise _not_written(target, exc) from None
@@ -338,7 +455,7 @@ def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO[st
     try:
         # mkstemp makes the file private; give it the mode a plain open() would have.
         os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(fd, **mode) as out:
             count = write_to(out)
             out.flush()
             os.fsync(out.fileno())

@@ -447,6 +447,49 @@ def _v15_article_cues(db: Database) -> None:
         save_cues(db, default_cues())
 
 
+def _v16_views(db: Database) -> None:
+    """Two views for people browsing the database (Datasette, sqlite3), plain SQL that any SQLite reads.
+
+    * ``csv_export``: exactly the rows of ``pressmark export --raw --columns all``, in its order and with its
+      columns (store.export; tests/test_publish.py compares them). The export itself keeps its own query,
+      which takes the filters and neutralising, runs in parallel parts and marks its aggregates
+      MATERIALIZED, a word SQLite before 3.35 could not read in a stored view.
+    * ``sentence_search``: the sentences of the search index (``search_fts``, store.derived) with their
+      article, for Datasette's search box (its metadata names ``search_fts`` and ``fts_rowid``).
+    """
+    db.conn.execute("""CREATE VIEW csv_export AS
+        WITH notes AS (
+            SELECT article_id, sentence, annotator, status, max(note) AS note FROM annotations
+            WHERE tag IS NULL GROUP BY article_id, sentence, annotator, status),
+        tagged AS (
+            SELECT DISTINCT article_id, sentence, annotator, status FROM annotations WHERE tag IS NOT NULL),
+        paragraphs AS (
+            SELECT (sp.article_id << 24) + j.key + 1 AS k, json_extract(j.value, '$[2]') AS para
+            FROM sentence_spans sp, json_each(sp.spans) j
+            WHERE sp.article_id IN (SELECT DISTINCT article_id FROM annotations WHERE status = 'ok'))
+        SELECT ar.file AS article, ar.title AS title, a.sentence AS sentence, a.start AS start, a."end" AS "end",
+               a.tag AS tag, sp.speaker AS speaker, a.exact AS text,
+               CASE WHEN a.tag IS NULL THEN a.note ELSE n.note END AS note, a.annotator AS annotator,
+               a.created_at AS created_at, a.updated_at AS updated_at,
+               CASE WHEN ar.status = 'missing' THEN 'missing' ELSE a.status END AS status,
+               a.article_id AS article_id, pa.para AS paragraph, sp.role AS speaker_role, ar.source AS source,
+               ar.date AS date, ar.sha256 AS sha256
+        FROM annotations a JOIN articles ar ON ar.id = a.article_id
+        LEFT JOIN tags tg ON tg.name = a.tag
+        LEFT JOIN sentence_speakers sp ON sp.article_id = a.article_id AND sp.n = a.sentence AND a.status = 'ok'
+        LEFT JOIN paragraphs pa ON pa.k = (a.article_id << 24) + a.sentence AND a.status = 'ok'
+        LEFT JOIN notes n ON a.tag IS NOT NULL AND n.article_id = a.article_id AND n.sentence = a.sentence
+             AND n.annotator = a.annotator AND n.status = a.status
+        LEFT JOIN tagged t ON a.tag IS NULL AND t.article_id = a.article_id AND t.sentence = a.sentence
+             AND t.annotator = a.annotator AND t.status = a.status
+        WHERE a.tag IS NOT NULL OR t.article_id IS NULL
+        ORDER BY ar.file, ar.id, a.status, a.sentence, a.annotator, ifnull(tg.position, -1), a.tag""")
+    db.conn.execute("""CREATE VIEW sentence_search AS
+        SELECT f.rowid AS fts_rowid, f.rowid >> 24 AS article_id, ar.file AS article, ar.title AS title,
+               f.rowid & 16777215 AS sentence, f.text AS text
+        FROM search_fts f JOIN articles ar ON ar.id = f.rowid >> 24""")
+
+
 def _sentence_cues() -> list:
     """The default codebook without the cues that read the article, which the cues table takes from schema 15:
     what the migrations before it seed."""
@@ -467,5 +510,5 @@ MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_ali
                                                 _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
                                                 _v9_deferred, _v10_sentence_spans, _v11_linear_cues,
                                                 _v12_speaker_evidence, _v13_default_cues, _v14_article_meta,
-                                                _v15_article_cues]
+                                                _v15_article_cues, _v16_views]
 SCHEMA_VERSION = len(MIGRATIONS)

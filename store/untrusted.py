@@ -227,6 +227,19 @@ class JsonReader:
             self.buf, self.pos = self.buf[self.pos:], 0
         return value
 
+    def array(self) -> Iterator[tuple[int, object]]:
+        """(line, item) for each item of the array that comes next, read one at a time."""
+        self.take("[")
+        if self.peek() == "]":
+            self.take("]")
+            return
+        while True:
+            self.peek()
+            line = self.line
+            yield line, self.value()
+            if self.take(",]") == "]":
+                return
+
     def document(self) -> object:
         """The one value the whole text holds."""
         value = self.value()

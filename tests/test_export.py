@@ -18,7 +18,8 @@ from store.library import resolve_article
 from store.segment import segment
 from store.sync import sync
 
-HEADER = "article,title,sentence,start,end,tag,speaker,text,note,annotator,created_at,updated_at,status"
+HEADER = ("article,title,sentence,start,end,tag,speaker,text,note,annotator,created_at,updated_at,status,"
+          "article_id,paragraph,speaker_role,source,date")
 
 TRICKY_TITLE = 'Budget, "cuts" and more'
 TRICKY = (

@@ -415,7 +415,7 @@ def test_cli_import_round_trip(cli, tmp_path, corpus):
 def test_cli_import_errors(cli, tmp_path):
     (tmp_path / "junk.txt").write_text("nothing here\n", encoding="utf-8")
     result = cli("import", "junk.txt")
-    assert result.code == 1 and "not a pressmark CSV, JSONL or W3C export" in result.err
+    assert result.code == 1 and "not a pressmark CSV, JSONL, W3C, Label Studio or Prodigy export" in result.err
     result = cli("import", "missing.csv")
     assert result.code == 1 and "no such file" in result.err
     assert cli("import").code == 2

@@ -10,6 +10,7 @@ import pytest
 from store.db import connect
 from store.files import clean, parse_article
 from store.library import article_meta, resolve_article
+from store.schema import MIGRATIONS, _v14_article_meta
 from store.sync import sync
 
 YAML = """---
@@ -91,7 +92,7 @@ def test_meta_reaches_the_database_and_follows_edits_of_the_front_matter_alone(m
 def test_articles_synced_before_get_their_meta_at_the_next_sync(make_articles, tmp_path):
     folder = make_articles({"budget.md": YAML})
     path = tmp_path / "old.db"
-    old = connect(path, target=11)  # the schema before meta
+    old = connect(path, target=MIGRATIONS.index(_v14_article_meta))  # the schema before meta
     sync(old, folder)
     old.conn.close()
     db = connect(path)

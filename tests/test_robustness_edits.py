@@ -92,7 +92,7 @@ def test_edited_then_removed_article_through_the_cli(tmp_path):
     assert rows["finding"]["text"] == LIGHT_NEW and int(rows["finding"]["sentence"]) == after[LIGHT_NEW]
     assert rows["response"]["text"] == SAME and rows["response"]["note"] == "kept note"
     assert rows["commitment"]["text"] == REWRITTEN  # the orphan keeps what was tagged
-    assert list(csv.reader(io.StringIO(ok("export", "-o", "-", cwd=tmp_path))))[0][-1] == "status"
+    assert "status" in list(csv.reader(io.StringIO(ok("export", "-o", "-", cwd=tmp_path))))[0]
     shown = ok("show", "report", cwd=tmp_path)
     assert f"[finding] {LIGHT_NEW}" in shown and f"[response] {SAME}" in shown
 

@@ -169,7 +169,7 @@ def test_a_first_line_over_128_kb(pm, tmp_path):
     assert result.code == 0, result.err
     assert "2 added" in result.out  # carol's tag and note
     (tmp_path / "long-header.csv").write_text("article," + "x" * 200_000 + "\n", encoding="utf-8")
-    refused(pm("import", "long-header.csv"), "not a pressmark CSV, JSONL or W3C export")
+    refused(pm("import", "long-header.csv"), "not a pressmark CSV, JSONL, W3C, Label Studio or Prodigy export")
 
 
 def test_a_field_or_line_over_the_limit_is_refused_with_its_line(pm, tmp_path, monkeypatch):

@@ -57,6 +57,7 @@ LAZY_COMMANDS = {
     "suggest": "tui.cli_suggest", "cues": "tui.cli_suggest",
     "annotators": "tui.cli_team", "merge": "tui.cli_team", "agree": "tui.cli_team", "import": "tui.cli_team",
     "tags": "tui.cli_team", "fetch": "tui.cli_fetch",
+    "publish": "tui.cli_publish", "datasette-metadata": "tui.cli_publish",
 }
 
 
@@ -425,23 +426,49 @@ def untag(obj: Context, article: str, n: int, tag: str | None) -> None:
     click.echo(f"sentence {n}: " + ("untagged" if done else "had no such tag"))
 
 
+def _columns(ctx, param, value: str | None) -> tuple[str, ...] | None:
+    from store.export import COLUMNS
+
+    if value is None:
+        return None
+    names = tuple(COLUMNS) if value.strip() == "all" else tuple(n.strip() for n in value.split(",") if n.strip())
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown or not names or len(set(names)) < len(names):
+        raise click.BadParameter(f"{safe(', '.join(unknown)) or 'each column once, at least one'}: choose from "
+                                 f"{', '.join(COLUMNS)}, or all")
+    return names
+
+
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="csv", show_default=True,
               help="; ".join(f"{f.name}: {f.summary}" for f in FORMATS.values()) + ".")
-@click.option("-o", "--output", help="File to write, or - for standard output.  [default: "
-              + ", ".join(f.default_file for f in FORMATS.values()) + "]")
+@click.option("-o", "--output", help="File to write, or - for standard output.  [default: annotations and the "
+              "format's suffix: " + ", ".join(f.suffix for f in FORMATS.values()) + "]")
 @click.option("--article", help="Only this article (id, file name or prefix).")
 @click.option("--tag", help="Only this tag.")
 @click.option("--annotator", "only_annotator", metavar="NAME",
               help="Only NAME's rows (the global --annotator before the command says who you are).")
-@click.option("--raw", is_flag=True, help="CSV: do not neutralise fields that spreadsheets would run as formulas.")
+@click.option("--columns", callback=_columns, metavar="A,B,...",
+              help="CSV: these columns, in this order, or all (adds sha256).")
+@click.option("--sentences", type=click.Choice(["tagged", "all"]), default="tagged", show_default=True,
+              help="CSV: all adds a row (empty tag and annotator) for each sentence of the articles that no row is "
+                   "on: the negatives a classifier needs.")
+@click.option("--raw", is_flag=True, help="CSV for pandas, R and scripts: no leading ' on text starting with "
+              "= + - @, so text == article text[start:end] always. Without it the CSV is safe to open in a "
+              "spreadsheet.")
+@click.option("--excel", is_flag=True, help="CSV for Excel: UTF-8 with a byte order mark, which Excel needs to "
+              "read accents and quotes right (still guarded against formulas).")
 @pass_ctx
 def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | None,
-           only_annotator: str | None, raw: bool) -> None:
-    """Export annotations: one row per sentence, tag and annotator.
+           only_annotator: str | None, columns: tuple[str, ...] | None, sentences: str, raw: bool,
+           excel: bool) -> None:
+    """Export annotations: by default a CSV with one row per sentence, tag and annotator.
 
     CSV columns: article, title, sentence, start, end, tag, speaker, text, note,
-    annotator, created_at, updated_at, status. JSONL and W3C are described in
+    annotator, created_at, updated_at, status, article_id, paragraph,
+    speaker_role, source, date (--columns chooses; sha256 on request). Which
+    CSV: --raw for pandas and R, --excel for Excel, neither for other
+    spreadsheets. brat and doccano are zip files. The formats are described in
     docs/teams.md.
     """
     from store import formats
@@ -450,8 +477,11 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
 
     if tag and tag not in {t.name for t in tags(obj.db)}:
         raise click.BadParameter(f"{tag}: not in the codebook", param_hint="--tag")
-    if raw and fmt != "csv":
-        raise click.BadParameter("only CSV guards fields against spreadsheets", param_hint="--raw")
+    csv_only = {"--raw": raw, "--excel": excel, "--columns": columns, "--sentences": sentences != "tagged"}
+    if fmt != "csv" and any(csv_only.values()):
+        raise click.BadParameter("only for --format csv", param_hint=next(k for k, v in csv_only.items() if v))
+    if raw and excel:
+        raise click.BadParameter("a CSV for Excel keeps the guard against formulas", param_hint="--raw")
     if only_annotator and not obj.db.conn.execute("SELECT 1 FROM annotations WHERE annotator = ? LIMIT 1",
                                                   (only_annotator,)).fetchone():
         from store.library import annotator_progress
@@ -459,8 +489,15 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
         names = ", ".join(safe(p.annotator) for p in annotator_progress(obj.db)) or "nobody yet"
         raise StoreError(f"no annotations by {only_annotator!r} (annotators: {names}); nothing written")
     flt = ExportFilter((resolve_article(obj.db, article),) if article else (), tag, only_annotator)
-    options = {"raw": raw} if fmt == "csv" else {}
+    options = {"raw": raw, "excel": excel, "sentences": sentences, **({"columns": columns} if columns else {})} \
+        if fmt == "csv" else {}
     if output == "-":
+        if formats.get(fmt).binary:
+            if sys.stdout.isatty():
+                raise click.BadParameter(f"{fmt} is a zip file: give a file name, or send it to a file or pipe",
+                                         param_hint="-o")
+            formats.write(obj.db, fmt, sys.stdout.buffer, flt)
+            return
         formats.write(obj.db, fmt, data_out(), flt, **options)
         return
     output = output or formats.get(fmt).default_file

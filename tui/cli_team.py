@@ -190,7 +190,7 @@ def agree(obj: Context, tag: str | None, names: str | None, show: bool, fmt: str
 
 
 @cli.group(invoke_without_command=True)
-@format_option("table", "json")
+@format_option("table", "json", "labelstudio")
 @click.pass_context
 def tags(ctx: click.Context, fmt: str) -> None:
     """List the codebook; its subcommands add, edit, rename, merge and remove tags.
@@ -198,12 +198,19 @@ def tags(ctx: click.Context, fmt: str) -> None:
     Keys are one lower-case letter or digit that the reader does not already
     use; the capital of a letter key tags and moves on. Renaming, merging and
     removing tags change annotations and are logged (see docs/teams.md).
+    --format labelstudio prints the codebook as a Label Studio labeling
+    interface for `export --format labelstudio`.
     """
     if ctx.invoked_subcommand is not None:
         return
     from store.codebook import codebook
 
     entries = codebook(ctx.find_object(Context).db)
+    if fmt == "labelstudio":
+        from store.formats.labelstudio import labeling_config
+
+        click.echo("\n".join(safe(line) for line in labeling_config(entries).split("\n")), nl=False)
+        return
     if fmt == "json":
         echo_json([asdict(e) for e in entries])
         return

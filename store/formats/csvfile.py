@@ -66,9 +66,11 @@ def read(path: Path, report: ImportReport, finder: ArticleFinder, by: str) -> Re
                     report.skip("no article", where)
                     continue
                 if not fields["tag"] and not fields["note"]:
-                    report.skip("neither a tag nor a note", where)
+                    if fields["annotator"]:  # else a sentence nobody tagged (--sentences all): nothing to import
+                        report.skip("neither a tag nor a note", where)
                     continue
-                article_id = finder.find(file=fields["article"], title=fields.get("title"))
+                article_id = finder.find(sha256=fields.get("sha256") or None, file=fields["article"],
+                                         title=fields.get("title"))
                 if article_id is None:
                     continue
                 base = {"sentence": _csv_number(fields["sentence"]), "start": _csv_number(fields["start"]),

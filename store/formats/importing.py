@@ -19,16 +19,40 @@ from store.untrusted import prefix
 
 
 def detect_format(path: str | Path) -> str:
-    """The format's name, from the start of the file's content (not its name): at most ``PREFIX`` bytes are
-    read, and a binary or non-UTF-8 file is refused."""
+    """The format's name, from the start of the file's content (not its name): a zip by the names of its
+    files; any other file by at most ``PREFIX`` bytes, and a binary or non-UTF-8 file is refused. Formats
+    that recognise a file by a marker of their own are tried before those that take any JSON."""
+    if _zipped(Path(path)):
+        from store.formats.tools import open_zip
+
+        with open_zip(Path(path)) as archive:
+            names = archive.namelist()
+        for fmt in FORMATS.values():
+            if fmt.readable and fmt.binary and fmt.code().sniff_zip(names):
+                return fmt.name
+        raise StoreError(f"{path}: a zip, but not a pressmark {_names(binary=True)} export")
     text, whole = prefix(Path(path))
     head = text.lstrip(" \t\r\n")
     first, newline, _ = head.partition("\n")
-    for fmt in FORMATS.values():
-        if fmt.readable and fmt.code().sniff(head, first, bool(newline) or whole):
+    for fmt in sorted((f for f in FORMATS.values() if f.readable and not f.binary), key=lambda f: f.generic):
+        if fmt.code().sniff(head, first, bool(newline) or whole):
             return fmt.name
-    names = [f.name.upper() for f in FORMATS.values() if f.readable]
-    raise StoreError(f"{path}: not a pressmark {', '.join(names[:-1])} or {names[-1]} export")
+    raise StoreError(f"{path}: not a pressmark {_names(binary=False)} export (nor a {_names(binary=True)} zip)")
+
+
+def _names(binary: bool) -> str:
+    names = [f.title for f in FORMATS.values() if f.readable and f.binary == binary]
+    return " or ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _zipped(path: Path) -> bool:
+    from store.formats.tools import ZIP_MAGIC
+
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def _nothing_imported(path: Path, report: ImportReport) -> str:
@@ -55,8 +79,9 @@ def import_file(db: Database, path: str | Path, *, by: str, fmt: str | None = No
         raise StoreError(f"{path}: no such file")
     if fmt is None:
         fmt = detect_format(path)
-    else:
-        get(fmt)  # an unknown name is refused
+    elif get(fmt).binary != _zipped(path):  # an unknown name is refused here too
+        raise StoreError(f"{path}: {'not a zip' if get(fmt).binary else 'a zip'}, so not a {fmt} export")
+    elif not get(fmt).binary:
         prefix(path)  # a binary or non-UTF-8 file is refused before it is read, whatever the format given
     report = ImportReport(source=str(path), format=fmt)
     try:

@@ -187,19 +187,6 @@ def _w3c_rows(annotation: object) -> tuple[str | None, list[dict | str]]:
     return source, rows
 
 
-def _w3c_array(reader: JsonReader) -> Iterator[tuple[int, object]]:
-    reader.take("[")
-    if reader.peek() == "]":
-        reader.take("]")
-        return
-    while True:
-        reader.peek()
-        line = reader.line
-        yield line, reader.value()
-        if reader.take(",]") == "]":
-            return
-
-
 def _w3c_object(reader: JsonReader, level: int) -> Generator[tuple[int, object], None, dict]:
     """Read an object member by member, yielding the items of its ``items`` (a page, at level 0 or 1) or of
     its ``first`` page (a collection, at level 0) one by one as they come; return its other members."""
@@ -211,7 +198,7 @@ def _w3c_object(reader: JsonReader, level: int) -> Generator[tuple[int, object],
             raise reader.error("not valid JSON (an object key is not a string)")
         reader.take(":")
         if key == "items" and level < 2 and reader.peek() == "[":
-            yield from _w3c_array(reader)
+            yield from reader.array()
         elif key == "first" and level == 0 and reader.peek() == "{":
             yield from _w3c_object(reader, 1)
         else:
@@ -230,7 +217,7 @@ def _w3c_items(reader: JsonReader) -> Iterator[tuple[int, object]]:
     AnnotationCollection's first page, of an AnnotationPage or of a top-level array, or a lone Annotation."""
     start = reader.peek()
     if start == "[":
-        yield from _w3c_array(reader)
+        yield from reader.array()
     elif start == "{":
         line = reader.line
         members = yield from _w3c_object(reader, 0)

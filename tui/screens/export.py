@@ -57,7 +57,7 @@ class ExportScreen(ModalScreen[None]):
         scopes = [(Text(label), value) for label, value in self.scope_labels]
         with VerticalScroll(id="export-dialog"):  # scrolls in a terminal too short for it (80x24 fits)
             yield Label("Export annotations", classes="dialog-title")
-            yield from _field("Format", Select([(f"{f.name.upper()}: {f.summary}", f.name)
+            yield from _field("Format", Select([(f"{f.title}: {f.summary}", f.name)
                                                 for f in formats.FORMATS.values()],
                                                value=DEFAULT_FORMAT, allow_blank=False, id="format"))
             yield from _field("File", Input(formats.get(DEFAULT_FORMAT).default_file, id="path"))
@@ -120,8 +120,11 @@ class ExportScreen(ModalScreen[None]):
         db = None
         try:
             db = connect(self.app.db_path, readonly=True)
-            what = "DISTINCT article_id" if formats.get(fmt).unit == "articles" else "*"
-            total = db.conn.execute(f"SELECT count({what}) FROM annotations").fetchone()[0]
+            counted = formats.get(fmt)
+            rows = ("SELECT DISTINCT article_id FROM annotations" if counted.unit == "articles" else
+                    "SELECT DISTINCT article_id, annotator FROM annotations" if counted.per_annotator else
+                    "SELECT 1 FROM annotations")
+            total = db.conn.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0]
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=max(total, 1))
             count = formats.export(db, fmt, path, flt, progress=lambda n: self.app.call_from_thread(
                 self.query_one("#progress", ProgressBar).update, progress=n))
