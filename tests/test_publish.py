@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import select
 import socket
 import subprocess
 import sys
@@ -139,16 +138,18 @@ def served(coded, run_cli, tmp_path):
     assert meta.code == 0
     (tmp_path / "metadata.json").write_text(meta.out, encoding="utf-8")
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "datasette", "serve", "team.db", "-m", "metadata.json",
-                                "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "datasette.log"  # a file, not a pipe: a pipe read line by line through select kept
+    # lines in Python's buffer that select no longer saw, and a full pipe would stop the server
+    with open(log, "wb") as err:
+        process = subprocess.Popen([sys.executable, "-m", "datasette", "serve", "team.db", "-m", "metadata.json",
+                                    "--host", "127.0.0.1", "--port", str(port)], cwd=tmp_path,
+                                   stdout=subprocess.DEVNULL, stderr=err)
     try:
-        said, deadline = "", time.monotonic() + STARTUP_LIMIT
-        while "Uvicorn running on" not in said:  # wait for Datasette to say it listens
+        deadline = time.monotonic() + STARTUP_LIMIT
+        while "Uvicorn running on" not in (said := log.read_text(errors="replace")):  # Datasette says it listens
             assert process.poll() is None, f"datasette stopped: {said}"
             assert time.monotonic() < deadline, f"datasette did not start: {said}"
-            if select.select([process.stderr], [], [], 1.0)[0]:
-                said += process.stderr.readline()
+            time.sleep(0.2)  # a poll interval, not a condition
         yield f"http://127.0.0.1:{port}", "team"
     finally:
         process.terminate()
