@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from store.anchor import ANCHOR_CONTEXT, anchor_row
 from store.db import Database, StoreError, now, write
-from store.files import clean
+from store.cleaning import clean
 from store.names import check_annotator
 from store.sentences import span
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from store.annotate import _COLUMNS, _SELECT, _Recorder
 from store.db import Database, StoreError, write
-from store.files import clean
+from store.cleaning import clean
 from store.names import TAG_NAME_MAX, check_tag_name
 
 # Keys the reader and library already bind (store/library.Tag.letter shows a tag's key in capitals,

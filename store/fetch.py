@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from store.errors import StoreError
-from store.files import MAX_SIZE, Skipped, clean, decode, format_size
+from store.cleaning import clean
+from store.files import MAX_SIZE, Skipped, decode, format_size
 
 TIMEOUT = 30.0  # seconds a page may take, from connecting to its last byte
 WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml")

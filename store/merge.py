@@ -39,7 +39,8 @@ from pathlib import Path
 from store.anchor import ANCHOR_CONTEXT, SentenceFinder
 from store.annotate import _COLUMNS, _Recorder, _row
 from store.db import Database, StoreError, check_intact, connect, db_path, is_readonly, now, write
-from store.files import clean, safe_name
+from store.cleaning import clean
+from store.files import safe_name
 from store.segment import Sentence, segment
 from store.sentences import encode, save
 from store.untrusted import string, whole

@@ -7,8 +7,9 @@ import os
 
 import pytest
 
+from store.cleaning import clean
 from store.db import connect
-from store.files import clean, parse_article
+from store.files import parse_article
 from store.library import article_meta, resolve_article
 from store.schema import MIGRATIONS, _v14_article_meta
 from store.sync import sync

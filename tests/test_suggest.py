@@ -9,6 +9,7 @@ import pytest
 from conftest import ARTICLES
 
 from store.annotate import redo, set_tag, undo
+from store.cues import DEFAULT_CUES, Cue, cues_csv, default_cues, load_cues, parse_cues, propose, save_cues
 from store.db import connect
 from store.errors import StoreError
 from store.files import read_article
@@ -17,23 +18,15 @@ from store.schema import _DEFAULT_CUES_V11, _DEFAULT_CUES_V13, MIGRATIONS, _v13_
 from store.segment import segment
 from store.speakers import Speaker, attribute
 from store.suggest import (
-    DEFAULT_CUES,
-    Cue,
     accept,
     accept_all,
     article_suggestions,
-    cues_csv,
-    default_cues,
     dismiss,
     evaluate,
     export_cues,
     import_cues,
-    load_cues,
     open_suggestions,
-    parse_cues,
-    propose,
     reopen,
-    save_cues,
     suggest,
     suggested_annotations,
 )

@@ -96,7 +96,7 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
     first. Figures marked ~ are estimates from the shingle index (texts too
     long to compare exactly).
     """
-    from store.align import sources as find_sources
+    from store.derived.shingles import sources as find_sources
     from store.library import resolve_article
 
     show = sys.stderr.isatty()

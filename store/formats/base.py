@@ -65,7 +65,7 @@ def article_rows(db: Database, article_id: int, flt: ExportFilter) -> tuple[list
 def speaker_spans(db: Database, article_id: int) -> list[dict] | None:
     """The article's speaker attribution (``sentence_speakers``, issue 8; attributed now if it was not
     yet, see ``store.derived``); None before that schema."""
-    from store.derived import sentence_speakers
+    from store.derived.speakers import sentence_speakers
 
     if not has_table(db, "sentence_speakers"):
         return None
