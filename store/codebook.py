@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from store.annotate import _COLUMNS, _SELECT, _Recorder
-from store.db import Database, StoreError, write
 from store.cleaning import clean
+from store.db import Database, StoreError, write
+from store.events import COLUMNS, SELECT, Recorder
 from store.names import TAG_NAME_MAX, check_tag_name
 
 # Keys the reader and library already bind (store/library.Tag.letter shows a tag's key in capitals,
@@ -187,11 +187,11 @@ def ensure_tag(db: Database, name: str, *, key: str | None = None, colour: str |
 
 
 def _rows_with_tag(db: Database, tag: str) -> list[dict]:
-    return [dict(zip(_COLUMNS, r)) for r in db.conn.execute(f"{_SELECT} WHERE tag = ? ORDER BY id", (tag,))]
+    return [dict(zip(COLUMNS, r)) for r in db.conn.execute(f"{SELECT} WHERE tag = ? ORDER BY id", (tag,))]
 
 
-def _recorder(db: Database, label: str, by: str) -> _Recorder:
-    return _Recorder(db, CODEBOOK_ACTOR, f"{label} (by {by})")
+def _recorder(db: Database, label: str, by: str) -> Recorder:
+    return Recorder(db, CODEBOOK_ACTOR, f"{label} (by {by})")
 
 
 def rename_tag(db: Database, old: str, new: str, by: str) -> int:
@@ -210,7 +210,7 @@ def rename_tag(db: Database, old: str, new: str, by: str) -> int:
     return len(rows)
 
 
-def _move(db: Database, rec: _Recorder, source: str, target: str) -> tuple[int, int]:
+def _move(db: Database, rec: Recorder, source: str, target: str) -> tuple[int, int]:
     """Give ``source``'s rows the tag ``target``; a row that would duplicate one is deleted.
 
     Returns (moved, collapsed).

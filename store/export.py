@@ -413,7 +413,7 @@ def _write_part(path: str, flt: ExportFilter, options: CsvOptions, part: tuple, 
         messages.put((index, "error", f"NOT SAVED: {DISK_FULL}" if disk_full(exc) else f"{type(exc).__name__}: {exc}"))
 
 
-def _refuse_precious(db: Database, target: Path) -> None:
+def refuse_precious(db: Database, target: Path) -> None:
     """Never let an export overwrite the database or an article file it was made from."""
     resolved = target.resolve()
     database = Path(db_path(db)).resolve()
@@ -438,7 +438,7 @@ def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO], 
     stream, else UTF-8 text."""
     target = Path(target)
     mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
-    _refuse_precious(db, target)
+    refuse_precious(db, target)
     if target.is_dir():
         raise StoreError(f"{target}: is a folder; give a file name such as {target / example}")
     if target.exists() and not target.is_file():

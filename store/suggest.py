@@ -129,9 +129,9 @@ def export_cues(db: Database, path: str | Path | None = None) -> str:
     """The codebook as CSV; also written to ``path`` when given."""
     text = cues_csv(load_cues(db))
     if path is not None:
-        from store.export import _refuse_precious  # never overwrite the database or an article
+        from store.export import refuse_precious  # never overwrite the database or an article
 
-        _refuse_precious(db, Path(path))
+        refuse_precious(db, Path(path))
         if Path(path).is_dir():
             raise StoreError(f"{path}: is a folder; give a file name such as {Path(path) / 'cues.csv'}")
         try:
@@ -280,14 +280,15 @@ def article_suggestions(db: Database, article_id: int, annotator: str | None = N
 
 
 def _accept(db: Database, article_id: int, annotator: str, items: list[Suggestion], label: str):
-    from store.annotate import Action, _known_tag, _new_row, _Recorder, _tag_row
+    from store.annotate import Action, check_known_tag, new_row, tag_row
+    from store.events import Recorder
 
-    rec = _Recorder(db, annotator, label)
+    rec = Recorder(db, annotator, label)
     first = None
     for s in items:
-        _known_tag(db, s.tag)
-        if _tag_row(db, article_id, s.n, s.tag, annotator) is None:
-            rec.insert(_new_row(db, article_id, s.n, annotator, tag=s.tag))
+        check_known_tag(db, s.tag)
+        if tag_row(db, article_id, s.n, s.tag, annotator) is None:
+            rec.insert(new_row(db, article_id, s.n, annotator, tag=s.tag))
             first = first or s.n
     if first is None:
         return None
