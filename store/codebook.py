@@ -21,7 +21,7 @@ from store.db import Database, StoreError, write
 from store.events import COLUMNS, SELECT, Recorder
 from store.names import TAG_NAME_MAX, check_tag_name
 
-# Keys the reader and library already bind (store/library.Tag.letter shows a tag's key in capitals,
+# Keys the reader and library already bind (store/queries.Tag.letter shows a tag's key in capitals,
 # and the reader binds the capital to "toggle and move on"), so a tag key can be none of these nor
 # the capital of one. The TUI imports this tuple: add a key here when the reader starts using it.
 RESERVED_KEYS = ("j", "k", "g", "G", "n", "N", "x", "e", "q", "u", "p", "b", "s", "o", "O", "a", "A", "d", "S",
@@ -161,8 +161,8 @@ def edit_tag(db: Database, name: str, *, key: str | None = None, colour: str | N
     return next(e for e in codebook(db) if e.name == name)
 
 
-def ensure_tag(db: Database, name: str, *, key: str | None = None, colour: str | None = None,
-               description: str = "") -> str | None:
+def add_missing_tag(db: Database, name: str, *, key: str | None = None, colour: str | None = None,
+                    description: str = "") -> str | None:
     """Make sure ``name`` is in the codebook (for merge and import); returns the key given when added.
 
     The tag keeps ``key`` when that is free and allowed, else it gets the first

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from store.cleaning import clean
+from store.figures import format_size
 from store.front_matter import split
 from store.html import html_to_text
 from store.segment import segment
@@ -274,14 +275,6 @@ def _meta_line(meta: dict, key: str) -> str:
             value = ", ".join(str(v) for v in value if v is not None and not isinstance(v, (list, dict)))
         return "" if value is None or isinstance(value, dict) else _one_line(str(value))
     return ""
-
-
-def format_size(size: int) -> str:
-    if size >= 100 * 1024:
-        return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f}".removesuffix(".0") + " KB"
-    return f"{size} bytes"
 
 
 _ERRNO_REASONS = {

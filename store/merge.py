@@ -189,13 +189,13 @@ class Applier:
         return self._locals[article_id]
 
     def _tag_ok(self, tag: str, where: str | None) -> bool:
-        from store.codebook import ensure_tag
+        from store.codebook import add_missing_tag
 
         if tag in self.known_tags:
             return True
         key, colour, description = self.tag_info.get(tag, (None, None, ""))
         try:
-            added = ensure_tag(self.db, tag, key=key, colour=colour, description=description or "")
+            added = add_missing_tag(self.db, tag, key=key, colour=colour, description=description or "")
         except StoreError as exc:
             self.report.skip(f"tag {tag[:40]!r}: {exc}", where)
             return False

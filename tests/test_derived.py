@@ -19,7 +19,7 @@ from store.derived.search import SEARCH_SHIFT, ensure_search
 from store.derived.shingles import ensure_shingles, index_article, sources
 from store.derived.speakers import ensure_speakers, sentence_speakers, store_speakers
 from store.export import export_rows
-from store.library import article_view, resolve_article, search_articles
+from store.queries import article_view, resolve_article, search_articles
 from store.segment import segment
 from store.speakers import Speaker, attribute
 from store.sync import sync

@@ -16,7 +16,7 @@ from conftest import ARTICLES
 from store.db import connect
 from store.derived.speakers import sentence_speakers
 from store.files import read_article
-from store.library import article_view
+from store.queries import article_view
 from store.segment import segment
 from store.speakers import ALGORITHM, Speaker, attribute
 from store.sync import sync

@@ -13,7 +13,7 @@ from store.cues import DEFAULT_CUES, Cue, cues_csv, default_cues, load_cues, par
 from store.db import connect
 from store.errors import StoreError
 from store.files import read_article
-from store.library import article_view
+from store.queries import article_view
 from store.schema import _DEFAULT_CUES_V11, _DEFAULT_CUES_V13, MIGRATIONS, _v13_default_cues, _v15_article_cues
 from store.segment import segment
 from store.speakers import Speaker, attribute

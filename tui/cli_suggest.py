@@ -23,7 +23,7 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
     and become tags only when accepted (--apply here, or in the reader).
     Dismissed suggestions are not proposed again.
     """
-    from store.library import resolve_article
+    from store.queries import resolve_article
     from store.sentences import texts as sentence_texts
     from store.suggest import accept_all, suggest
 

@@ -84,7 +84,7 @@ def speaker_spans(db: Database, article_id: int) -> list[dict] | None:
 
 def article_metadata(db: Database, article_id: int) -> dict:
     """What the formats carry about an article beside its file, title and hash: its ``source`` and ``date``.
-    The seam for the front matter kept at sync (issue 18, "In"): once ``store.library`` gives an article's
+    The seam for the front matter kept at sync (issue 18, "In"): once ``store.queries`` gives an article's
     metadata, every key of it comes through here, into every format that writes metadata."""
     source, date = db.conn.execute("SELECT source, date FROM articles WHERE id = ?", (article_id,)).fetchone()
     return {"source": source, "date": date}

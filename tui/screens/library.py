@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static
 
 from store.db import describe
 from store.errors import StoreError
-from store.library import count_articles, list_articles, progress_by_annotator, skipped_files
+from store.queries import count_articles, list_articles, progress_by_annotator, skipped_files
 from store.names import reveal
 from tui.app import shows_store_errors
 from tui.cli import safe

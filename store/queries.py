@@ -1,4 +1,4 @@
-"""Read-side queries: the codebook, the article list, finding an article, one article's view."""
+"""General read queries: the codebook, the article list, finding an article, one article's view, progress."""
 
 from __future__ import annotations
 
