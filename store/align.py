@@ -64,7 +64,8 @@ from store.db import Database, StoreError, has_table, is_readonly, now, write
 from store.sentences import spans as sentence_spans
 
 __all__ = [
-    "Alignment", "Pair", "Reuse", "align_texts", "alignment", "match_keys", "normalised_words", "shingle_hashes", "stem",
+    "Alignment", "Pair", "Reuse", "align_texts", "alignment", "match_keys", "normalised_words", "shingle_hashes",
+    "stem",
 ]
 
 MIN_RUN = 5  # words: a shorter common run is never "copied"; also the shingle size

@@ -791,7 +791,8 @@ def test_sources_rebuilds_a_stale_index(library):
 
 def test_boilerplate_shingles_are_ignored(library, monkeypatch):
     db, ids = library
-    monkeypatch.setattr(store.derived.shingles, "MAX_DF_FLOOR", 1)  # every shingle in more than one other article is "common"
+    # every shingle in more than one other article is "common"
+    monkeypatch.setattr(store.derived.shingles, "MAX_DF_FLOOR", 1)
     found = {s.file for s in sources(db, ids[B_FILE])}
     assert "quote.txt" not in found  # its only passage is also in 000 and in the copy
 

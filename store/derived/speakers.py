@@ -97,8 +97,8 @@ def ensure_speakers(db: Database, article_ids: Sequence[int] | None = None, *, a
     annotations if ``annotated``); returns how many. A no-op in a read-only database or before schema 9."""
     if is_readonly(db) or not has_table(db, "speaker_state"):
         return 0
-    return catchup.in_batches(db, _stale_speakers(db, article_ids, annotated), lambda item: _attribute_and_store(db, item),
-                       progress)
+    return catchup.in_batches(db, _stale_speakers(db, article_ids, annotated),
+                              lambda item: _attribute_and_store(db, item), progress)
 
 
 def stale_speakers(db: Database, article_ids: Sequence[int] | None = None, *, annotated: bool = False) -> set[int]:
