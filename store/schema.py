@@ -322,7 +322,7 @@ def _v9_deferred(db: Database) -> None:
       Starts empty: the first search indexes every article.
     * Speakers: ``speaker_state`` records the text each article's ``sentence_speakers`` rows were
       attributed from. An article with rows has them from its current text (sync wrote them with the
-      sentences and deleted both together; schema 5 backfilled them); one without rows may have none
+      sentences and deleted both together; schema 5 backfilled them before issue 17); one without rows may have none
       or may have been synced without attribution (by this code into an older schema), so it is
       attributed again on first use.
     """
