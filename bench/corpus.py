@@ -22,7 +22,7 @@
   ``set_tag``/``set_note`` label them) and one ``events`` row with
   ``before`` NULL and ``after`` the JSON image ``_Recorder.insert`` logs (same
   keys, same order, ``id`` last).  Then every annotated article's speakers are
-  attributed (``store.derived.ensure_speakers``), as opening it in the reader to
+  attributed (``store.derived.speakers.ensure_speakers``), as opening it in the reader to
   tag it would have done.  ``generate`` ends with ``PRAGMA integrity_check``,
   and ``--check`` also runs ``pressmark export`` and compares its row count.
 
@@ -215,7 +215,7 @@ def add_annotations(db_path: Path, m: int, seed: int = SEED) -> dict:
         "SELECT count(*) FROM annotations WHERE tag IS NOT NULL").fetchone()[0] + sum(k not in tagged for k in notes)
     # Whoever tagged an article opened it first, and opening attributes its speakers (store.derived):
     # do that here too, outside the insert transaction, so the database is as the reader leaves it.
-    from store.derived import ensure_speakers
+    from store.derived.speakers import ensure_speakers
 
     counts["attributed"] = ensure_speakers(db, annotated=True)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -184,7 +184,7 @@ def cue_suggestions(t: Text) -> dict[int, set[str]]:
     """Gold sentence n -> the tags the default cues suggest for it (no tags given yet)."""
     from store.segment import segment
     from store.speakers import attribute
-    from store.suggest import compile_cues, default_cues, propose
+    from store.cues import compile_cues, default_cues, propose
 
     sentences = segment(t.text)
     proposed = propose([t.text[s.start:s.end] for s in sentences], attribute(t.text, sentences),
@@ -212,7 +212,7 @@ def learning_curve(ts: list[Text], ks: tuple[int, ...] = LEARNING_KS) -> dict:
     from store import learn
     from store.segment import segment
     from store.speakers import attribute
-    from store.suggest import compile_cues, cue_tags, default_cues
+    from store.cues import compile_cues, cue_tags, default_cues
 
     compiled = compile_cues(default_cues())
     docs = []

@@ -186,7 +186,7 @@ class Corpora:
         self.big, self.big_counts = corpus.annotated_db(N_ARTICLES, N_BIG)
         self.small, self.small_counts = corpus.annotated_db(N_ARTICLES, N_SMALL)
         self.two = corpus.two_articles_db()
-        from store.derived import ensure_speakers
+        from store.derived.speakers import ensure_speakers
 
         for path in (self.base, self.big, self.small):  # apply any new schema migration once, outside the clocks
             db = connect(path)

@@ -37,10 +37,10 @@ said") produce no pairs.  ``docs/alignment.md`` gives the definitions; in short:
 
 ``alignment(db, a_id, b_id)`` runs this on two stored articles and caches the
 result in SQLite, keyed by both article ids and both texts' sha256 (plus the
-algorithm version and the sentence spans).  ``index_article`` keeps a shingle
-index (64-bit hashes of every distinct normalised 5-word shingle) so that
-``sources(db, article_id)`` can rank every other article by reuse quickly;
-sync does not build it: ``sources`` brings it up to date first.
+algorithm version and the sentence spans).  ``shingle_hashes`` gives the
+64-bit hashes of every distinct normalised 5-word shingle, which the shingle
+index (``store.derived.shingles``) keeps so that ``sources(db, article_id)``
+can rank every other article by reuse quickly.
 
 Pure standard library; no textual or rich import.
 """
@@ -64,8 +64,8 @@ from store.db import Database, StoreError, has_table, is_readonly, now, write
 from store.sentences import spans as sentence_spans
 
 __all__ = [
-    "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article", "match_keys",
-    "normalised_words", "reindex_stale", "shingle_hashes", "sources", "stem",
+    "Alignment", "Pair", "Reuse", "align_texts", "alignment", "match_keys", "normalised_words", "shingle_hashes",
+    "stem",
 ]
 
 MIN_RUN = 5  # words: a shorter common run is never "copied"; also the shingle size
@@ -852,35 +852,6 @@ def _has_tables(db: Database) -> bool:
     return has_table(db, "shingle_state")
 
 
-def index_article(db: Database, article_id: int, hashes: set[int] | None = None) -> None:
-    """(Re)build the article's shingle hashes (``hashes`` if already computed from its
-    current text); a no-op before the alignment tables exist."""
-    if not _has_tables(db):
-        return  # an older schema (e.g. opened with target < 3): the migration backfills later
-    row = db.conn.execute("SELECT text, sha256 FROM articles WHERE id = ?", (article_id,)).fetchone()
-    with write(db):
-        db.conn.execute("DELETE FROM shingles WHERE article_id = ?", (article_id,))
-        if row is None:
-            db.conn.execute("DELETE FROM shingle_state WHERE article_id = ?", (article_id,))
-            return
-        text, sha = row
-        if hashes is None:
-            hashes = shingle_hashes(text)
-        db.conn.executemany("INSERT INTO shingles (hash, article_id) VALUES (?, ?)",  # in key order: 3x faster
-                            ((h, article_id) for h in sorted(hashes)))
-        db.conn.execute(
-            "INSERT OR REPLACE INTO shingle_state (article_id, sha256, shingles, algorithm) VALUES (?, ?, ?, ?)",
-            (article_id, sha, len(hashes), ALGORITHM))
-
-
-def reindex_stale(db: Database, progress=None) -> int:
-    """Index every article whose index is missing or out of date, in short transactions
-    (``store.derived.ensure_shingles``; ``progress(done, total)``); returns how many."""
-    from store.derived import ensure_shingles  # late: store.derived imports this module lazily too
-
-    return ensure_shingles(db, progress)
-
-
 # --------------------------------------------------------------------------- stored articles
 
 
@@ -939,105 +910,3 @@ def alignment(db: Database, a_id: int, b_id: int, *, cache: bool = True) -> Alig
         except sqlite3.OperationalError:
             pass  # busy beyond the timeout: the result is still right, just not cached
     return result
-
-
-# --------------------------------------------------------------------------- sources
-
-MAX_DF_SHARE = 0.05  # a shingle in more than this share of articles (and > MAX_DF_FLOOR) is boilerplate
-MAX_DF_FLOOR = 50
-MIN_SHARED = 3  # fewer shared shingles than this is not a source (a 7-word passage makes 3)
-REFINE_MAX_CHARS = 300_000  # refine with exact figures only when both texts are at most this long
-REFINE_FACTOR = 3  # candidates taken from the index per place asked for (refinement may drop some)
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Another article ranked as a likely source of (or copy of) the article asked about."""
-
-    id: int
-    file: str
-    title: str
-    shared: int  # distinct 5-word shingles in common (boilerplate shingles left out)
-    b_from_a: float  # share of the article found in this one (exact if ``exact``, else shingle estimate)
-    a_used_by_b: float  # share of this one found in the article
-    longest_passage: int | None  # characters, when exact
-    exact: bool
-    pairs: int | None = None  # aligned sentence pairs, when exact
-
-
-def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True, progress=None) -> list[Source]:
-    """Other articles ranked by how much of ``article_id`` they contain, via the shingle index.
-
-    Candidates come from the index: articles sharing at least ``MIN_SHARED``
-    distinct 5-word shingles, ignoring shingles found in so many articles that
-    they are boilerplate, most shared first.  They are then refined in that
-    order with :func:`alignment` when both texts are small enough: a candidate
-    with no aligned sentence pair (only names, titles or stock phrases in
-    common) is dropped, the others get the exact figures.  The result, at most
-    ``limit`` articles, is ranked by the share of the article found in each.
-    The index of any article that is missing or stale is built first (if the
-    database is writable; sync leaves it to this), reporting ``progress(done, total)``
-    for a long catch-up.
-    """
-    if limit < 1:
-        return []
-    if db.conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
-        raise StoreError(f"no article with id {article_id}")
-    if not _has_tables(db):
-        raise StoreError("this database has no shingle index yet; open it once with write access to upgrade")
-    readonly = is_readonly(db)
-    if not readonly:
-        reindex_stale(db, progress)
-    state = db.conn.execute(  # None when missing or stale (possible only when read-only)
-        """SELECT st.shingles FROM shingle_state st JOIN articles a ON a.id = st.article_id
-           WHERE st.article_id = ? AND st.sha256 = a.sha256 AND st.algorithm = ?""",
-        (article_id, ALGORITHM)).fetchone()
-    n_articles = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    max_df = max(MAX_DF_FLOOR, int(MAX_DF_SHARE * n_articles))
-    if state is None:  # hash it here
-        own = list(shingle_hashes(_text(db, article_id)))
-        q_sql, q_params = "SELECT value AS hash FROM json_each(?)", (json.dumps(own),)
-        n_own = len(own)
-    else:
-        q_sql, q_params = "SELECT hash FROM shingles WHERE article_id = ?", (article_id,)
-        n_own = state[0]
-    top = db.conn.execute(
-        f"""WITH q(hash) AS ({q_sql}),
-                 p AS (SELECT s.hash, s.article_id FROM q JOIN shingles s ON s.hash = q.hash
-                       WHERE s.article_id != ?),
-                 common AS (SELECT hash FROM p GROUP BY hash HAVING count(*) > ?)
-            SELECT article_id, count(*) AS shared FROM p
-            WHERE hash NOT IN common
-            GROUP BY article_id HAVING shared >= ?
-            ORDER BY shared DESC, article_id LIMIT ?""",
-        (*q_params, article_id, max_df, MIN_SHARED, REFINE_FACTOR * limit)).fetchall()
-    rows = []
-    for other, shared in top:
-        file, title, chars, n_other = db.conn.execute(
-            """SELECT a.file, a.title, length(a.text), st.shingles FROM articles a
-               LEFT JOIN shingle_state st ON st.article_id = a.id WHERE a.id = ?""", (other,)).fetchone()
-        rows.append((other, shared, file, title, n_other, chars))
-    own_chars = db.conn.execute("SELECT length(text) FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-
-    def ranked(cache: bool) -> list[Source]:
-        out: list[Source] = []
-        for other, shared, file, title, n_other, chars in rows:
-            if len(out) == limit:
-                break
-            if refine and own_chars <= REFINE_MAX_CHARS and chars <= REFINE_MAX_CHARS:
-                found = alignment(db, other, article_id, cache=cache)
-                if not found.pairs:
-                    continue  # only names, titles or stock phrases in common: not a source
-                r = found.reuse
-                out.append(Source(other, file, title, shared, r.b_from_a, r.a_used_by_b, r.longest_passage, True,
-                                  len(found.pairs)))
-            else:
-                out.append(Source(other, file, title, shared, shared / n_own if n_own else 0.0,
-                                  shared / n_other if n_other else 0.0, None, False))
-        out.sort(key=lambda s: (-s.b_from_a, -s.shared, s.id))
-        return out
-
-    if readonly:
-        return ranked(cache=False)
-    with write(db):  # one transaction (one fsync) for all the cached alignments
-        return ranked(cache=True)

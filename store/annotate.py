@@ -13,14 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from store.anchor import ANCHOR_CONTEXT, anchor_row
+from store.cleaning import clean
 from store.db import Database, StoreError, now, write
-from store.files import clean
-from store.names import check_annotator
+from store.events import COLUMNS, Recorder, annotation_row
 from store.sentences import span
-
-_COLUMNS = ("id", "article_id", "sentence", "start", "end", "exact", "prefix", "suffix",
-            "tag", "note", "annotator", "created_at", "updated_at", "status")
-_SELECT = "SELECT " + ", ".join(f'"{c}"' for c in _COLUMNS) + " FROM annotations"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +27,6 @@ class Action:
     label: str
     article_id: int | None
     sentence: int | None
-
-
-def _row(db: Database, where: str, params: Iterable) -> dict | None:
-    row = db.conn.execute(f"{_SELECT} WHERE {where}", tuple(params)).fetchone()
-    return dict(zip(_COLUMNS, row)) if row else None
 
 
 def _anchor(db: Database, article_id: int, n: int) -> dict:
@@ -53,76 +44,36 @@ def _anchor(db: Database, article_id: int, n: int) -> dict:
             "exact": exact, "prefix": prefix, "suffix": suffix}
 
 
-def _known_tag(db: Database, tag: str) -> None:
+def check_known_tag(db: Database, tag: str) -> None:
+    """Refuse a tag the codebook does not have, naming those it has."""
     if db.conn.execute("SELECT 1 FROM tags WHERE name = ?", (tag,)).fetchone() is None:
         names = ", ".join(r[0] for r in db.conn.execute("SELECT name FROM tags ORDER BY position"))
         raise StoreError(f"unknown tag {tag!r} (the codebook has: {names})")
 
 
-class _Recorder:
-    """Applies row changes inside one transaction and logs them as one action."""
-
-    def __init__(self, db: Database, annotator: str, label: str):
-        check_annotator(annotator)  # every action that writes is recorded under a name that can be shown
-        self.db, self.annotator, self.label = db, annotator, label
-        self.action_id: int | None = None
-
-    def _log(self, annotation_id: int, before: dict | None, after: dict | None) -> None:
-        conn = self.db.conn
-        if self.action_id is None:
-            # A new action ends the redo chain: what was undone before it can no longer be redone.
-            conn.execute("UPDATE actions SET discarded_at = ? WHERE annotator = ? AND undone_at IS NOT NULL"
-                         " AND discarded_at IS NULL", (now(), self.annotator))
-            self.action_id = conn.execute(
-                "INSERT INTO actions (annotator, label, at) VALUES (?, ?, ?)",
-                (self.annotator, self.label, now()),
-            ).lastrowid
-        conn.execute(
-            "INSERT INTO events (action_id, annotation_id, before, after) VALUES (?, ?, ?, ?)",
-            (self.action_id, annotation_id,
-             json.dumps(before) if before else None, json.dumps(after) if after else None),
-        )
-
-    def insert(self, row: dict) -> None:
-        cols = [c for c in _COLUMNS if c in row]
-        cur = self.db.conn.execute(
-            f"INSERT INTO annotations ({', '.join(repr(c) for c in cols)}) VALUES ({', '.join('?' * len(cols))})",
-            [row[c] for c in cols],
-        )
-        self._log(cur.lastrowid, None, {**row, "id": cur.lastrowid})
-
-    def delete(self, row: dict) -> None:
-        self.db.conn.execute("DELETE FROM annotations WHERE id = ?", (row["id"],))
-        self._log(row["id"], row, None)
-
-    def update(self, row: dict, **changes) -> None:
-        after = {**row, **changes}
-        sets = ", ".join(f'"{c}" = ?' for c in changes)
-        self.db.conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", [*changes.values(), row["id"]])
-        self._log(row["id"], row, after)
-
-
-def _new_row(db: Database, article_id: int, n: int, annotator: str, **fields) -> dict:
+def new_row(db: Database, article_id: int, n: int, annotator: str, **fields) -> dict:
+    """A new annotation row on sentence ``n``, anchored to its text, for a ``Recorder`` to insert."""
     stamp = now()
     return {**_anchor(db, article_id, n), "annotator": annotator,
             "created_at": stamp, "updated_at": stamp, "status": "ok", **fields}
 
 
-def _tag_row(db: Database, article_id: int, n: int, tag: str, annotator: str) -> dict | None:
-    return _row(db, "article_id = ? AND sentence = ? AND tag = ? AND annotator = ? AND status = 'ok'",
-                (article_id, n, tag, annotator))
+def tag_row(db: Database, article_id: int, n: int, tag: str, annotator: str) -> dict | None:
+    """The annotator's row of ``tag`` on sentence ``n``, if any."""
+    return annotation_row(db, "article_id = ? AND sentence = ? AND tag = ? AND annotator = ? AND status = 'ok'",
+                          (article_id, n, tag, annotator))
 
 
 def set_tag(db: Database, article_id: int, n: int, tag: str, annotator: str, on: bool = True) -> Action | None:
     """Add (``on``) or remove a tag on sentence ``n``; None when nothing changed."""
     with write(db):
-        _known_tag(db, tag)
-        existing = _tag_row(db, article_id, n, tag, annotator)
+        check_known_tag(db, tag)
+        existing = tag_row(db, article_id, n, tag, annotator)
         if bool(existing) == on:
             return None
-        rec = _Recorder(db, annotator, f"{'tag' if on else 'untag'} {tag}")
+        rec = Recorder(db, annotator, f"{'tag' if on else 'untag'} {tag}")
         if on:
-            rec.insert(_new_row(db, article_id, n, annotator, tag=tag))
+            rec.insert(new_row(db, article_id, n, annotator, tag=tag))
         else:
             rec.delete(existing)
     return Action(rec.action_id, rec.label, article_id, n)
@@ -131,7 +82,7 @@ def set_tag(db: Database, article_id: int, n: int, tag: str, annotator: str, on:
 def toggle_tag(db: Database, article_id: int, n: int, tag: str, annotator: str) -> Action:
     """Flip a tag on sentence ``n`` (the reader's f/r/c keys)."""
     with write(db):
-        on = _tag_row(db, article_id, n, tag, annotator) is None
+        on = tag_row(db, article_id, n, tag, annotator) is None
         return set_tag(db, article_id, n, tag, annotator, on)
 
 
@@ -146,12 +97,12 @@ def copy_tags(db: Database, article_id: int, n: int, targets: Iterable[tuple[int
         tags = [t for (t,) in db.conn.execute(
             "SELECT tag FROM annotations WHERE article_id = ? AND sentence = ? AND annotator = ?"
             " AND tag IS NOT NULL AND status = 'ok' ORDER BY id", (article_id, n, annotator))]
-        rec = _Recorder(db, annotator, f"copy {', '.join(tags)}")
+        rec = Recorder(db, annotator, f"copy {', '.join(tags)}")
         first = None
         for target_article, target_n in targets:
             for tag in tags:
-                if _tag_row(db, target_article, target_n, tag, annotator) is None:
-                    rec.insert(_new_row(db, target_article, target_n, annotator, tag=tag))
+                if tag_row(db, target_article, target_n, tag, annotator) is None:
+                    rec.insert(new_row(db, target_article, target_n, annotator, tag=tag))
                     first = first or (target_article, target_n)
         if first is None:
             return None
@@ -161,12 +112,12 @@ def copy_tags(db: Database, article_id: int, n: int, targets: Iterable[tuple[int
 def clear_tags(db: Database, article_id: int, n: int, annotator: str) -> Action | None:
     """Remove every tag of ``annotator`` on sentence ``n`` as one undoable action."""
     with write(db):
-        rows = [_row(db, "id = ?", (i,)) for (i,) in db.conn.execute(
+        rows = [annotation_row(db, "id = ?", (i,)) for (i,) in db.conn.execute(
             "SELECT id FROM annotations WHERE article_id = ? AND sentence = ? AND annotator = ?"
             " AND tag IS NOT NULL AND status = 'ok'", (article_id, n, annotator))]
         if not rows:
             return None
-        rec = _Recorder(db, annotator, "clear tags")
+        rec = Recorder(db, annotator, "clear tags")
         for row in rows:
             rec.delete(row)
     return Action(rec.action_id, rec.label, article_id, n)
@@ -176,13 +127,14 @@ def set_note(db: Database, article_id: int, n: int, note: str | None, annotator:
     """Set, change or (with an empty/None note) remove the note on sentence ``n``."""
     note = clean(note or "") or None  # notes are untrusted text too: no control sequences
     with write(db):
-        existing = _row(db, "article_id = ? AND sentence = ? AND annotator = ? AND tag IS NULL AND status = 'ok'",
-                        (article_id, n, annotator))
+        existing = annotation_row(
+            db, "article_id = ? AND sentence = ? AND annotator = ? AND tag IS NULL AND status = 'ok'",
+            (article_id, n, annotator))
         if (existing["note"] if existing else None) == note:
             return None
-        rec = _Recorder(db, annotator, "note" if note else "remove note")
+        rec = Recorder(db, annotator, "note" if note else "remove note")
         if existing is None:
-            rec.insert(_new_row(db, article_id, n, annotator, note=note))
+            rec.insert(new_row(db, article_id, n, annotator, note=note))
         elif note is None:
             rec.delete(existing)
         else:
@@ -195,8 +147,8 @@ def _restore(db: Database, annotation_id: int, image: str | None) -> None:
     if image is not None:
         row = {**json.loads(image), "status": "orphan"}  # until anchor_row has placed it
         db.conn.execute(
-            f"INSERT INTO annotations ({', '.join(repr(c) for c in _COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-            [row.get(c) for c in _COLUMNS],
+            f"INSERT INTO annotations ({', '.join(repr(c) for c in COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            [row.get(c) for c in COLUMNS],
         )
         # The article may have changed since the image was taken: place the row again by its quote.
         anchor_row(db, annotation_id)
@@ -214,7 +166,7 @@ def _replay(db: Database, action_id: int, forward: bool) -> Action:
         first = first or json.loads(before or after)
     db.conn.execute("UPDATE actions SET undone_at = ? WHERE id = ?", (None if forward else now(), action_id))
     label = db.conn.execute("SELECT label FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
-    where = (_row(db, "id = ?", (first["id"],)) or first) if first else None  # where it was re-anchored to
+    where = (annotation_row(db, "id = ?", (first["id"],)) or first) if first else None  # where it was re-anchored to
     return Action(action_id, label, where and where["article_id"], where and where["sentence"])
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from store.annotate import _COLUMNS, _SELECT, _Recorder
+from store.cleaning import clean
 from store.db import Database, StoreError, write
-from store.files import clean
+from store.events import COLUMNS, SELECT, Recorder
 from store.names import TAG_NAME_MAX, check_tag_name
 
-# Keys the reader and library already bind (store/library.Tag.letter shows a tag's key in capitals,
+# Keys the reader and library already bind (store/queries.Tag.letter shows a tag's key in capitals,
 # and the reader binds the capital to "toggle and move on"), so a tag key can be none of these nor
 # the capital of one. The TUI imports this tuple: add a key here when the reader starts using it.
 RESERVED_KEYS = ("j", "k", "g", "G", "n", "N", "x", "e", "q", "u", "p", "b", "s", "o", "O", "a", "A", "d", "S",
@@ -161,8 +161,8 @@ def edit_tag(db: Database, name: str, *, key: str | None = None, colour: str | N
     return next(e for e in codebook(db) if e.name == name)
 
 
-def ensure_tag(db: Database, name: str, *, key: str | None = None, colour: str | None = None,
-               description: str = "") -> str | None:
+def add_missing_tag(db: Database, name: str, *, key: str | None = None, colour: str | None = None,
+                    description: str = "") -> str | None:
     """Make sure ``name`` is in the codebook (for merge and import); returns the key given when added.
 
     The tag keeps ``key`` when that is free and allowed, else it gets the first
@@ -187,11 +187,11 @@ def ensure_tag(db: Database, name: str, *, key: str | None = None, colour: str |
 
 
 def _rows_with_tag(db: Database, tag: str) -> list[dict]:
-    return [dict(zip(_COLUMNS, r)) for r in db.conn.execute(f"{_SELECT} WHERE tag = ? ORDER BY id", (tag,))]
+    return [dict(zip(COLUMNS, r)) for r in db.conn.execute(f"{SELECT} WHERE tag = ? ORDER BY id", (tag,))]
 
 
-def _recorder(db: Database, label: str, by: str) -> _Recorder:
-    return _Recorder(db, CODEBOOK_ACTOR, f"{label} (by {by})")
+def _recorder(db: Database, label: str, by: str) -> Recorder:
+    return Recorder(db, CODEBOOK_ACTOR, f"{label} (by {by})")
 
 
 def rename_tag(db: Database, old: str, new: str, by: str) -> int:
@@ -210,7 +210,7 @@ def rename_tag(db: Database, old: str, new: str, by: str) -> int:
     return len(rows)
 
 
-def _move(db: Database, rec: _Recorder, source: str, target: str) -> tuple[int, int]:
+def _move(db: Database, rec: Recorder, source: str, target: str) -> tuple[int, int]:
     """Give ``source``'s rows the tag ``target``; a row that would duplicate one is deleted.
 
     Returns (moved, collapsed).

@@ -23,6 +23,7 @@ from typing import IO
 from store.db import Database, db_path, is_readonly
 from store.errors import DISK_FULL, StoreError, disk_full
 from store.files import ARTICLE_SUFFIXES, safe_name
+from store.names import FORMULA_STARTS
 
 # Every column the CSV can have: name -> (SQL on an annotation row, SQL on a sentence with no row (only with
 # ``sentences="all"``), whether it is text a spreadsheet could run as a formula). Annotation rows read ``a``
@@ -54,7 +55,6 @@ COLUMNS = {
 # that read them by name or by position keep working, then the new ones -- but not sha256, 64 characters
 # a row (a fifth of a typical file) for a key that only matters across databases (JSONL and W3C carry it).
 CSV_COLUMNS = tuple(c for c in COLUMNS if c != "sha256")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY = 10_000  # rows between progress callbacks
 SENTENCES = ("tagged", "all")  # rows for the sentences with annotations only, or for every sentence
 
@@ -240,7 +240,7 @@ def export_rows(db: Database, flt: ExportFilter = ExportFilter(), options: CsvOp
 def _speakers_ready(db: Database, flt: ExportFilter, options: CsvOptions) -> set[int]:
     """Attribute the export's stale articles where that can be stored; return those it could not (none when
     the export has no speaker column)."""
-    from store.derived import ensure_speakers, stale_speakers
+    from store.derived.speakers import ensure_speakers, stale_speakers
 
     if "speaker" not in options.columns and "speaker_role" not in options.columns:
         return set()
@@ -259,7 +259,7 @@ def _rows(db: Database, flt: ExportFilter, options: CsvOptions, stale: set[int])
 def _with_computed_speakers(db: Database, rows: Iterator[tuple], stale: set[int], options: CsvOptions
                             ) -> Iterator[tuple]:
     """Rows of a read-only database, with speakers computed for the articles it holds none current for."""
-    from store.derived import sentence_speakers
+    from store.derived.speakers import sentence_speakers
 
     at = {c: options.columns.index(c) for c in ("speaker", "speaker_role") if c in options.columns}
     computed: dict[int, dict] = {}  # rows come article by article: only the current one is kept
@@ -413,7 +413,7 @@ def _write_part(path: str, flt: ExportFilter, options: CsvOptions, part: tuple, 
         messages.put((index, "error", f"NOT SAVED: {DISK_FULL}" if disk_full(exc) else f"{type(exc).__name__}: {exc}"))
 
 
-def _refuse_precious(db: Database, target: Path) -> None:
+def refuse_precious(db: Database, target: Path) -> None:
     """Never let an export overwrite the database or an article file it was made from."""
     resolved = target.resolve()
     database = Path(db_path(db)).resolve()
@@ -438,7 +438,7 @@ def write_atomically(db: Database, target: str | Path, write_to: Callable[[IO], 
     stream, else UTF-8 text."""
     target = Path(target)
     mode = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
-    _refuse_precious(db, target)
+    refuse_precious(db, target)
     if target.is_dir():
         raise StoreError(f"{target}: is a folder; give a file name such as {target / example}")
     if target.exists() and not target.is_file():

@@ -20,8 +20,10 @@ import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
+from store.cleaning import clean
 from store.errors import StoreError
-from store.files import MAX_SIZE, Skipped, clean, decode, format_size
+from store.figures import format_size
+from store.files import MAX_SIZE, Skipped, decode
 
 TIMEOUT = 30.0  # seconds a page may take, from connecting to its last byte
 WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml")

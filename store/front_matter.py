@@ -17,7 +17,7 @@ import math
 import re
 from typing import Any, NamedTuple
 
-from store.files import clean
+from store.cleaning import clean
 
 MAX_CHARS = 64 * 1024  # front matter must end within this many characters
 MAX_DEPTH = 32  # lists and tables nested deeper than this are not kept

@@ -43,10 +43,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from sys import intern
 
+from store.cues import CUE_TEXT_MAX, Cue, Scene, article_hits, cue_tags
 from store.db import Database, db_path, has_table
+from store.derived.speakers import sentence_speakers
 from store.sentences import spans, texts
-from store.speakers import Speaker, sentence_speakers
-from store.suggest import CUE_TEXT_MAX, Cue, Scene, article_hits, cue_tags
+from store.speakers import Speaker
 
 __all__ = ["MAX_EXAMPLES", "PRIOR", "Example", "Interrupted", "Model", "Sentence", "article_sentences",
            "examples_of", "features", "fingerprint", "gather", "iter_sentences", "model_for", "sentences_of", "train"]
@@ -83,7 +84,7 @@ class Sentence:
 
     text: str
     speaker: Speaker | None
-    hits: tuple[int, ...]  # the cues that fire on it in its article (store.suggest.article_hits)
+    hits: tuple[int, ...]  # the cues that fire on it in its article (store.cues.article_hits)
     features: tuple[str, ...]
     shingles: frozenset[str]  # its runs of three words
     scene: Scene | None = None  # its article's, which the reasons of its cues may name
@@ -113,7 +114,7 @@ def features(text: str, speaker: Speaker | None, hits: Iterable[int], first: boo
 def iter_sentences(sentence_texts: Sequence[str], speakers: Sequence[Speaker | None], paras: Sequence[int],
                    compiled: Sequence[tuple[Cue, object]], pace: Pace | None = None) -> Iterator[Sentence]:
     """The learner's view of an article's sentences, one at a time (``paras``: each one's paragraph number), after
-    one pass over them all for their cues, which may read the article (store.suggest.article_hits)."""
+    one pass over them all for their cues, which may read the article (store.cues.article_hits)."""
     all_hits, scene = article_hits(sentence_texts, speakers, compiled, pace)
     for i, (text, speaker, fired) in enumerate(zip(sentence_texts, speakers, all_hits)):
         if pace is not None and i % 16 == 15:

@@ -37,9 +37,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from store.anchor import ANCHOR_CONTEXT, SentenceFinder
-from store.annotate import _COLUMNS, _Recorder, _row
-from store.db import Database, StoreError, check_intact, connect, db_path, is_readonly, now, write
-from store.files import clean, safe_name
+from store.cleaning import clean
+from store.db import (
+    Database,
+    StoreError,
+    check_intact,
+    connect,
+    db_path,
+    is_readonly,
+    now,
+    write,
+)
+from store.events import COLUMNS, Recorder, annotation_row
+from store.files import safe_name
 from store.segment import Sentence, segment
 from store.sentences import encode, save
 from store.untrusted import string, whole
@@ -160,11 +170,11 @@ class Applier:
     """Applies incoming annotation rows to local articles inside one write transaction.
 
     Shared by :func:`merge` and ``store.formats.import_files``; the policy is in
-    the module docstring. Every change goes through one ``_Recorder``, so it is
+    the module docstring. Every change goes through one ``Recorder``, so it is
     one logged action.
     """
 
-    def __init__(self, db: Database, recorder: _Recorder, report: ApplyReport,
+    def __init__(self, db: Database, recorder: Recorder, report: ApplyReport,
                  tag_info: dict[str, tuple[str, str, str]] | None = None):
         self.db, self.rec, self.report = db, recorder, report
         self.tag_info = tag_info or {}  # name -> (key, colour, description) offered for tags we lack
@@ -179,13 +189,13 @@ class Applier:
         return self._locals[article_id]
 
     def _tag_ok(self, tag: str, where: str | None) -> bool:
-        from store.codebook import ensure_tag
+        from store.codebook import add_missing_tag
 
         if tag in self.known_tags:
             return True
         key, colour, description = self.tag_info.get(tag, (None, None, ""))
         try:
-            added = ensure_tag(self.db, tag, key=key, colour=colour, description=description or "")
+            added = add_missing_tag(self.db, tag, key=key, colour=colour, description=description or "")
         except StoreError as exc:
             self.report.skip(f"tag {tag[:40]!r}: {exc}", where)
             return False
@@ -216,7 +226,7 @@ class Applier:
         if n is None:
             self._orphan(article_id, local, row)
             return
-        existing = _row(self.db, "article_id = ? AND sentence = ? AND annotator = ? AND ifnull(tag, '') = ?"
+        existing = annotation_row(self.db, "article_id = ? AND sentence = ? AND annotator = ? AND ifnull(tag, '') = ?"
                         " AND status = 'ok'", (article_id, n, row["annotator"], row["tag"] or ""))
         if existing is None:
             self.rec.insert({"article_id": article_id, **local.anchor_fields(n), "tag": row["tag"],
@@ -322,7 +332,7 @@ def _other_articles(other: Database) -> Iterator[dict]:
 
 
 def _other_rows(other: Database, article_id: int) -> list[dict]:
-    cols = [c for c in _COLUMNS if c not in ("id", "article_id")]
+    cols = [c for c in COLUMNS if c not in ("id", "article_id")]
     return [dict(zip(cols, r)) for r in other.conn.execute(
         f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM annotations WHERE article_id = ? ORDER BY id",
         (article_id,))]
@@ -364,7 +374,7 @@ def merge(db: Database, other_path: str | Path, *, by: str) -> MergeReport:
         prepared = {a["id"]: _prepare(a) for a in _other_articles(other)
                     if a["sha256"] not in local_hashes and a["file"] not in local_files}
         with write(db):
-            rec = _Recorder(db, by, f"merge {other_path.name}")
+            rec = Recorder(db, by, f"merge {other_path.name}")
             applier = Applier(db, rec, report, tag_info)
             for article in _other_articles(other):
                 found = match_article(db, sha256=article["sha256"], file=article["file"], root=article["root"],

@@ -16,6 +16,8 @@ from store.errors import StoreError
 
 ANNOTATOR_MAX = 64
 TAG_NAME_MAX = 40
+# What a spreadsheet runs as a formula when a cell starts with it (CSV cells, tag names that head CSV columns).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # Characters that must never reach a terminal from data: C0 controls, DEL, C1 (U+0080-U+009F, 8-bit
 # CSI/OSC among them), bidi controls and marks, zero-width and other invisible format characters,
@@ -95,8 +97,6 @@ def check_annotator(name: str) -> str:
 def check_tag_name(name: str) -> str:
     """``name`` if it can name a tag: as an annotator's, and not starting like a spreadsheet formula
     (tag names head columns of ``pressmark list --format csv``)."""
-    from store.export import FORMULA_STARTS  # here: the CLI checks annotators at start-up, not tags
-
     _check(name, "tag", TAG_NAME_MAX)
     if name.startswith(FORMULA_STARTS):
         raise StoreError(f"tag name {name!r} starts with {name[0]!r}, which a spreadsheet would run as a formula")

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from store.db import Database, connect, db_path, write
-from store.derived import Progress, ensure_search, ensure_speakers
+from store.derived.catchup import Progress
+from store.derived.search import ensure_search
+from store.derived.speakers import ensure_speakers
 from store.errors import StoreError
 
 

@@ -2,16 +2,22 @@
 
 ``store.db.migrate`` runs each in its own write transaction and records the version in
 ``PRAGMA user_version``. Never edit a released migration: append a new one.
+
+Migrations are SQL and seed data only (``store.default_cues``): they never call the code that reads
+articles. Derived tables (speakers, the search and shingle indexes) are made empty; an article without
+rows in their ``*_state`` table is stale, so ``store.derived`` builds them when they are first needed.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from store.default_cues import SENTENCE_WHENS, CueRow, cue_rows_csv, default_cue_rows
+
 if TYPE_CHECKING:
-    from store.db import Database
+    from store.database import Database
 
 DEFAULT_TAGS = (
     # name, key, colour, description
@@ -169,10 +175,7 @@ def _v3_alignment(db: Database) -> None:
     )
     for statement in statements:
         db.conn.execute(statement)
-    from store.align import index_article  # late: store.align imports this module
-
-    for (article_id,) in db.conn.execute("SELECT id FROM articles ORDER BY id").fetchall():
-        index_article(db, article_id)
+    # Every article is without shingle_state, so stale: store.derived.shingles indexes it when first needed.
 
 
 def _v4_skipped(db: Database) -> None:
@@ -189,7 +192,7 @@ def _v4_skipped(db: Database) -> None:
 
 
 def _v5_suggestions(db: Database) -> None:
-    # Speakers (store.speakers), the cue codebook and suggested tags (store.suggest).
+    # Speakers (store.speakers), the cue codebook (store.cues) and suggested tags (store.suggest).
     # Speakers live in their own sparse table (one row per sentence that has a speaker) rather than
     # as columns of `sentences`, so sentence rows keep their shape; sync rewrites both together.
     # A suggestion's `exact` is the sentence text it was made for: after an edit it no longer matches
@@ -230,12 +233,9 @@ def _v5_suggestions(db: Database) -> None:
     )
     for statement in statements:
         db.conn.execute(statement)
-    from store.speakers import backfill_speakers  # late: keep the import graph of this module small
-
-    db.conn.executemany(
-        'INSERT INTO cues (tag, match, cue, "when", weight, note, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [(c.tag, c.match, c.cue, c.when, c.weight, c.note, i) for i, c in enumerate(_sentence_cues())])
-    backfill_speakers(db)
+    # Speakers are attributed when first needed (store.derived.speakers): schema 9's speaker_state calls an
+    # article without rows stale.
+    _replace_cues(db, _sentence_cues())
 
 
 def _count_in() -> str:
@@ -322,7 +322,7 @@ def _v9_deferred(db: Database) -> None:
       Starts empty: the first search indexes every article.
     * Speakers: ``speaker_state`` records the text each article's ``sentence_speakers`` rows were
       attributed from. An article with rows has them from its current text (sync wrote them with the
-      sentences and deleted both together; schema 5 backfilled them); one without rows may have none
+      sentences and deleted both together; schema 5 backfilled them before issue 17); one without rows may have none
       or may have been synced without attribution (by this code into an older schema), so it is
       attributed again on first use.
     """
@@ -370,7 +370,7 @@ def _v10_sentence_spans(db: Database) -> None:
 
 
 def _v11_linear_cues(db: Database) -> None:
-    """Cue expressions are matched by RE2 (store.suggest.expression), which has no look-ahead: the default
+    """Cue expressions are matched by RE2 (store.cues.expression), which has no look-ahead: the default
     codebook's one such cue becomes 'will' plus a cue that takes it back for 'will be (re-)inspected'."""
     row = db.conn.execute("SELECT id, tag, position FROM cues WHERE match = 'regex' AND cue = ? ORDER BY position, id",
                           (r"\bwill\b(?! be (?:re-?)?inspected)",)).fetchone()
@@ -400,10 +400,8 @@ def _v13_default_cues(db: Database) -> None:
     """Issue 16's default cue codebook (findings stated without cue words, narration that is not a response,
     introducers that say nothing) replaces the previous default, but only where the codebook is still exactly
     that default: an edited or imported one is the user's and stays (`pressmark cues --reset` gives the new)."""
-    from store.suggest import save_cues
-
     if _cues_sha256(db) == _DEFAULT_CUES_V11:
-        save_cues(db, _sentence_cues())
+        _replace_cues(db, _sentence_cues())
 
 
 def _v14_article_meta(db: Database) -> None:
@@ -421,13 +419,11 @@ _DEFAULT_CUES_V13 = "6440adbd0af60ddefa4b2c30f2cbc789ebd0dda95b7190724740964f3d9
 
 
 def _v15_article_cues(db: Database) -> None:
-    """Cues may read the article around their sentence (store.suggest.Scene): ``when`` takes ``finder`` (the
+    """Cues may read the article around their sentence (store.cues.Scene): ``when`` takes ``finder`` (the
     speaker found, judged or decided something in the article) and ``respondent`` (the speaker did not, and the
     article gives them something to react to); the table is made again with that CHECK. The default codebook
     that uses them (a quoted speaker is a respondent only after a finding or decision) replaces the previous
     default, schema 13's or the part of it the older table took, but not an edited or imported codebook."""
-    from store.suggest import cues_csv, default_cues, save_cues
-
     db.conn.execute("""CREATE TABLE cues_15 (
             id INTEGER PRIMARY KEY,
             tag TEXT NOT NULL,
@@ -443,8 +439,8 @@ def _v15_article_cues(db: Database) -> None:
                     ' SELECT id, tag, match, cue, "when", weight, note, position FROM cues')
     db.conn.execute("DROP TABLE cues")
     db.conn.execute("ALTER TABLE cues_15 RENAME TO cues")
-    if _cues_sha256(db) in (_DEFAULT_CUES_V13, hashlib.sha256(cues_csv(_sentence_cues()).encode()).hexdigest()):
-        save_cues(db, default_cues())
+    if _cues_sha256(db) in (_DEFAULT_CUES_V13, hashlib.sha256(cue_rows_csv(_sentence_cues()).encode()).hexdigest()):
+        _replace_cues(db, default_cue_rows())
 
 
 def _v16_views(db: Database) -> None:
@@ -490,20 +486,24 @@ def _v16_views(db: Database) -> None:
         FROM search_fts f JOIN articles ar ON ar.id = f.rowid >> 24""")
 
 
-def _sentence_cues() -> list:
+def _sentence_cues() -> list[CueRow]:
     """The default codebook without the cues that read the article, which the cues table takes from schema 15:
     what the migrations before it seed."""
-    from store.suggest import SENTENCE_WHENS, default_cues
+    return [row for row in default_cue_rows() if row[3] in SENTENCE_WHENS]
 
-    return [c for c in default_cues() if c.when in SENTENCE_WHENS]
+
+def _replace_cues(db: Database, rows: Sequence[CueRow]) -> None:
+    """The codebook becomes ``rows``, in order (as ``store.cues.save_cues``)."""
+    db.conn.execute("DELETE FROM cues")
+    db.conn.executemany(
+        'INSERT INTO cues (tag, match, cue, "when", weight, note, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [(*row, i) for i, row in enumerate(rows)])
 
 
 def _cues_sha256(db: Database) -> str:
     """The codebook's sha256, as `pressmark cues --export` writes it."""
-    from store.suggest import Cue, cues_csv
-
     rows = db.conn.execute('SELECT tag, match, cue, "when", weight, note FROM cues ORDER BY position, id').fetchall()
-    return hashlib.sha256(cues_csv(Cue(*row) for row in rows).encode()).hexdigest()
+    return hashlib.sha256(cue_rows_csv(rows).encode()).hexdigest()
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_alignment, _v4_skipped,

@@ -1,4 +1,4 @@
-"""Suggested tags: a transparent, rule-based suggester driven by an editable cue codebook.
+"""Suggested tags: a transparent, rule-based suggester driven by an editable cue codebook (``store.cues``).
 
 The rules are data, not code. Each row of the ``cues`` table (seeded from
 ``DEFAULT_CUES`` by the schema-5 migration; ``pressmark cues --export`` /
@@ -67,184 +67,23 @@ edited article keeps them) and never touches annotations.
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import io
-import re
 import sqlite3
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from store.cues import Cue, compile_cues, cues_csv, default_cues, load_cues, parse_cues, propose, save_cues
 from store.db import Database, has_table, is_readonly, now, write
+from store.derived.speakers import sentence_speakers
 from store.errors import StoreError, disk_full
 from store.sentences import sentence_text, spans, texts
-from store.speakers import Speaker, sentence_speakers
-from store.untrusted import csv_fields, csv_problem
 
 __all__ = [
-    "CONTEXT_WHENS",
-    "CUE_COLUMNS",
-    "DEFAULT_CUES",
-    "MATCHES",
-    "SENTENCE_WHENS",
-    "THRESHOLD",
-    "WHENS",
-    "Cue",
-    "Scene",
-    "Suggestion",
-    "accept",
-    "accept_all",
-    "article_hits",
-    "article_scene",
-    "article_suggestions",
-    "compile_cues",
-    "cue_hits",
-    "cue_tags",
-    "cues_csv",
-    "default_cues",
-    "dismiss",
-    "evaluate",
-    "export_cues",
-    "import_cues",
-    "load_cues",
-    "unusable_cues",
-    "open_suggestions",
-    "parse_cues",
-    "propose",
-    "reopen",
-    "save_cues",
-    "suggest",
-    "suggested_annotations",
-    "suggestions_by_sentence",
+    "Suggestion", "accept", "accept_all", "article_suggestions", "dismiss", "evaluate", "export_cues", "import_cues",
+    "open_suggestions", "reopen", "suggest", "suggested_annotations", "suggestions_by_sentence",
 ]
 
-THRESHOLD = 1.0
-CUE_MAX = 1000  # characters in one cue: a phrase or an expression, not a program
-# Characters of a sentence the cues read. Prose sentences are far shorter; a longer one is a run-on line
-# (sync keeps such a line as one "sentence"), and the phrase patterns, run by Python's re, hold the GIL.
-CUE_TEXT_MAX = 10_000
-CUE_COLUMNS = ("tag", "match", "cue", "when", "weight", "note")
-MATCHES = ("phrase", "regex", "speaker")
-SENTENCE_WHENS = ("any", "quoted", "reported", "speaker", "narration")
-CONTEXT_WHENS = ("finder", "respondent")  # read the article around the sentence: its Scene
-WHENS = SENTENCE_WHENS + CONTEXT_WHENS
-MAX_WEIGHT = 100.0  # a weight beyond it decides alone whatever else fires (the threshold is 1)
-CUE_FIELD_MAX = 10_000  # characters in one field: a phrase, an expression or a note, not a document
 CUES_FILE_MAX = 1024 * 1024  # bytes: some 250 times the default codebook
-
-# The default codebook, as the CSV that `pressmark cues --export` writes.
-DEFAULT_CUES = """\
-tag,match,cue,when,weight,note
-finding,speaker,ofsted|inspect|\\bcommission\\b|\\bcqc\\b|\\bhmi|healthwatch|ombudsman|regulator|watchdog|health and safety executive|\\bhse\\b|information commissioner|\\bico\\b|\\bjudge\\b|\\bcourt\\b|magistrate|coroner|audit|tribunal|investigat|research|universit|\\bstudy\\b|\\bsurvey\\b,any,1,{speaker} is an inspector
-finding,regex,\\bwould like\\b|\\bwants? to see\\b|\\bwill not (?:be )?tolerat\\w*|\\bwill not hesitate\\b|\\bcontinu(?:e|es|ing) our\\b,finder,-1,
-finding,regex,\\bthe report\\b|\\bratings?\\b|\\binspectors\\b|\\brequires? improvement\\b,respondent,-1,
-finding,regex,\\bfound\\b,any,1,found
-finding,regex,\\bfound (?:themselves|himself|herself|itself|ourselves|myself|yourself)\\b,any,-1,
-finding,phrase,find that,any,1,
-finding,phrase,finds that,any,1,
-finding,phrase,acknowledge that,any,1,
-finding,phrase,acknowledges that,any,1,
-finding,phrase,inspectors,any,1,
-finding,phrase,recognised,any,1,
-finding,phrase,recognises,any,1,
-finding,phrase,identified,any,1,
-finding,phrase,highlights,any,1,
-finding,phrase,the report,any,1,
-finding,phrase,the letter,any,1,
-finding,phrase,too slow,any,1,
-finding,phrase,has improved,any,1,
-finding,phrase,have improved,any,1,
-finding,regex,\\b(?:re-?)?rated\\b|\\bratings?\\b,any,1,rated
-finding,phrase,judged,any,1,
-finding,phrase,deemed,any,1,
-finding,phrase,graded,any,1,
-finding,phrase,inadequate,any,1,
-finding,regex,\\brequires? improvement\\b|\\bneeds? to improve\\b|\\bneeded to\\b|\\bcould be improved\\b|\\bshould be better\\b,any,1,needs to improve
-finding,phrase,concludes,any,1,
-finding,phrase,concluded,any,1,
-finding,regex,\\b(?:determined|revealed|reveals|showed|shows|show) that\\b|\\bsurveys? shows?\\b|\\bstudy (?:found|shows)\\b,any,1,shows that
-finding,phrase,highlighted,any,1,
-finding,phrase,must improve,any,1,
-finding,phrase,told to improve,any,1,
-finding,phrase,strengths,any,1,
-finding,phrase,weaknesses,any,1,
-finding,regex,\\bfined\\b|\\bfines\\b|(?:\\b(?:a|the|its|their)|\\d) fine\\b|\\bpenalty\\b|\\bordered to pay\\b|\\bsentenced\\b|\\bconvicted\\b|\\bfound guilty\\b,any,1,a fine or sentence
-finding,regex,"\\b(?:threaten(?:s|ed|ing)?|(?:could|would|may|might|will) face|fac(?:e|es|ing)|risk(?:s|ing)?)\\b[^.]{0,30}\\bfines?\\b|\\bfines? of up to\\b",any,-1,
-finding,regex,\\brul(?:ed|ing)\\b|\\bverdict\\b|\\bcriticis(?:ed|es|m)\\b|\\bcriticiz(?:ed|es)\\b|\\bpraised\\b|\\brecommend(?:s|ed|ations?)?\\b|\\b(?:enforcement|warning) notices?\\b,any,1,a judgment
-finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,reported,1,an assessment
-finding,regex,\\b(?:in)?appropriate(?:ly)?\\b|\\b(?:in)?effective(?:ly)?\\b|\\badequate(?:ly)?\\b|\\binsufficient\\b|\\bpoor(?:ly)?\\b|\\brobust\\b|\\bkindness\\b|\\bcompassion\\b|\\bdignity\\b|\\bwell[- ](?:led|supported|managed)\\b|\\bunsafe\\b|\\bsafely\\b|\\btimely\\b|\\bnot enough\\b|\\bgood practice\\b|\\bshortfalls?\\b|\\blacked\\b,narration,1,an assessment
-finding,regex,"\\braised\\b[^.]{0,30}\\bconcerns\\b",narration,1,concerns
-finding,regex,"\\braised\\b[^.]{0,30}\\bconcerns\\b",reported,1,concerns raised
-finding,regex,"\\d\\s*%|\\d\\s*per ?cent\\b|(?:^|[\\s(])[\\d.,]+\\s+(?:million|billion)\\b|\\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\\s+million\\b|\\brecord\\b|\\b(?:more than|over|almost|nearly|at least|up from|higher than)\\s+[\\d,.]+\\d\\b|\\b\\d[\\d,]*\\s+(?:complaints|cases|incidents)\\b",any,1,figures
-finding,regex,\\bdeteriorat\\w*|\\bgot worse\\b|\\bhad declined\\b|\\bamong the (?:best|worst)\\b|\\b(?:better|worse) than\\b,any,1,a comparison judged
-finding,phrase,improved,narration,1,
-finding,phrase,too long,narration,1,
-finding,phrase,too many,narration,1,
-finding,regex,\\bfail(?:ed|ing) to\\b|\\bdid not\\b|\\bhad not\\b|\\bwere not\\b|\\black of\\b|\\bbreach(?:ed|es)?\\b|\\bbroke the\\b,narration,1,a failure narrated
-finding,phrase,not always,narration,1,
-finding,regex,"\\b(?:ofsted|inspectors?|the (?:report|letter|inspection|regulator|watchdog))\\b[^.]{0,40}?\\b(?:say|says|said|found|recognis\\w*|identif\\w*|highlight\\w*|clear|praised)\\b",quoted,1,an inspection body's view quoted
-finding,regex,\\bplead(?:ed)? guilty\\b|\\bguilty plea\\b,any,-1,
-finding,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
-finding,regex,\\bvisited\\b|\\bvisit took place\\b|\\blooked at\\b|\\bcarried out in\\b|\\bwas conducted\\b|\\bpublished (?:its|the|a) report\\b|\\bdeclined to comment\\b|\\bavailable (?:on|at|from)\\b|\\b(?:can|could|may) be (?:found|read|downloaded)\\b|\\blink to\\b,any,-1,
-response,speaker,.,respondent,1,{speaker} speaks after {stimulus}
-response,speaker,.,finder,-3,
-response,regex,\\bwelcom(?:e|ed|es|ing)\\b,any,1,welcome
-response,phrase,we are,quoted,1,
-response,phrase,we know,quoted,1,
-response,regex,\\bapologi[sz](?:e|ed|es|ing)\\b|\\bapology\\b|\\bsorry\\b|\\bregrets?\\b|\\bregretted\\b,any,1,apology or regret
-response,regex,\\bdisappoint(?:ed|ing)\\b|\\bhit(?:s)? back\\b|\\baccurately reflect\\b|\\bdisagree\\w*\\b,any,1,a reaction
-response,regex,\\bden(?:y|ies|ied)\\b|\\bplead(?:ed)? not guilty\\b|\\b(?:appeal|challenge|fight|contest)s? (?:the|this|its|a|their) (?:fine|decision|ruling|penalty|verdict|judgment|rating|findings?|report)\\b|\\bappeal(?:ed|ing) against\\b,any,1,a denial or appeal
-response,regex,\\bdeclined to comment\\b|\\bno comment\\b|\\brefused to comment\\b,any,4,declined to comment
-response,regex,\\bplead(?:ed)? guilty\\b|\\bguilty plea\\b|\\baccept(?:s|ed)? (?:culpability|liability|responsibility|the findings|all the recommendations|the recommendations)\\b|\\blearn(?:ed|t) lessons\\b,any,1,a plea or acceptance
-response,regex,\\breferral\\b|\\bsuspended\\b|\\bsack(?:ed|ing)\\b|\\bresign(?:ed|ation)\\b|\\bstepped down\\b|\\bimprovement plan\\b|^(?:in response to|responding to)\\b|\\bstatement (?:in response to|responding to)\\b|\\btaken action\\b,any,1,an action in reaction
-response,regex,\\b(?:found|finds|concluded|reports|reported|estimates|revealed)\\b,speaker,-1,
-response,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
-response,regex,"\\d\\s*%|\\d\\s*per ?cent\\b|(?:^|[\\s(])[\\d.,]+\\s+(?:million|billion)\\b|\\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\\s+million\\b|\\brecord\\b|\\b(?:more than|over|almost|nearly|at least|up from|higher than)\\s+[\\d,.]+\\d\\b|\\b\\d[\\d,]*\\s+(?:complaints|cases|incidents)\\b",any,-1,
-response,regex,\\bcall(?:s|ed|ing)? (?:on|for)\\b|\\burg(?:e|es|ed|ing)\\b,any,-1,
-response,regex,\\bannounc(?:e|es|ed|ing|ement)\\b,any,-1,
-response,regex,\\b(?:issued|released|made|published) (?:a|an|the|their|its) (?:joint )?(?:statement|announcement)\\b,any,-1,
-commitment,regex,\\bwill\\b,any,1,will
-commitment,regex,\\bwill be (?:re-?)?inspected\\b,any,-1,
-commitment,regex,\\b(?:confident|expects?|expected|predicts?|predicted|likely|hopes?|believes?) that\\b,any,-1,
-commitment,phrase,committed to,any,1,
-commitment,phrase,commitment to,any,1,
-commitment,phrase,focusing on,any,1,
-commitment,regex,\\bplan(?:s|ning)? (?:to|for)\\b|\\bintention to\\b|\\bintends? to\\b|\\baims? to\\b|\\bhopes? to\\b,any,1,plans to
-commitment,regex,\\bcall(?:s|ed|ing)? (?:on|for)\\b|\\burg(?:e|es|ed|ing)\\b,any,-1,
-commitment,regex,\\bpledg(?:e|es|ed|ing)\\b|\\bpromis(?:e|es|ed|ing)\\b|\\bvow(?:s|ed)?\\b|\\bdetermined to\\b,any,1,pledged
-commitment,phrase,keen to,any,1,
-commitment,phrase,would,reported,1,
-commitment,phrase,make sure,any,1,
-commitment,phrase,priority now,any,1,
-commitment,regex,\\blooking forward to\\b|\\b(?:are|is|am|was|were) working on\\b|\\bcontinu(?:e|es|ing) our\\b|\\bagreed to\\b,any,1,plans or continues
-commitment,regex,\\bworking on (?:its|their|his|her|our|my|your) behalf\\b,any,-1,
-commitment,regex,"^.{0,160}\\b(?:said|says|added|adds|stated|commented)\\s*[:;,]?\\s*$|^(?:that|this) (?:is|was) according to\\b",any,-100,
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Cue:
-    tag: str
-    match: str  # phrase | regex | speaker
-    cue: str
-    when: str = "any"
-    weight: float = 1.0
-    note: str = ""
-
-    def describe(self, speaker: Speaker | None = None, scene: Scene | None = None) -> str:
-        """How a reason names this cue (``{speaker}`` in the note is the sentence's speaker, ``{stimulus}``
-        what the article gives them to react to)."""
-        text = self.note or (f"'{self.cue}'" if self.match == "phrase" else f"/{self.cue}/")
-        if "{speaker}" in text:
-            text = text.replace("{speaker}", speaker.name if speaker else "nobody")
-        if "{stimulus}" in text:
-            text = text.replace("{stimulus}", scene.stimulus if scene and scene.stimulus else "nothing")
-        if self.match == "speaker" and not self.note:
-            text = f"speaker {text}"
-        suffix = {"quoted": " (quoted)", "reported": " (reported speech)", "speaker": " (speech)",
-                  "narration": " (narration)", "finder": " (a finder)"}.get(self.when, "")
-        return text + suffix
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,87 +97,7 @@ class Suggestion:
     status: str = "open"
 
 
-# --------------------------------------------------------------------------- the codebook
-
-
-def parse_cues(text: str, known_tags: Iterable[str] | None = None, source: str = "cues") -> list[Cue]:
-    """Read a cue codebook in CSV (``CUE_COLUMNS``; ``note`` and ``weight`` optional), validating every row."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        with csv_fields(CUE_FIELD_MAX):
-            return _parse_cues(reader, known_tags, source)
-    except csv.Error as exc:
-        raise StoreError(f"{source}, line {reader.line_num + 1}: {csv_problem(exc, CUE_FIELD_MAX)}") from None
-
-
-def _parse_cues(reader: csv.DictReader, known_tags: Iterable[str] | None, source: str) -> list[Cue]:
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in ("tag", "match", "cue") if c not in header]
-    if missing:
-        raise StoreError(f"{source}: not a cue codebook (no {', '.join(missing)} column; "
-                         f"expected {','.join(CUE_COLUMNS)})")
-    reader.fieldnames = header
-    tags = set(known_tags) if known_tags is not None else None
-    cues = []
-    for line, row in enumerate(reader, 2):
-        row = {k: (v or "").strip() for k, v in row.items() if k}
-        if not any(row.values()):
-            continue
-        where = f"{source}, line {line}"
-        tag, match, cue = row["tag"], row["match"].lower(), row["cue"]
-        when = (row.get("when") or "any").lower()
-        if tags is not None and tag not in tags:
-            raise StoreError(f"{where}: unknown tag {tag!r} (the codebook has: {', '.join(sorted(tags))})")
-        if match not in MATCHES:
-            raise StoreError(f"{where}: match must be one of {', '.join(MATCHES)}, not {match!r}")
-        if when not in WHENS:
-            raise StoreError(f"{where}: when must be one of {', '.join(WHENS)}, not {when!r}")
-        if not cue:
-            raise StoreError(f"{where}: empty cue")
-        try:
-            weight = float(row.get("weight") or 1)
-        except ValueError:
-            raise StoreError(f"{where}: weight must be a number, not {row.get('weight')!r}") from None
-        if not -MAX_WEIGHT <= weight <= MAX_WEIGHT:  # also NaN; and inf, which 1e400 is
-            raise StoreError(f"{where}: weight must be from {-MAX_WEIGHT:g} to {MAX_WEIGHT:g}, not {row['weight']!r}")
-        if len(cue) > CUE_MAX:
-            raise StoreError(f"{where}: the cue has {len(cue)} characters; at most {CUE_MAX}")
-        if match != "phrase":
-            try:
-                expression(cue)
-            except StoreError as exc:
-                raise StoreError(f"{where}: {exc}") from None
-        cues.append(Cue(tag, match, cue, when, weight, row.get("note") or ""))
-    return cues
-
-
-def cues_csv(cues: Iterable[Cue]) -> str:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CUE_COLUMNS)
-    for c in cues:
-        writer.writerow([c.tag, c.match, c.cue, c.when, f"{c.weight:g}", c.note])
-    return out.getvalue()
-
-
-def default_cues() -> list[Cue]:
-    return parse_cues(DEFAULT_CUES, source="DEFAULT_CUES")
-
-
-def load_cues(db: Database) -> list[Cue]:
-    """The database's cue codebook, in order; cues for tags no longer in the tag codebook are left out."""
-    return [Cue(*row) for row in db.conn.execute(
-        'SELECT c.tag, c.match, c.cue, c."when", c.weight, c.note FROM cues c JOIN tags t ON t.name = c.tag'
-        " ORDER BY c.position, c.id")]
-
-
-def save_cues(db: Database, cues: Sequence[Cue]) -> None:
-    """Replace the codebook (in the current transaction, or one of its own)."""
-    with write(db):
-        db.conn.execute("DELETE FROM cues")
-        db.conn.executemany(
-            'INSERT INTO cues (tag, match, cue, "when", weight, note, position) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            [(c.tag, c.match, c.cue, c.when, c.weight, c.note, i) for i, c in enumerate(cues)])
+# --------------------------------------------------------------------------- the codebook's file
 
 
 def _tag_names(db: Database) -> list[str]:
@@ -370,9 +129,9 @@ def export_cues(db: Database, path: str | Path | None = None) -> str:
     """The codebook as CSV; also written to ``path`` when given."""
     text = cues_csv(load_cues(db))
     if path is not None:
-        from store.export import _refuse_precious  # never overwrite the database or an article
+        from store.export import refuse_precious  # never overwrite the database or an article
 
-        _refuse_precious(db, Path(path))
+        refuse_precious(db, Path(path))
         if Path(path).is_dir():
             raise StoreError(f"{path}: is a folder; give a file name such as {Path(path) / 'cues.csv'}")
         try:
@@ -380,260 +139,6 @@ def export_cues(db: Database, path: str | Path | None = None) -> str:
         except OSError as exc:
             raise StoreError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return text
-
-
-# --------------------------------------------------------------------------- the rules
-
-
-def _phrase_re(phrase: str) -> str:
-    words = [re.escape(w).replace("’", "['’]").replace("'", "['’]") for w in phrase.split()]
-    return r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)"
-
-
-def expression(cue: str):
-    """A regex or speaker cue compiled by RE2 (case-insensitive): matching takes time linear in the text,
-    the program is bounded in memory, and the search lets go of the GIL, so the reader's keys never wait
-    for it. Raises StoreError, saying why, for an expression RE2 does not take."""
-    import re2  # here: only the suggester needs it
-
-    options = re2.Options()
-    options.case_sensitive = False
-    options.log_errors = False  # RE2 would print its own complaint on the terminal
-    options.max_mem = 8 << 20
-    try:
-        return re2.compile(cue, options)
-    except re2.error as exc:
-        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        hint = " (look-ahead, look-behind and back-references are not supported)" \
-            if re.search(r"\(\?<?[=!]|\\[1-9]", cue) else ""
-        raise StoreError(f"bad regular expression {cue!r}: {why}{hint}") from None
-
-
-def _pattern(cue: Cue):
-    """Phrases become Python patterns built from escaped words, which cannot backtrack badly; expressions
-    go to RE2 (:func:`expression`)."""
-    return re.compile(_phrase_re(cue.cue), re.IGNORECASE) if cue.match == "phrase" else expression(cue.cue)
-
-
-def compile_cues(cues: Iterable[Cue]) -> list[tuple[Cue, object]]:
-    """(cue, pattern) for every usable cue: one RE2 refuses (see :func:`unusable_cues`) is left out."""
-    out = []
-    for cue in cues:
-        with contextlib.suppress(StoreError):
-            out.append((cue, _pattern(cue)))
-    return out
-
-
-def unusable_cues(cues: Iterable[Cue]) -> list[tuple[Cue, str]]:
-    """The cues the suggester leaves out, with why: expressions stored before RE2 checked them on entry."""
-    out = []
-    for cue in cues:
-        try:
-            _pattern(cue)
-        except StoreError as exc:
-            out.append((cue, str(exc)))
-    return out
-
-
-def _applies(when: str, speaker: Speaker | None, scene: Scene | None) -> bool:
-    if when == "any":
-        return True
-    if when == "narration":
-        return speaker is None
-    if speaker is None:
-        return False
-    if when in CONTEXT_WHENS:
-        if scene is None:
-            return False
-        if when == "finder":
-            return speaker.name in scene.finders
-        return speaker.name not in scene.finders and scene.stimulus is not None
-    return when == "speaker" or (when == "quoted") == speaker.quoted
-
-
-def propose(texts: Sequence[str], speakers: Sequence[Speaker | None],
-            cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[int, str, str]]:
-    """(sentence n, tag, reason) for every tag the cues suggest; pure, in sentence then codebook order."""
-    compiled = _compiled(cues)
-    hits, scene = article_hits(texts, speakers, compiled)
-    return [(n, tag, reason) for n, (fired, speaker) in enumerate(zip(hits, speakers), 1)
-            for tag, reason in cue_tags(fired, speaker, compiled, scene).items()]
-
-
-def _compiled(cues: Iterable[Cue] | list[tuple[Cue, object]]) -> list[tuple[Cue, object]]:
-    compiled = list(cues)
-    return compile_cues(compiled) if compiled and isinstance(compiled[0], Cue) else compiled
-
-
-def cue_hits(text: str, speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]],
-             scene: Scene | None = None, whens: Container[str] = WHENS) -> list[int]:
-    """The positions in ``compiled`` of the cues that fire on the sentence (of those whose ``when`` is in
-    ``whens``); the ``finder`` and ``respondent`` cues fire only with the article's ``scene``."""
-    text = text[:CUE_TEXT_MAX]
-    who = f"{speaker.name}; {speaker.role or ''}" if speaker else None
-    hits = []
-    for i, (cue, pattern) in enumerate(compiled):
-        if cue.when in whens and _applies(cue.when, speaker, scene):
-            target = who if cue.match == "speaker" else text
-            if target is not None and pattern.search(target):
-                hits.append(i)
-    return hits
-
-
-def cue_tags(hits: Iterable[int], speaker: Speaker | None, compiled: Sequence[tuple[Cue, object]],
-             scene: Scene | None = None) -> dict[str, str]:
-    """Tag -> reason for every tag whose fired cues add up to ``THRESHOLD``, in codebook order."""
-    score = {c.tag: 0.0 for c, _ in compiled}
-    fired: dict[str, list[Cue]] = {}
-    for i in hits:
-        cue = compiled[i][0]
-        score[cue.tag] += cue.weight
-        if cue.weight > 0:
-            fired.setdefault(cue.tag, []).append(cue)
-    out = {}
-    for tag, total in score.items():
-        if total >= THRESHOLD - 1e-9:
-            named = list(dict.fromkeys(c.describe(speaker, scene) for c in fired[tag]))
-            out[tag] = f"{'cue' if len(named) == 1 else 'cues'}: {', '.join(named)} — {tag}"
-    return out
-
-
-# --------------------------------------------------------------------------- the article around a sentence
-
-# The words that name a speaker (store.speakers' evidence: "The CQC … found", "Trussell Trust … reports",
-# "He ordered") say whether they found, judged or decided something in the article ...
-_FINDS = re.compile(
-    r"\b(?:found|finds?|determined|conclude[ds]?|(?:re-?)?rated|rates|judged|deemed|graded|revealed|reveals|"
-    r"highlight(?:s|ed)|noted|identified|praised|critici[sz]ed|recommend(?:s|ed)|ruled|fined|sentenced|reports?|"
-    r"reported|estimate[sd]?|inspected|gave)\b", re.IGNORECASE)
-_DECIDES = re.compile(r"\b(?:ordered|orders|instructed|decided|banned)\b", re.IGNORECASE)
-# ... or the party states its own figures or study (docs/labelling.md §3.1: "its figures", "a 33 per cent rise") ...
-_OWN_FIGURES = re.compile(
-    r"\b(?:its|their|our) (?:own )?(?:figures|data|statistics|surveys?|research|study)\b|\d\s*%|\d\s*per ?cent\b|"
-    r"\brecord (?:numbers?|levels?)\b", re.IGNORECASE)
-# ... unless it reacts as the judged party does: a body fined or rated that apologises is not a finder, even
-# where it "found" what went wrong (docs/labelling.md §3.2).
-_REACTS = re.compile(
-    r"\bapologi[sz]\w*|\bsorry\b|\bregrett?(?:s|ed|ing)?\b|\bwelcom(?:e|ed|es|ing)\b|\bdisappoint(?:ed|ing)\b|"
-    r"\bhits? back\b|\bdisagree\w*|\bden(?:y|ies|ied)\b|\bappeal(?:s|ed|ing)?\b|\bplead(?:s|ed)? (?:not )?guilty\b|"
-    r"\baccept(?:s|ed)? (?:that|the|its|their|all|culpability|liability|responsibility)\b|\blearn(?:ed|t) lessons\b",
-    re.IGNORECASE)
-# What speech reacts to when no finder speaks: "following the instructions", "in response to the report".
-_REACTS_TO = re.compile(
-    r"\b(?:following|after|in response to|responding to|reacting to|in reaction to|in the wake of)\s+"
-    r"(?:the|a|an|this|these|its|their|his|her)\s+(?:[\w’'-]+\s+){0,3}?(instructions?|orders?|decision|ruling|"
-    r"report|findings|inspection|verdict|judge?ment|measures|criticism|allegations?|accusations?|complaints|"
-    r"announcement|sentencing|hearing|fine|penalty)\b", re.IGNORECASE)
-_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z&]{1,9})\)$")  # "Care Quality Commission (CQC)"
-_NAME_WORD = re.compile(r"[^\W_]+(?:[’'&.-][^\W_]+)*")
-_NAME_WORDS = 12  # words in the longest name a role is searched for
-FINDING = "finding"  # the tag whose cues say that a sentence states a finding
-
-
-@dataclass(frozen=True, slots=True)
-class Scene:
-    """What the ``finder`` and ``respondent`` cues know of a sentence's article: the parties (speaker names)
-    that found, judged or decided something in it, and what the others' speech reacts to (``stimulus``: "the
-    ICO's findings"; None when the article states no finding, decision or reaction: an announcement)."""
-
-    finders: frozenset[str] = frozenset()
-    stimulus: str | None = None
-
-
-def article_hits(texts: Sequence[str], speakers: Sequence[Speaker | None], compiled: Sequence[tuple[Cue, object]],
-                 pace: Callable[[], None] | None = None) -> tuple[list[list[int]], Scene]:
-    """Every sentence's cue hits (``cue_hits``) and the article's scene, which the ``finder`` and ``respondent``
-    cues read: one pass over the sentences, then those cues (``pace`` is called every 16 sentences)."""
-    hits = []
-    for i, (text, speaker) in enumerate(zip(texts, speakers)):
-        if pace is not None and i % 16 == 15:
-            pace()
-        hits.append(cue_hits(text, speaker, compiled, whens=SENTENCE_WHENS))
-    scene = article_scene(texts, speakers, hits, compiled)
-    if any(c.when in CONTEXT_WHENS for c, _ in compiled):
-        for i, (text, speaker) in enumerate(zip(texts, speakers)):
-            if speaker is not None:
-                hits[i] = sorted(hits[i] + cue_hits(text, speaker, compiled, scene, CONTEXT_WHENS))
-    return hits, scene
-
-
-def article_scene(texts: Sequence[str], speakers: Sequence[Speaker | None], hits: Sequence[Sequence[int]],
-                  compiled: Sequence[tuple[Cue, object]]) -> Scene:
-    """Who found, judged or decided something in the article, and what the others' speech reacts to.
-
-    A speaker is a finder when a ``finding`` cue that reads the speaker fires on them (the codebook's
-    inspectors, courts and regulators), when the words that name them use a verb of finding, judging or
-    deciding ("Ofsted … rated", "the charity estimates", "He ordered"), when they state their own figures, or
-    when their role names a finder ("ICO director of operations"); but not when they react as the party judged
-    does (apologise, welcome, accept, appeal: "The Environment Agency … apologised" where "It found" what went
-    wrong), nor does their staff. The others' speech reacts to the first finder's findings or decision; with no
-    finder, to the findings the article states, to what it says they follow ("following the instructions"), or
-    to what they react to; an article with none of these (an announcement) gives them nothing to react to.
-    """
-    sentences: dict[str, list[int]] = {}
-    for i, speaker in enumerate(speakers):
-        if speaker is not None:
-            sentences.setdefault(speaker.name, []).append(i)
-    finds, decides, judged = set(), set(), set()
-    for name, ns in sentences.items():
-        evidence = " ".join(speakers[i].evidence or "" for i in ns)
-        if _REACTS.search(evidence) or any(_REACTS.search(texts[i][:CUE_TEXT_MAX]) for i in ns):
-            judged.add(name)
-        elif any(compiled[h][0].match == "speaker" and compiled[h][0].tag == FINDING and compiled[h][0].weight > 0
-                 for i in ns for h in hits[i]) or _FINDS.search(evidence) \
-                or any(_OWN_FIGURES.search(texts[i][:CUE_TEXT_MAX]) for i in ns):
-            finds.add(name)
-        elif _DECIDES.search(evidence):
-            decides.add(name)
-    bodies, known = _name_index(finds | judged), finds | judged | decides
-    for name, ns in sentences.items():  # a finder's staff: "Emma Revie, Trussell Trust chief executive"
-        role = speakers[ns[0]].role
-        if role and name not in known and (body := _named_in(role, bodies)) is not None:
-            (judged if body in judged else finds).add(name)
-    finders = finds | decides
-    first = min(finders, key=lambda name: sentences[name][0], default=None)
-    if first is not None:
-        return Scene(frozenset(finders), f"{first}’s {'findings' if first in finds else 'decision'}")
-    if any(sum(compiled[h][0].weight for h in fired if compiled[h][0].tag == FINDING) >= THRESHOLD - 1e-9
-           for fired in hits):
-        return Scene(stimulus="the findings")
-    for text in texts:
-        if (m := _REACTS_TO.search(text[:CUE_TEXT_MAX])) is not None:
-            return Scene(stimulus=f"the {m.group(1).lower()}")
-    if any(_REACTS.search(text[:CUE_TEXT_MAX]) for text in texts):
-        return Scene(stimulus="what they react to")
-    return Scene()
-
-
-def _name_index(names: Iterable[str]) -> dict[tuple[str, ...], str]:
-    """Each name's words (lower case) and its acronym, if given ("Care Quality Commission (CQC)": "CQC" as
-    written) -> the name: the keys :func:`_named_in` looks for."""
-    index = {}
-    for name in names:
-        acronym = _ACRONYM.search(name)
-        words = tuple(w.casefold() for w in _NAME_WORD.findall(name[:acronym.start()] if acronym else name))
-        if 0 < len(words) <= _NAME_WORDS:
-            index.setdefault(words, name)
-        if acronym:
-            index.setdefault((acronym.group(1),), name)
-    return index
-
-
-def _named_in(role: str, index: dict[tuple[str, ...], str]) -> str | None:
-    """The first name of the index that the role names, by its words or its acronym ("ICO director of
-    operations" names "Information Commissioner’s Office (ICO)"): a lookup per run of up to ``_NAME_WORDS``
-    words of the role, so linear in the role whatever the index holds."""
-    if not index:
-        return None
-    words = _NAME_WORD.findall(role[:CUE_TEXT_MAX])
-    folded = [w.casefold() for w in words]
-    for i, word in enumerate(words):
-        if (word,) in index and word.isupper():
-            return index[(word,)]
-        for n in range(1, min(_NAME_WORDS, len(words) - i) + 1):
-            if (key := tuple(folded[i:i + n])) in index:
-                return index[key]
-    return None
 
 
 # --------------------------------------------------------------------------- stored suggestions
@@ -775,14 +280,15 @@ def article_suggestions(db: Database, article_id: int, annotator: str | None = N
 
 
 def _accept(db: Database, article_id: int, annotator: str, items: list[Suggestion], label: str):
-    from store.annotate import Action, _known_tag, _new_row, _Recorder, _tag_row
+    from store.annotate import Action, check_known_tag, new_row, tag_row
+    from store.events import Recorder
 
-    rec = _Recorder(db, annotator, label)
+    rec = Recorder(db, annotator, label)
     first = None
     for s in items:
-        _known_tag(db, s.tag)
-        if _tag_row(db, article_id, s.n, s.tag, annotator) is None:
-            rec.insert(_new_row(db, article_id, s.n, annotator, tag=s.tag))
+        check_known_tag(db, s.tag)
+        if tag_row(db, article_id, s.n, s.tag, annotator) is None:
+            rec.insert(new_row(db, article_id, s.n, annotator, tag=s.tag))
             first = first or s.n
     if first is None:
         return None

@@ -11,7 +11,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from store.files import clean
+from store.cleaning import clean
 from store.html import extract_html
 
 TRAFILATURA = "trafilatura"

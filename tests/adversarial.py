@@ -260,7 +260,7 @@ def make_damaged_database(folder: Path, *, table: str | None = "events") -> Path
     It is built under another name: this process checked that one, while intact, before its writes."""
     from store.annotate import set_tag
     from store.db import connect, write
-    from store.library import article_view
+    from store.queries import article_view
     from store.sync import sync
 
     articles = folder / "articles"

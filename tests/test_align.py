@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 
 import store.align as align_mod
+import store.derived.shingles
 from bench.align import joined
-from store.align import (
-    MIN_RUN, Alignment, align_texts, alignment, index_article, match_keys, normalised_words, reindex_stale,
-    shingle_hashes, sources,
-)
+from store.align import MIN_RUN, Alignment, align_texts, alignment, match_keys, normalised_words, shingle_hashes
 from store.db import SCHEMA_VERSION, connect, schema_version, write
+from store.derived.shingles import ensure_shingles, index_article, sources
 from store.segment import Sentence, segment
 from store.sentences import encode, save, spans
 from store.sync import sync
@@ -626,7 +625,7 @@ def test_shingle_hashes_are_normalised_and_stable():
 
 def test_resync_of_a_changed_file_reindexes_it(db, corpus, article_ids):
     aid = article_ids[B_FILE]
-    reindex_stale(db)
+    ensure_shingles(db)
     before = {h for (h,) in db.conn.execute("SELECT hash FROM shingles WHERE article_id = ?", (aid,))}
     path = corpus / B_FILE
     path.write_text(path.read_text(encoding="utf-8") + "\nA wholly new closing sentence about the budget plans.\n",
@@ -640,7 +639,9 @@ def test_resync_of_a_changed_file_reindexes_it(db, corpus, article_ids):
     assert after == shingle_hashes(db.conn.execute("SELECT text FROM articles WHERE id = ?", (aid,)).fetchone()[0])
 
 
-def test_migration_backfills_the_index(tmp_path, corpus):
+def test_a_migrated_database_builds_its_index_when_first_needed(tmp_path, corpus):
+    """The migration makes the tables only (it calls no domain code): every article is stale, so the first
+    ensure_shingles (sources calls it) indexes them all."""
     path = tmp_path / "old.db"
     old = connect(path, target=2)
     sync(old, corpus)  # index_article is a no-op without the tables
@@ -649,6 +650,7 @@ def test_migration_backfills_the_index(tmp_path, corpus):
     db = connect(path)
     try:
         assert schema_version(db) == SCHEMA_VERSION
+        assert ensure_shingles(db) == 2
         n = db.conn.execute("SELECT count(*) FROM shingle_state").fetchone()[0]
         assert n == db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
         assert db.conn.execute("SELECT count(*) FROM shingles").fetchone()[0] > 100
@@ -789,7 +791,8 @@ def test_sources_rebuilds_a_stale_index(library):
 
 def test_boilerplate_shingles_are_ignored(library, monkeypatch):
     db, ids = library
-    monkeypatch.setattr(align_mod, "MAX_DF_FLOOR", 1)  # every shingle in more than one other article is "common"
+    # every shingle in more than one other article is "common"
+    monkeypatch.setattr(store.derived.shingles, "MAX_DF_FLOOR", 1)
     found = {s.file for s in sources(db, ids[B_FILE])}
     assert "quote.txt" not in found  # its only passage is also in 000 and in the copy
 

@@ -8,7 +8,7 @@ import pytest
 from store.anchor import ANCHOR_CONTEXT
 from store.annotate import clear_tags, copy_tags, redo, set_note, set_tag, toggle_tag, undo
 from store.db import StoreError, connect
-from store.library import article_view
+from store.queries import article_view
 from store.sync import sync
 
 CODEBOOK = ("finding", "response", "commitment")

@@ -10,7 +10,7 @@ from store.annotate import set_note, set_tag, undo
 from store.codebook import (CODEBOOK_ACTOR, RESERVED_KEYS, add_tag, check_key, codebook, edit_tag, free_key,
                             merge_tags, remove_tag, rename_tag)
 from store.db import DEFAULT_TAGS, StoreError, connect
-from store.library import tags
+from store.queries import tags
 
 from conftest import REAL_ARTICLES
 

@@ -14,7 +14,7 @@ import pytest
 
 from store.annotate import set_note, set_tag, undo
 from store.db import SCHEMA_VERSION, StoreError, connect, schema_version
-from store.library import last_position, save_position, tags
+from store.queries import last_position, save_position, tags
 from store.sync import sync
 
 
@@ -221,7 +221,7 @@ def _python(code: str, *args: str, cwd: Path | None = None, env: dict | None = N
 
 
 def test_store_never_imports_textual_or_rich():
-    proc = _python("import store, store.db, store.sync, store.export, store.annotate, store.library, "
+    proc = _python("import store, store.db, store.sync, store.export, store.annotate, store.queries, "
                    "store.anchor, store.files, store.segment, sys; " + _SHOW_UI_MODULES)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

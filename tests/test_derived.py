@@ -9,15 +9,17 @@ import os
 
 import pytest
 
-import store.derived
+import store.derived.catchup
 import store.processes
 import store.sync
-from store.align import index_article, reindex_stale, shingle_hashes, sources
+from store.align import shingle_hashes
 from store.annotate import set_tag
 from store.db import SCHEMA_VERSION, connect, schema_version
-from store.derived import ensure_search, ensure_shingles, ensure_speakers, sentence_speakers, store_speakers
+from store.derived.search import SEARCH_SHIFT, ensure_search
+from store.derived.shingles import ensure_shingles, index_article, sources
+from store.derived.speakers import ensure_speakers, sentence_speakers, store_speakers
 from store.export import export_rows
-from store.library import article_view, resolve_article, search_articles
+from store.queries import article_view, resolve_article, search_articles
 from store.segment import segment
 from store.speakers import Speaker, attribute
 from store.sync import sync
@@ -64,7 +66,7 @@ def test_sync_does_not_import_the_derived_computations():
 def test_resync_of_changed_text_removes_what_was_derived_from_the_old_text(db, corpus, article_ids):
     aid = next(iter(article_ids.values()))
     file = next(iter(article_ids))
-    reindex_stale(db)
+    ensure_shingles(db)
     ensure_search(db)
     sentence_speakers(db, aid)
     assert all(db.conn.execute(f"SELECT count(*) FROM {t} WHERE article_id = ?", (aid,)).fetchone()[0]
@@ -75,9 +77,9 @@ def test_resync_of_changed_text_removes_what_was_derived_from_the_old_text(db, c
     sync(db, corpus)
     for table in ("shingles", "shingle_state", "sentence_speakers", "speaker_state", "search_state"):
         assert db.conn.execute(f"SELECT count(*) FROM {table} WHERE article_id = ?", (aid,)).fetchone()[0] == 0
-    low = aid << store.derived.SEARCH_SHIFT
+    low = aid << SEARCH_SHIFT
     assert db.conn.execute("SELECT count(*) FROM search_fts WHERE rowid BETWEEN ? AND ?",
-                           (low, low + (1 << store.derived.SEARCH_SHIFT) - 1)).fetchone()[0] == 0
+                           (low, low + (1 << SEARCH_SHIFT) - 1)).fetchone()[0] == 0
 
 
 # --------------------------------------------------------------------------- full-text search
@@ -127,7 +129,7 @@ def test_search_in_a_read_only_database_sees_unindexed_articles(tmp_path, make_a
 def test_search_catch_up_commits_in_batches_and_reports_progress(db, make_articles, monkeypatch):
     folder = make_articles({f"s{i}.txt": story(i) for i in range(5)}, folder="many")
     sync(db, folder)
-    monkeypatch.setattr(store.derived, "BATCH_SECONDS", 0)  # one article per transaction
+    monkeypatch.setattr(store.derived.catchup, "BATCH_SECONDS", 0)  # one article per transaction
     commits = []
     db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
     seen = []
@@ -212,7 +214,7 @@ def test_sources_are_the_same_with_the_index_built_at_sync_or_lazily(tmp_path, c
 
 def test_shingle_catch_up_reports_progress(db, make_articles, monkeypatch):
     sync(db, make_articles({f"s{i}.txt": story(i) for i in range(3)}, folder="three"))
-    monkeypatch.setattr(store.derived, "BATCH_SECONDS", 0)
+    monkeypatch.setattr(store.derived.catchup, "BATCH_SECONDS", 0)
     seen = []
     assert ensure_shingles(db, progress=lambda done, of: seen.append((done, of))) == 5
     assert seen == [(i, 5) for i in range(1, 6)]

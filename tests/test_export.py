@@ -14,7 +14,7 @@ from store.annotate import set_note, set_tag
 from store.db import StoreError, connect
 from store import formats
 from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, neutralise, write_csv
-from store.library import resolve_article
+from store.queries import resolve_article
 from store.segment import segment
 from store.sync import sync
 

@@ -13,7 +13,7 @@ import pytest
 import store.export
 from store import formats
 from store.annotate import set_note, set_tag
-from store.derived import sentence_speakers
+from store.derived.speakers import sentence_speakers
 from store.export import COLUMNS, CSV_COLUMNS, ExportFilter, write_csv
 from store.formats.importing import import_file
 from store.sync import sync

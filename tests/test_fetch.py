@@ -14,7 +14,7 @@ import pytest
 
 from bench.textgen import NewsWriter, web_page
 from store.db import connect
-from store.library import article_meta, resolve_article
+from store.queries import article_meta, resolve_article
 
 W = NewsWriter(11)
 HEADLINE, TEXT = W.article(3000)

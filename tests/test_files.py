@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from store.cleaning import clean
 from store.files import (
     ARTICLE_SUFFIXES,
     MAX_SIZE,
     ArticleText,
     Skipped,
-    clean,
     decode,
     find_article_files,
     html_to_text,

@@ -28,7 +28,7 @@ from store.formats.base import ArticleFinder, ImportReport
 from store.formats.brat import NOTE_TYPE, brat_type
 from store.formats.importing import detect_format, import_file
 from store.formats.labelstudio import labeling_config
-from store.library import tags
+from store.queries import tags
 from store.segment import segment
 from store.sync import sync
 

@@ -1,5 +1,5 @@
 """Front matter (store.front_matter, read with python-frontmatter): YAML and TOML, every key kept in the
-article's meta (store.library.article_meta), problems said in sync's report, sizes bounded."""
+article's meta (store.queries.article_meta), problems said in sync's report, sizes bounded."""
 from __future__ import annotations
 
 import json
@@ -7,9 +7,10 @@ import os
 
 import pytest
 
+from store.cleaning import clean
 from store.db import connect
-from store.files import clean, parse_article
-from store.library import article_meta, resolve_article
+from store.files import parse_article
+from store.queries import article_meta, resolve_article
 from store.schema import MIGRATIONS, _v14_article_meta
 from store.sync import sync
 

@@ -12,11 +12,7 @@ import sys
 
 import pytest
 
-from store.db import connect
-from store.errors import StoreError
-from store.schema import MIGRATIONS, _v11_linear_cues
-from store.speakers import Speaker
-from store.suggest import (
+from store.cues import (
     SENTENCE_WHENS,
     Cue,
     article_hits,
@@ -28,6 +24,10 @@ from store.suggest import (
     save_cues,
     unusable_cues,
 )
+from store.db import connect
+from store.errors import StoreError
+from store.schema import MIGRATIONS, _v11_linear_cues
+from store.speakers import Speaker
 from store.sync import sync
 from tests.terminal import TIMEOUT, Terminal
 
@@ -91,7 +91,7 @@ def test_an_expression_re2_refuses_is_refused_on_entry_with_the_reason(cue, why)
 
 def test_re2_prints_nothing_of_its_own(tmp_path):
     """RE2 logs parse errors to stderr by default: on a full-screen terminal that would garble the screen."""
-    code = "from store.suggest import expression\ntry:\n    expression('(?!x)')\nexcept Exception:\n    pass\n"
+    code = "from store.cues import expression\ntry:\n    expression('(?!x)')\nexcept Exception:\n    pass\n"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 0 and result.stderr == ""
 
@@ -158,7 +158,7 @@ def _crowd(n: int) -> tuple[list[str], list[Speaker]]:
 
 
 def test_an_article_of_thousands_of_parties_naming_one_another_takes_linear_work():
-    """Issue 16's cues read the article (store.suggest.Scene): which speakers found something, and whose role
+    """Issue 16's cues read the article (store.cues.Scene): which speakers found something, and whose role
     names one of them. A role is looked up by its runs of words, never matched against every finder's name."""
     compiled = compile_cues(default_cues())
     small, large = _crowd(300), _crowd(1200)

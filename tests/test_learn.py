@@ -10,8 +10,9 @@ import pytest
 
 from store import learn
 from store.annotate import set_tag, undo
+from store.cues import Cue, compile_cues, cue_tags, default_cues, propose, save_cues
 from store.speakers import Speaker
-from store.suggest import Cue, compile_cues, cue_tags, default_cues, dismiss, propose, save_cues, suggest
+from store.suggest import dismiss, suggest
 
 ROOT = Path(__file__).resolve().parent.parent
 TAGS = ("finding", "response", "commitment")

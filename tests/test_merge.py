@@ -8,17 +8,16 @@ import shutil
 import time
 
 import pytest
+from conftest import REAL_ARTICLES
 
 from store.annotate import set_note, set_tag, undo
 from store.db import StoreError, connect
-from store.align import reindex_stale
-from store.derived import sentence_speakers
-from store.library import annotator_progress, search_articles
+from store.derived.shingles import ensure_shingles
+from store.derived.speakers import sentence_speakers
+from store.queries import annotator_progress, search_articles
 from store.merge import merge
 from store.segment import segment
 from store.sync import sync
-
-from conftest import REAL_ARTICLES
 
 A, B = REAL_ARTICLES
 
@@ -174,7 +173,7 @@ def test_a_missing_article_is_added_with_its_sentences(db, other, make_articles)
     assert spans == [(s.start, s.end, s.para, stored[1][s.start:s.end]) for s in segment(stored[1])]
     # Derived data follows when needed (store.derived), as for a synced article.
     assert search_articles(db, "residents") == [new]
-    assert reindex_stale(db) >= 1
+    assert ensure_shingles(db) >= 1
     assert db.conn.execute("SELECT count(*) FROM shingle_state WHERE article_id = ?", (new,)).fetchone()[0] == 1
     assert rows(db) == [("roads.txt", 2, "bob", "commitment", "", "ok")]
     mine = sentence_speakers(db, new)  # attributed on first use, as for a synced article

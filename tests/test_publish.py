@@ -19,7 +19,7 @@ import pytest
 
 from store.annotate import set_note, set_tag
 from store.db import StoreError, connect, schema_version
-from store.derived import ensure_speakers
+from store.derived.speakers import ensure_speakers
 from store.export import COLUMNS, write_csv
 from store.publish import publish
 

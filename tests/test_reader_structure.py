@@ -32,7 +32,7 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
 
 from store import annotate
 from store.db import connect
-from store.library import article_view
+from store.queries import article_view
 from store.sync import sync
 from tui import app as app_module
 from tui.screens.compare import CompareScreen
@@ -261,7 +261,7 @@ def test_tag_keypress_statements_use_indexes(long_db, long_id):
     try:
         annotate.toggle_tag(db, long_id, 5, "response", "me")  # on
         annotate.toggle_tag(db, long_id, 5, "response", "me")  # off
-        from store.library import sentence_annotations
+        from store.queries import sentence_annotations
         sentence_annotations(db, long_id, 5, "me")
     finally:
         db.conn.set_trace_callback(None)

@@ -24,7 +24,7 @@ from adversarial import undecodable_schema_name
 from store.annotate import set_note, set_tag
 from store.db import SCHEMA_VERSION, StoreError, connect, is_readonly
 from store.export import write_csv
-from store.library import article_view, list_articles
+from store.queries import article_view, list_articles
 from store.sync import sync
 
 

@@ -14,10 +14,11 @@ import pytest
 from conftest import ARTICLES
 
 from store.db import connect
+from store.derived.speakers import sentence_speakers
 from store.files import read_article
-from store.library import article_view
+from store.queries import article_view
 from store.segment import segment
-from store.speakers import ALGORITHM, Speaker, attribute, sentence_speakers
+from store.speakers import ALGORITHM, Speaker, attribute
 from store.sync import sync
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -508,7 +509,7 @@ def test_migration_backfills_speakers(tmp_path, corpus):
 def test_speakers_stored_by_an_older_attribution_are_made_again(tmp_path, corpus):
     """A database of schema 11 keeps the speakers the old attribution stored; once migrated they are stale, and
     so are any stored by another version of the attribution: each is attributed again when next needed."""
-    from store.derived import store_speakers
+    from store.derived.speakers import store_speakers
 
     path = tmp_path / "v11.db"
     old = connect(path, target=11)

@@ -55,7 +55,7 @@ def db(tmp_path):
 def test_article_listing_reads_only_its_covering_index(db, monkeypatch):
     statements = []
     db.conn.set_trace_callback(statements.append)
-    from store.library import list_articles
+    from store.queries import list_articles
 
     list_articles(db, "alice")
     listing = [s for s in statements if "FROM articles" in s]
@@ -66,7 +66,7 @@ def test_article_listing_reads_only_its_covering_index(db, monkeypatch):
 def test_one_annotators_counters_are_a_search_not_a_scan(db):
     statements = []
     db.conn.set_trace_callback(statements.append)
-    from store.library import list_articles
+    from store.queries import list_articles
 
     list_articles(db, "alice")
     counters = [s for s in statements if "FROM progress" in s]
@@ -84,7 +84,7 @@ def test_library_css_loads_with_the_app_so_the_first_screen_does_not_reparse():
 
 def test_first_page_is_the_start_of_the_full_list(tmp_path, make_articles):
     from store.annotate import set_tag
-    from store.library import count_articles, list_articles
+    from store.queries import count_articles, list_articles
     from store.sync import sync
 
     db = connect(tmp_path / "pages.db")
@@ -105,7 +105,7 @@ def test_first_page_counters_are_read_by_primary_key(db, make_articles):
     sync(db, make_articles({f"{i}.txt": "One sentence. Two sentences." for i in range(8)}))
     statements = []
     db.conn.set_trace_callback(statements.append)
-    from store.library import list_articles
+    from store.queries import list_articles
 
     list_articles(db, "alice", limit=5)
     [counters] = [s for s in statements if "FROM progress" in s]

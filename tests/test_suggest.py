@@ -9,31 +9,24 @@ import pytest
 from conftest import ARTICLES
 
 from store.annotate import redo, set_tag, undo
+from store.cues import DEFAULT_CUES, Cue, cues_csv, default_cues, load_cues, parse_cues, propose, save_cues
 from store.db import connect
 from store.errors import StoreError
 from store.files import read_article
-from store.library import article_view
+from store.queries import article_view
 from store.schema import _DEFAULT_CUES_V11, _DEFAULT_CUES_V13, MIGRATIONS, _v13_default_cues, _v15_article_cues
 from store.segment import segment
 from store.speakers import Speaker, attribute
 from store.suggest import (
-    DEFAULT_CUES,
-    Cue,
     accept,
     accept_all,
     article_suggestions,
-    cues_csv,
-    default_cues,
     dismiss,
     evaluate,
     export_cues,
     import_cues,
-    load_cues,
     open_suggestions,
-    parse_cues,
-    propose,
     reopen,
-    save_cues,
     suggest,
     suggested_annotations,
 )

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from store.cues import default_cues, propose
 from store.files import read_article
 from store.segment import segment
 from store.speakers import Speaker, attribute
-from store.suggest import default_cues, propose
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
@@ -189,7 +189,7 @@ def test_a_prediction_about_others_is_not_a_commitment():
 
 # --------------------------------------------------------------------------- the article around a sentence
 # A response needs someone being judged (docs/labelling.md §3.2): the cues read who found, judged or decided
-# something in the article, and whether it gives the others anything to react to (store.suggest.Scene). The
+# something in the article, and whether it gives the others anything to react to (store.cues.Scene). The
 # speakers carry the words that named them, as store.speakers gives them (its ``evidence``).
 
 

@@ -12,7 +12,7 @@ from store.annotate import set_note, set_tag
 from store.db import StoreError
 from store.export import write_csv
 from store.files import read_article
-from store.library import article_view, list_articles, resolve_article, search_articles
+from store.queries import article_view, list_articles, resolve_article, search_articles
 from store.segment import segment
 from store.sync import sync
 

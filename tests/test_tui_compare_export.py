@@ -196,7 +196,7 @@ def expected_csv(db, article_id: int | None = None, tag: str | None = None) -> l
         'SELECT a.article_id, ar.file, ar.title, a.sentence, a.start, a."end", a.tag, a.exact, a.note,'
         " a.annotator, a.created_at, a.updated_at, a.status"
         " FROM annotations a JOIN articles ar ON ar.id = a.article_id").fetchall()
-    from store.derived import sentence_speakers  # the attribution, made now if it was not yet
+    from store.derived.speakers import sentence_speakers  # the attribution, made now if it was not yet
 
     speakers = {(aid, n): sp.name for aid in {r[0] for r in rows} for n, sp in sentence_speakers(db, aid).items()}
     notes = {(r[0], r[3], r[9], r[12]): r[8] for r in rows if r[6] is None}

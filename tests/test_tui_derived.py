@@ -8,7 +8,7 @@ from tui_helpers import ME, SIZE, library_ids, library_ready, open_reader, statu
 
 import store.sync
 from store.db import connect
-from store.derived import ensure_search
+from store.derived.search import ensure_search
 from store.sync import sync
 from tui.app import PressmarkApp
 from tui.screens.compare import CompareScreen
@@ -17,16 +17,16 @@ from tui.widgets.article_list import ArticleList
 
 
 class IndexingSpy:
-    """Wraps store.derived.ensure_search: records on which thread each call ran and how many articles it
+    """Wraps store.derived.search.ensure_search: records on which thread each call ran and how many articles it
     indexed. While ``hold`` is clear, a call off the UI thread waits, so a test can look at the screen."""
 
     def __init__(self, monkeypatch) -> None:
-        import store.derived
+        import store.derived.search
 
         self.calls: list[tuple[bool, int]] = []  # (on the UI thread, articles indexed)
         self.hold = threading.Event()
         self.hold.set()
-        real = store.derived.ensure_search
+        real = store.derived.search.ensure_search
 
         def spy(db, progress=None):
             on_ui_thread = threading.current_thread() is threading.main_thread()
@@ -36,7 +36,7 @@ class IndexingSpy:
             self.calls.append((on_ui_thread, indexed))
             return indexed
 
-        monkeypatch.setattr(store.derived, "ensure_search", spy)
+        monkeypatch.setattr(store.derived.search, "ensure_search", spy)
 
     @property
     def indexed_on_ui_thread(self) -> list[int]:

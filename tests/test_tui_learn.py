@@ -99,7 +99,8 @@ async def test_a_key_pressed_while_the_model_trains_is_handled_at_once(suggestin
 
 
 def model_setup(db):
-    from store.suggest import _tag_names, compile_cues, load_cues
+    from store.cues import compile_cues, load_cues
+    from store.suggest import _tag_names
 
     return compile_cues(load_cues(db)), _tag_names(db)
 

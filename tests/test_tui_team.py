@@ -154,7 +154,7 @@ async def test_reader_names_the_speaker_of_quoted_speech(app, ids):
 async def test_the_status_line_reveals_controls_in_a_stored_speaker_and_its_evidence(app, db, ids):
     """Stored speakers are data like any other (a database written by another tool): the name, role and
     evidence reach the status line with every control shown as a visible escape."""
-    from store.derived import sentence_speakers
+    from store.derived.speakers import sentence_speakers
     from store.speakers import ALGORITHM
 
     sentence_speakers(db, ids[0])  # attributed and stored now; then overwritten as another tool might

@@ -8,13 +8,13 @@ import random
 import re
 
 import pytest
+from conftest import ARTICLES
 
 from bench.textgen import SITES, NewsWriter, web_page
-from store.files import clean, parse_article
+from store.cleaning import clean
+from store.files import parse_article
 from store.segment import segment
 from store.webpage import TRAFILATURA, WHOLE_PAGE, read_page
-
-from conftest import ARTICLES
 
 AUTHOR = "Chris Young"
 DATE = "2021-06-08"

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from store.db import Database, StoreError, check_intact, checkpoint, describe, is_readonly, stop_checks
 from store.db import db_path as database_file
-from store.library import Tag, article_file, tags
+from store.queries import Tag, article_file, tags
 from tui.hangup import HangupWatch
 
 log = logging.getLogger("pressmark")

@@ -287,7 +287,7 @@ format_option = lambda *choices: click.option(  # noqa: E731
 @pass_ctx
 def list_cmd(obj: Context, fmt: str) -> None:
     """List articles with their sentence and tag counts (all annotators)."""
-    from store.library import list_articles, tags
+    from store.queries import list_articles, tags
 
     names = [t.name for t in tags(obj.db)]
     rows = [{"id": a.id, "file": a.file, "title": a.title, "sentences": a.n_sentences,
@@ -340,7 +340,7 @@ def show(obj: Context, article: str, fmt: str) -> None:
 
     ARTICLE is an id, a file name, or an unambiguous prefix of either.
     """
-    from store.library import article_view, resolve_article, tags
+    from store.queries import article_view, resolve_article, tags
 
     view = article_view(obj.db, resolve_article(obj.db, article), obj.annotator)
     order = {t.name: i for i, t in enumerate(tags(obj.db))}
@@ -384,7 +384,7 @@ def _echo_json(file: str, title: str, sentences) -> None:
 
 
 def _sentence(obj: Context, article: str, n: int) -> int:
-    from store.library import resolve_article
+    from store.queries import resolve_article
 
     article_id = resolve_article(obj.db, article)
     count = obj.db.conn.execute("SELECT n_sentences FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
@@ -473,7 +473,7 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
     """
     from store import formats
     from store.export import ExportFilter
-    from store.library import resolve_article, tags
+    from store.queries import resolve_article, tags
 
     if tag and tag not in {t.name for t in tags(obj.db)}:
         raise click.BadParameter(f"{tag}: not in the codebook", param_hint="--tag")
@@ -484,7 +484,7 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
         raise click.BadParameter("a CSV for Excel keeps the guard against formulas", param_hint="--raw")
     if only_annotator and not obj.db.conn.execute("SELECT 1 FROM annotations WHERE annotator = ? LIMIT 1",
                                                   (only_annotator,)).fetchone():
-        from store.library import annotator_progress
+        from store.queries import annotator_progress
 
         names = ", ".join(safe(p.annotator) for p in annotator_progress(obj.db)) or "nobody yet"
         raise StoreError(f"no annotations by {only_annotator!r} (annotators: {names}); nothing written")

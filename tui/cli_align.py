@@ -7,11 +7,8 @@ import sys
 
 import click
 
+from store.figures import percent
 from tui.cli import Context, article_argument, cli, data_out, echo_json, format_option, pass_ctx, print_table, safe
-
-
-def _percent(share: float) -> str:
-    return f"{share * 100:.1f}%"
 
 
 @cli.command()
@@ -30,7 +27,7 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
     prefixes, as for `show`. CSV has one row per pair or unaligned sentence.
     """
     from store.align import alignment
-    from store.library import article_view, resolve_article
+    from store.queries import article_view, resolve_article
 
     a_id, b_id = resolve_article(obj.db, a), resolve_article(obj.db, b)
     if a_id == b_id:
@@ -64,7 +61,7 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
         return
     click.echo(f"A  {safe(va.file)}  {safe(va.title)}  ({len(va.sentences)} sentences)")
     click.echo(f"B  {safe(vb.file)}  {safe(vb.title)}  ({len(vb.sentences)} sentences)")
-    click.echo(f"B copied from A: {_percent(r.b_from_a)} of its text; A used by B: {_percent(r.a_used_by_b)}; "
+    click.echo(f"B copied from A: {percent(r.b_from_a)} of its text; A used by B: {percent(r.a_used_by_b)}; "
                f"longest copied passage: {r.longest_passage} characters ({r.longest_passage_words} words)")
     if r.longest_passage_text:
         click.echo(f"  “{safe(' '.join(r.longest_passage_text.split()))}”")
@@ -96,8 +93,8 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
     first. Figures marked ~ are estimates from the shingle index (texts too
     long to compare exactly).
     """
-    from store.align import sources as find_sources
-    from store.library import resolve_article
+    from store.derived.shingles import sources as find_sources
+    from store.queries import resolve_article
 
     show = sys.stderr.isatty()
 
@@ -115,7 +112,7 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
         click.echo("No other article shares a passage with it.", err=True)
     else:
         print_table(["id", "file", "title", "copied", "used", "longest", "pairs"],
-               [[s.id, safe(s.file), safe(s.title), ("" if s.exact else "~") + _percent(s.b_from_a),
-                 ("" if s.exact else "~") + _percent(s.a_used_by_b),
+               [[s.id, safe(s.file), safe(s.title), ("" if s.exact else "~") + percent(s.b_from_a),
+                 ("" if s.exact else "~") + percent(s.a_used_by_b),
                  "" if s.longest_passage is None else s.longest_passage, "" if s.pairs is None else s.pairs]
                 for s in found])

@@ -23,7 +23,7 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
     and become tags only when accepted (--apply here, or in the reader).
     Dismissed suggestions are not proposed again.
     """
-    from store.library import resolve_article
+    from store.queries import resolve_article
     from store.sentences import texts as sentence_texts
     from store.suggest import accept_all, suggest
 
@@ -63,7 +63,7 @@ def suggest_cmd(obj: Context, article: str | None, fmt: str, apply_: bool) -> No
 
 def _warn_unusable_cues(db) -> None:
     """A line on stderr per cue the suggester leaves out (an expression stored before RE2 checked them)."""
-    from store.suggest import load_cues, unusable_cues
+    from store.cues import load_cues, unusable_cues
 
     for cue, why in unusable_cues(load_cues(db)):
         click.echo(f"pressmark: cue left out ({cue.tag}, {cue.match}): {safe(why)}; "
@@ -93,7 +93,8 @@ def cues_cmd(obj: Context, export_to: str | None, import_from: str | None, reset
     back-references), matched in time linear in the sentence, so no cue can
     freeze the suggester.
     """
-    from store.suggest import cues_csv, default_cues, export_cues, import_cues, load_cues, save_cues
+    from store.cues import cues_csv, default_cues, load_cues, save_cues
+    from store.suggest import export_cues, import_cues
 
     if sum(map(bool, (export_to, import_from, reset))) > 1:
         raise click.UsageError("give only one of --export, --import and --reset")

@@ -6,16 +6,13 @@ from dataclasses import asdict
 
 import click
 
+from store.figures import percent
 from store.formats import FORMATS
 from tui.cli import Context, cli, echo_json, format_option, pass_ctx, print_table, safe
 
 
 def _fixed(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
 # --------------------------------------------------------------------------- annotators
@@ -31,7 +28,7 @@ def annotators(obj: Context, fmt: str) -> None:
     sentences they tagged; tags and notes: their rows; orphans: their
     annotations that lost their place when an article changed.
     """
-    from store.library import annotator_progress
+    from store.queries import annotator_progress
 
     rows = annotator_progress(obj.db)
     if fmt == "json":
@@ -169,13 +166,13 @@ def agree(obj: Context, tag: str | None, names: str | None, show: bool, fmt: str
         click.echo("Nothing to compare yet: no article has annotations from every one of them.", err=True)
     rows = [*report.tags, *([report.overall] if report.overall else [])]
     print_table(["tag", "units", "all agree", "percent", "alpha", *(f"n {safe(c)}" for c in coders)],
-                [[safe(a.tag) if a.tag is not None else "(overall)", a.units, a.agree, _percent(a.percent),
+                [[safe(a.tag) if a.tag is not None else "(overall)", a.units, a.agree, percent(a.percent),
                   _fixed(a.alpha), *(a.counts[c] for c in coders)] for a in rows])
     click.echo("")
     click.echo("Cohen's kappa (percent agreement) per pair:")
     pairs = [(p.a, p.b) for p in rows[0].pairs] if rows else []
     print_table(["pair", *(safe(a.tag) if a.tag is not None else "(overall)" for a in rows)],
-                [[f"{safe(a)} / {safe(b)}", *(f"{_fixed(r.pairs[i].kappa)} ({_percent(r.pairs[i].percent)})"
+                [[f"{safe(a)} / {safe(b)}", *(f"{_fixed(r.pairs[i].kappa)} ({percent(r.pairs[i].percent)})"
                                              for r in rows)] for i, (a, b) in enumerate(pairs)])
     if found is not None:
         click.echo("")

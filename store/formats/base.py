@@ -65,7 +65,7 @@ def article_rows(db: Database, article_id: int, flt: ExportFilter) -> tuple[list
 def speaker_spans(db: Database, article_id: int) -> list[dict] | None:
     """The article's speaker attribution (``sentence_speakers``, issue 8; attributed now if it was not
     yet, see ``store.derived``); None before that schema."""
-    from store.derived import sentence_speakers
+    from store.derived.speakers import sentence_speakers
 
     if not has_table(db, "sentence_speakers"):
         return None
@@ -84,7 +84,7 @@ def speaker_spans(db: Database, article_id: int) -> list[dict] | None:
 
 def article_metadata(db: Database, article_id: int) -> dict:
     """What the formats carry about an article beside its file, title and hash: its ``source`` and ``date``.
-    The seam for the front matter kept at sync (issue 18, "In"): once ``store.library`` gives an article's
+    The seam for the front matter kept at sync (issue 18, "In"): once ``store.queries`` gives an article's
     metadata, every key of it comes through here, into every format that writes metadata."""
     source, date = db.conn.execute("SELECT source, date FROM articles WHERE id = ?", (article_id,)).fetchone()
     return {"source": source, "date": date}

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from store import untrusted
 from store.errors import StoreError
-from store.export import CSV_COLUMNS, FORMULA_STARTS, write_csv
+from store.export import CSV_COLUMNS, write_csv
 from store.formats.base import ArticleFinder, ImportReport, Records
+from store.names import FORMULA_STARTS
 from store.untrusted import MAX_DIGITS, csv_fields, csv_problem, lines, size_text
 
 NEEDS = ("article", "sentence", "start", "end", "tag", "text", "note", "annotator")

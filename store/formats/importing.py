@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from store.annotate import _Recorder
 from store.db import Database, write
 from store.errors import StoreError
+from store.events import Recorder
 from store.formats import FORMATS, get
 from store.formats.base import ArticleFinder, ImportReport
 from store.merge import Applier
@@ -86,7 +86,7 @@ def import_file(db: Database, path: str | Path, *, by: str, fmt: str | None = No
     report = ImportReport(source=str(path), format=fmt)
     try:
         with write(db):
-            rec = _Recorder(db, by, f"import {path.name}")
+            rec = Recorder(db, by, f"import {path.name}")
             applier = Applier(db, rec, report)
             for article_id, row, where in get(fmt).code().read(path, report, ArticleFinder(db, report), by):
                 applier.apply(article_id, row, where)

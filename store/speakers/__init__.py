@@ -22,7 +22,7 @@ Each speaker carries its **evidence**, the words that named it (``Ms Khan … sa
 status line. Pure standard library and precompiled regexes, linear in the article; spaCy is not used (it
 is optional for nobody: no English model is installable here, and these rules are measured on the real
 corpus by ``python -m bench quality``). Attribution costs a few times segmenting, so it is not run at sync:
-``store.derived.sentence_speakers`` attributes an article when its speakers are first needed and stores
+``store.derived.speakers.sentence_speakers`` attributes an article when its speakers are first needed and stores
 them, with ``ALGORITHM``, so stored speakers made by an older version are made again.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ from store.speakers.mentions import Mention, parse_np
 from store.speakers.quotes import Piece, scan
 from store.speakers.resolve import SOMEONE, Article, Party
 
-__all__ = ["ALGORITHM", "Speaker", "attribute", "backfill_speakers", "sentence_speakers", "store_speakers"]
+__all__ = ["ALGORITHM", "Speaker", "attribute"]
 
 ALGORITHM = 2  # bump when attribution changes: stored speakers of another version are stale
 
@@ -264,9 +264,3 @@ def _name_line_groups(texts: list[str], names: list[bool]) -> dict[int, Mention]
             groups[run[-1]] = Mention("group", " and ".join(p.name for p in parts), parts=tuple(parts))
         run = []
     return groups
-
-
-# --------------------------------------------------------------------------- storing
-
-# Stored speakers are derived data, attributed when first needed: see store.derived.
-from store.derived import backfill_speakers, sentence_speakers, store_speakers  # noqa: E402

@@ -23,8 +23,8 @@ from store import annotate
 from store.db import connect
 from store.errors import StoreError
 from store.learn import Interrupted
-from store.library import ArticleView as Article
-from store.library import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
+from store.queries import ArticleView as Article
+from store.queries import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
 from tui.app import reports_failure, shows_store_errors

@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, S
 from store.db import StoreError, connect, describe
 from store import formats
 from store.export import ExportFilter
-from store.library import ArticleView as Article
+from store.queries import ArticleView as Article
 from store.names import reveal
 
 DEFAULT_FORMAT = "csv"

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Static
 
 from store.db import describe
 from store.errors import StoreError
-from store.library import count_articles, list_articles, progress_by_annotator, skipped_files
+from store.queries import count_articles, list_articles, progress_by_annotator, skipped_files
 from store.names import reveal
 from tui.app import shows_store_errors
 from tui.cli import safe
@@ -259,7 +259,7 @@ class LibraryScreen(Screen):
     def find_source(self, article_id: int) -> None:
         """In a thread, on its own connection: the first search after a sync builds the shingle index
         of every new or changed article (store.derived), which takes a while for thousands of them."""
-        from store.align import sources
+        from store.derived.shingles import sources
         from store.db import connect
 
         def progress(done: int, total: int) -> None:
@@ -319,7 +319,7 @@ class LibraryScreen(Screen):
         was looking at disappears, the cursor stays put, and the articles shown still match the filter
         they were found with (the new ones join them when indexing is done). Showing every article
         meanwhile would swap thousands of rows in and out again within seconds, and lose the place."""
-        from store.derived import search_backlog
+        from store.derived.search import search_backlog
 
         if self.indexing:
             return True
@@ -337,7 +337,7 @@ class LibraryScreen(Screen):
         seconds after a big sync and writes to the database: in a thread, on its own connection,
         with progress on the status line; then re-read the list (_indexed)."""
         from store.db import connect
-        from store.derived import ensure_search
+        from store.derived.search import ensure_search
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self._show_status, f"Indexing new articles for search: {done:,} of {total:,}…")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Footer, Input, Static
 
-from store.library import article_view, last_position
+from store.queries import article_view, last_position
 from tui.screens.annotating import AnnotatingScreen, header_text
 from tui.widgets.article_view import ArticleView
 from tui.widgets.banner import readonly_banner

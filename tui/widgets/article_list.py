@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.library import ArticleSummary, Tag
+from store.queries import ArticleSummary, Tag
 
 FILE_WIDTH = 26
 NUMBER_WIDTH = 6

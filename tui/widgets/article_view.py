@@ -33,8 +33,8 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
-from store.library import ArticleView as Article
-from store.library import Sentences, Tag
+from store.queries import ArticleView as Article
+from store.queries import Sentences, Tag
 from store.names import reveal
 from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
 from tui.widgets.lines import CachedScrollBar, Finish

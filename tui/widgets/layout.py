@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from rich.cells import cell_len
 
-from store.library import Sentences
+from store.queries import Sentences
 
 TEXT, NOTE, BLANK, OTHERS, SPEAKER = 0, 1, 2, 3, 4
 Line = tuple[int, int, int, int]  # (kind, sentence n or 0 for a blank, a, b): text[a:b], or of the note/label

@@ -1,4 +1,4 @@
-"""Read-side queries: the codebook, the article list, finding an article, one article's view."""
+"""General read queries: the codebook, the article list, finding an article, one article's view, progress."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def search_articles(db: Database, text: str) -> list[int]:
     ids = {r[0] for r in db.conn.execute(
         "SELECT id FROM articles WHERE instr(lower(title), lower(?1)) OR instr(lower(file), lower(?1))", (text,))}
     if match := fts_query(text):
-        from store.derived import search_matches  # indexes what sync added or changed since the last search
+        from store.derived.search import search_matches  # indexes what sync added or changed since the last search
 
         ids.update(search_matches(db, match))
     return sorted(ids)
@@ -223,7 +223,7 @@ def article_view(db: Database, article_id: int, annotator: str | None) -> Articl
             view.tags.setdefault(n, set()).add(tag)
         else:
             view.notes[n] = note if n not in view.notes else f"{view.notes[n]}\n{note}"
-    from store.derived import sentence_speakers
+    from store.derived.speakers import sentence_speakers
     from store.suggest import suggestions_by_sentence
 
     view.speakers = sentence_speakers(db, article_id)  # attributes the article on its first opening
