@@ -24,36 +24,14 @@ from textual.worker import Worker, WorkerState
 from store.db import Database, StoreError, check_intact, checkpoint, describe, is_readonly, stop_checks
 from store.db import db_path as database_file
 from store.library import Tag, article_file, tags
+from tui.errors import reports_failure, shows_store_errors
 from tui.hangup import HangupWatch
+from tui.text import safe, sync_summary
 
 log = logging.getLogger("pressmark")
 
 if TYPE_CHECKING:
     from store.annotate import Action
-
-
-def _said_not_raised(prefix: str) -> Callable[[Callable], Callable]:
-    """A decorator: a store error in the method is said on the status line after ``prefix`` and
-    logged (PressmarkApp.store_failed); it never reaches Textual, which would end the app."""
-
-    def decorate(method: Callable) -> Callable:
-        @functools.wraps(method)
-        def wrapper(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except (StoreError, sqlite3.Error) as exc:
-                (self if isinstance(self, App) else self.app).store_failed(exc, prefix)
-                return None
-
-        return wrapper
-
-    return decorate
-
-
-# For a key action that writes (locked past the busy timeout, disk full, read-only).
-reports_failure = _said_not_raised("NOT SAVED")
-# For a handler that is not an action: a screen's mount, a timer, a palette command.
-shows_store_errors = _said_not_raised("Database error")
 
 
 # Modules the library does not need but the reader does; see PressmarkApp._warm_up.
@@ -234,8 +212,6 @@ class PressmarkApp(App):
         if self.readonly:
             self.notify(f"Read-only database: not syncing {folder}; reading what it holds", markup=False)
             return
-        from tui.cli import safe
-
         self._sync_progress(f"Syncing {safe(folder)}…")
         self.set_timer(SYNC_AFTER_S, lambda: self.run_worker(lambda: self._sync(folder), thread=True, group="sync",
                                                              exit_on_error=False))
@@ -245,7 +221,6 @@ class PressmarkApp(App):
 
         from store.db import connect
         from store.sync import sync
-        from tui.cli import safe, sync_summary
 
         worker = get_current_worker()
 
@@ -299,8 +274,6 @@ class PressmarkApp(App):
     def store_failed(self, exc: Exception, prefix: str = "Database error") -> None:
         """Ring the bell, say what failed on the status line, naming the database file, and log it (with its
         traceback)."""
-        from tui.cli import safe
-
         log.error("%s: %s", prefix, exc, exc_info=exc)
         self.bell()
         said = safe(describe(exc, self.db_path))

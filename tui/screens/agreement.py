@@ -15,7 +15,7 @@ from store.agree import ADJUDICATED, agreement, disagreements
 from store.db import describe
 from store.errors import StoreError
 from store.names import reveal
-from tui.cli import safe
+from tui.text import safe
 
 
 def _figure(value: float | None, percent: bool = False) -> str:

@@ -27,7 +27,7 @@ from store.library import ArticleView as Article
 from store.library import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
-from tui.app import reports_failure, shows_store_errors
+from tui.errors import reports_failure, shows_store_errors
 from tui.widgets.article_view import ArticleView
 
 

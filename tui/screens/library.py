@@ -18,9 +18,9 @@ from store.db import describe
 from store.errors import StoreError
 from store.library import count_articles, list_articles, progress_by_annotator, skipped_files
 from store.names import reveal
-from tui.app import shows_store_errors
-from tui.cli import safe
+from tui.errors import shows_store_errors
 from tui.widgets.article_list import ArticleList
+from tui.text import safe
 from tui.widgets.banner import readonly_banner
 
 if TYPE_CHECKING:
