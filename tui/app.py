@@ -26,6 +26,7 @@ from store.db import db_path as database_file
 from store.library import Tag, article_file, tags
 from tui.errors import reports_failure, shows_store_errors
 from tui.hangup import HangupWatch
+from tui.screens.base import PressmarkScreen
 from tui.text import safe, sync_summary
 
 log = logging.getLogger("pressmark")
@@ -93,7 +94,7 @@ class PressmarkApp(App):
     @property
     def acting_annotator(self) -> str:
         """Whose actions undo and redo replay: the current screen's annotator (adjudication) or ours."""
-        return getattr(self.screen, "annotator", self.annotator)
+        return self.screen.annotator if isinstance(self.screen, PressmarkScreen) else self.annotator
 
     def refuse_if_readonly(self) -> bool:
         """True (after saying so) when the database cannot be changed."""
@@ -159,9 +160,8 @@ class PressmarkApp(App):
             self.run_worker(lambda: checkpoint(self.db_file), thread=True, group="checkpoint",
                             exclusive=True, exit_on_error=False)
         for screen in self.screen_stack[-1:]:  # none while the app starts or ends
-            paused = getattr(screen, "user_paused", None)
-            if paused is not None:
-                paused()
+            if isinstance(screen, PressmarkScreen):
+                screen.user_paused()
 
     def _start_warm_up(self) -> None:
         """Import what opening an article needs while the library is on screen, in a thread worker:
@@ -256,9 +256,8 @@ class PressmarkApp(App):
 
     def _synced(self, summary: str) -> None:
         self.syncing = None
-        reload = getattr(self.screen, "reload", None)
-        if reload:  # the library; other screens re-read when they come back
-            reload()
+        if isinstance(self.screen, PressmarkScreen):
+            self.screen.reload()
         self.report(summary)
 
     # -- store errors: said and logged, never fatal ------------------------------------
@@ -313,15 +312,13 @@ class PressmarkApp(App):
     def annotations_changed(self, article_id: int | None, sentence: int | None, move_to: bool = False) -> None:
         """Tell every screen on the stack that a sentence's annotations changed in the database."""
         for screen in self.screen_stack:
-            refresh = getattr(screen, "annotations_changed", None)
-            if refresh:
-                refresh(article_id, sentence, move_to)
+            if isinstance(screen, PressmarkScreen):
+                screen.annotations_changed(article_id, sentence, move_to)
 
     def report(self, message: str) -> None:
-        """Show a one-line confirmation on the current screen's status line (or as a toast)."""
-        show = getattr(self.screen, "set_status", None)
-        if show:
-            show(message)
+        """Show a one-line confirmation on the current screen's status line (or as a toast over a dialog)."""
+        if isinstance(self.screen, PressmarkScreen):
+            self.screen.set_status(message)
         else:
             from store.names import reveal
 
@@ -332,9 +329,8 @@ class PressmarkApp(App):
         yield SystemCommand("Undo", "Undo your last annotation change", self.action_undo)
         yield SystemCommand("Redo", "Redo the change you undid", self.action_redo)
         yield SystemCommand("Help", "Keys of this screen and the tag codebook", self.action_help)
-        extra = getattr(screen, "palette_commands", None)
-        if extra:  # called by the palette, not through run_action: guarded here
-            for command in extra():
+        if isinstance(screen, PressmarkScreen):  # called by the palette, not through run_action: guarded here
+            for command in screen.palette_commands():
                 yield command._replace(callback=functools.partial(self._guarded, command.callback))
 
     @shows_store_errors
