@@ -35,6 +35,7 @@ from store.db import connect
 from store.library import article_view
 from store.sync import sync
 from tui import app as app_module
+from tui.compat import watch_paints
 from tui.screens.compare import CompareScreen
 from tui.widgets.article_view import ArticleView
 from tui.widgets.layout import BLANK, NOTE, TEXT, Layout, note_chunks, wrap
@@ -142,9 +143,7 @@ async def test_pagedown_repaints_the_view_once_from_strips_drawn_ahead(long_app,
         await pilot.pause()
         height = view.scrollable_content_region.height
         paints = []  # (view lines drawn, strips built) as each paint went out
-        original_display = app._display
-        monkeypatch.setattr(app, "_display", lambda screen, update: (paints.append((len(renders), len(built))),
-                                                                      original_display(screen, update)))
+        watch_paints(app, lambda: paints.append((len(renders), len(built))))
 
         async def press(key: str) -> tuple[list[int], list[int]]:
             """Lines whose strips were built for the key's paint, and built after it."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tui.screens.base import Host
 
-from tests.tui_helpers import make_app
+from tui_helpers import make_app
 
 TUI = Path(__file__).resolve().parent.parent / "tui"
 # What each group of tui modules must never import (a prefix matches the module and everything under it).

@@ -26,6 +26,7 @@ from store.library import ArticleView as Article
 from store.library import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
+from tui.compat import bind_key
 from tui.errors import reports_failure, shows_store_errors
 from tui.screens.base import PressmarkScreen
 from tui.widgets.article_view import ArticleView
@@ -112,8 +113,8 @@ class AnnotatingScreen(PressmarkScreen):
             if tag.key == NO_KEY:
                 continue
             name = reveal(tag.name.capitalize())
-            self._bindings.bind(tag.key, f"tag({i}, False)", name)
-            self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
+            bind_key(self, tag.key, f"tag({i}, False)", name)
+            bind_key(self, tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
         self.refresh_bindings()
         self.learn_pending = True  # the next pause learns from the annotator's decisions (user_paused)
         self.start_suggesting(learn=False)

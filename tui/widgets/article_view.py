@@ -36,6 +36,7 @@ from textual.strip import Strip
 from store.library import ArticleView as Article
 from store.library import Sentences, Tag
 from store.names import reveal
+from tui.compat import SizedBeforePaint
 from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
 from tui.widgets.lines import CachedScrollBar, Finish
 
@@ -55,7 +56,7 @@ class _Palette:
     match: Style
 
 
-class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
+class ArticleView(SizedBeforePaint, ScrollView, can_focus=True, inherit_bindings=False):
     """Sentences of one article; the cursor is a 1-based sentence number.
 
     It has no key bindings of its own (not even the scroll keys it would inherit):
@@ -188,12 +189,10 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines))
         self.refresh()
 
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
-        # Called by the screen's layout pass right before it paints (the Resize event comes after that
-        # paint): laying out here puts the article's text into the reader's first frame.
-        resized = super()._size_updated(size, virtual_size, container_size, layout)
+    def size_settled(self) -> None:
+        """Lay out in the layout pass, before the paint (see SizedBeforePaint): the article's text is in the
+        reader's first frame."""
         self._fit_width()
-        return resized
 
     def on_resize(self, event: Resize) -> None:
         self._fit_width()
