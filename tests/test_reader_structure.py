@@ -35,11 +35,10 @@ from store.db import connect
 from store.library import article_view
 from store.sync import sync
 from tui import app as app_module
-from tui.compat import watch_paints
+from tui.compat import CachedScrollBar, Finish, watch_paints
 from tui.screens.compare import CompareScreen
 from tui.widgets.article_view import ArticleView
 from tui.widgets.layout import BLANK, NOTE, TEXT, Layout, note_chunks, wrap
-from tui.widgets.lines import CachedScrollBar, Finish
 
 SIZE = (100, 30)
 

@@ -8,13 +8,22 @@ import io
 
 from rich.console import Console
 from textual.app import App, ComposeResult
+from textual.geometry import Size
 from textual.pilot import Pilot
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 from tui_helpers import sync_test
 
-from tui.compat import SizedBeforePaint, bind_key, idle_wait, screen_render, watch_paints
+from tui.compat import (
+    CachedScrollBar,
+    KeepsScrollbarLines,
+    SizedBeforePaint,
+    bind_key,
+    idle_wait,
+    screen_render,
+    watch_paints,
+)
 
 
 class Sized(SizedBeforePaint, ScrollView):
@@ -32,6 +41,16 @@ class Sized(SizedBeforePaint, ScrollView):
         return Strip.blank(self.size.width)
 
 
+class Tall(KeepsScrollbarLines, ScrollView):
+    """A hundred lines in a view of a few: it scrolls, with a scrollbar."""
+
+    def on_mount(self) -> None:
+        self.virtual_size = Size(10, 100)
+
+    def render_line(self, y: int) -> Strip:
+        return Strip.blank(self.size.width)
+
+
 class Probe(App):
     def __init__(self) -> None:
         super().__init__()
@@ -40,6 +59,7 @@ class Probe(App):
     def compose(self) -> ComposeResult:
         yield Static("hello from the screen", markup=False)
         yield Sized()
+        yield Tall()
 
     def on_mount(self) -> None:
         bind_key(self.screen, "z", "app.pressed_key('z')", "Zed")
@@ -82,6 +102,18 @@ async def test_the_screen_renders_as_text_and_paints_are_seen():
         await pilot.pause()
         await pilot.pause()
         assert paints
+
+
+@sync_test
+async def test_a_widget_shows_the_scrollbar_class_it_asks_for():
+    app = Probe()
+    async with app.run_test(size=(40, 10)) as pilot:
+        await pilot.pause()
+        tall = app.screen.query_one(Tall)
+        assert tall.show_vertical_scrollbar
+        region = tall.region
+        shown, _ = app.screen.get_widget_at(region.right - 1, region.y)
+        assert isinstance(shown, CachedScrollBar) and shown.parent is tall
 
 
 def test_pilots_idle_wait_reads_the_step_sizes_the_tests_shorten():

@@ -30,15 +30,13 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
 from store.library import ArticleView as Article
 from store.library import Sentences, Tag
 from store.names import reveal
-from tui.compat import SizedBeforePaint
 from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
-from tui.widgets.lines import CachedScrollBar, Finish
+from tui.compat import Finish, KeepsScrollbarLines, SizedBeforePaint
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +54,7 @@ class _Palette:
     match: Style
 
 
-class ArticleView(SizedBeforePaint, ScrollView, can_focus=True, inherit_bindings=False):
+class ArticleView(SizedBeforePaint, KeepsScrollbarLines, ScrollView, can_focus=True, inherit_bindings=False):
     """Sentences of one article; the cursor is a 1-based sentence number.
 
     It has no key bindings of its own (not even the scroll keys it would inherit):
@@ -101,16 +99,6 @@ class ArticleView(SizedBeforePaint, ScrollView, can_focus=True, inherit_bindings
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._palettes: dict[tuple, _Palette] = {}
         self._finish: Finish | None = None  # set by render_lines: how render_line finishes its strips
-
-    @property
-    def vertical_scrollbar(self) -> ScrollBar:
-        """Textual's property (widget.py), making a scrollbar that keeps its lines (``CachedScrollBar``)."""
-        if self._vertical_scrollbar is None:
-            self._vertical_scrollbar = CachedScrollBar(vertical=True, name="vertical",
-                                                       thickness=self.scrollbar_size_vertical)
-            self._vertical_scrollbar.display = False
-            self.app._start_widget(self, self._vertical_scrollbar)
-        return self._vertical_scrollbar
 
     # -- layout -----------------------------------------------------------------
     @property
