@@ -35,7 +35,7 @@ from store.db import connect
 from store.library import article_view
 from store.sync import sync
 from tui import app as app_module
-from tui.compat import CachedScrollBar, Finish, watch_paints
+from tui.compat import CachedScrollBar, Finish, add_line_filter, watch_paints
 from tui.screens.compare import CompareScreen
 from tui.widgets.article_view import ArticleView
 from tui.widgets.layout import BLANK, NOTE, TEXT, Layout, note_chunks, wrap
@@ -216,7 +216,7 @@ async def test_reader_lines_are_the_lines_textual_would_draw(suggesting_app):
         view.vertical_scrollbar.mouse_over = True  # the bar's hover colours
         await pilot.pause()
         _assert_drawn_as_textual_would(app)
-        app._filters.append(DimFilter())  # what TEXTUAL_FILTERS=dim adds
+        add_line_filter(app, DimFilter())  # what TEXTUAL_FILTERS=dim adds
         app.refresh()
         await pilot.pause()
         _assert_drawn_as_textual_would(app)

@@ -8,6 +8,7 @@ import io
 
 from rich.console import Console
 from textual.app import App, ComposeResult
+from textual.filter import DimFilter
 from textual.geometry import Size
 from textual.pilot import Pilot
 from textual.scroll_view import ScrollView
@@ -19,6 +20,7 @@ from tui.compat import (
     CachedScrollBar,
     KeepsScrollbarLines,
     SizedBeforePaint,
+    add_line_filter,
     bind_key,
     idle_wait,
     screen_render,
@@ -102,6 +104,9 @@ async def test_the_screen_renders_as_text_and_paints_are_seen():
         await pilot.pause()
         await pilot.pause()
         assert paints
+        dim = DimFilter()
+        add_line_filter(app, dim)
+        assert dim in app.get_line_filters()  # what widgets' lines are filtered with
 
 
 @sync_test
@@ -121,4 +126,4 @@ def test_pilots_idle_wait_reads_the_step_sizes_the_tests_shorten():
     assert isinstance(idle_wait.SLEEP_GRANULARITY, float) and isinstance(idle_wait.SLEEP_IDLE, float)
     assert {"SLEEP_GRANULARITY", "SLEEP_IDLE"} <= set(wait.__code__.co_names)  # read when called, so patchable
     assert wait.__globals__ is vars(idle_wait)
-    assert Pilot.press.__globals__["wait_for_idle"] is wait or App._press_keys.__globals__["wait_for_idle"] is wait
+    assert Pilot.pause.__globals__["wait_for_idle"] is wait

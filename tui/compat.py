@@ -4,7 +4,7 @@ Each says why no public API does the job. tests/test_textual_compat.py fails lou
 them (a rename would otherwise make a patch do nothing, or a hook never be called); the reader's lines are
 checked against Textual's own by tests/test_reader_structure.py (``test_*_lines_are_the_lines_textual_would_draw``).
 Textual is pinned to 8.x in pyproject.toml; ``make textual-next`` runs the TUI tests on the newest Textual to see
-what a move would break. The last three are for the tests only.
+what a move would break. The last four are for the tests only.
 """
 
 from __future__ import annotations
@@ -184,6 +184,12 @@ def watch_paints(app: App, callback: Callable[[], None]) -> None:
         display(screen, update)
 
     app._display = displayed  # type: ignore[method-assign]
+
+
+def add_line_filter(app: App, line_filter) -> None:
+    """Filter every line ``app`` draws from now on, as ``TEXTUAL_FILTERS`` does from the start. Private because:
+    the filters are read from the environment when the app is made; there is no public way to add one."""
+    app._filters.append(line_filter)
 
 
 # ``idle_wait``: after every key Pilot sleeps in SLEEP_GRANULARITY steps until a step used almost no CPU
