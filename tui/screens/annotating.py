@@ -22,8 +22,7 @@ from store import annotate
 from store.db import connect
 from store.errors import StoreError
 from store.learn import Interrupted
-from store.library import ArticleView as Article
-from store.library import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
+from store.library import NO_KEY, AnnotatedArticle, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
 from tui.compat import bind_key
@@ -32,7 +31,7 @@ from tui.screens.base import PressmarkScreen
 from tui.widgets.article_view import ArticleView
 
 
-def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
+def header_text(article: AnnotatedArticle, codebook: list[Tag], extra: str = "") -> Text:
     """Title, file and tag counts; built from Text parts so nothing in them is markup, and names revealed
     (store.names.reveal) so none sends a control to the terminal."""
     counts = {t.name: 0 for t in codebook}

@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, S
 from store.db import StoreError, connect, describe
 from store import formats
 from store.export import ExportFilter
-from store.library import ArticleView as Article
+from store.library import AnnotatedArticle
 from store.names import reveal
 
 DEFAULT_FORMAT = "csv"
@@ -35,7 +35,7 @@ class ExportScreen(ModalScreen[None]):
     CSS_PATH = "export.tcss"
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, articles: Sequence[Article] = ()):
+    def __init__(self, articles: Sequence[AnnotatedArticle] = ()):
         """``articles``: what the screen below shows (the reader's one, side by side's two), offered first."""
         super().__init__()
         self.scopes: dict[str, tuple[int, ...]] = {}

@@ -32,11 +32,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.library import ArticleView as Article
-from store.library import Sentences, Tag
+from store.library import AnnotatedArticle, Sentences, Tag
 from store.names import reveal
-from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
 from tui.compat import Finish, KeepsScrollbarLines, SizedBeforePaint
+from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +77,7 @@ class ArticleView(SizedBeforePaint, KeepsScrollbarLines, ScrollView, can_focus=T
         def control(self) -> ArticleView:
             return self.view
 
-    def __init__(self, article: Article, codebook: list[Tag], *, id: str | None = None) -> None:
+    def __init__(self, article: AnnotatedArticle, codebook: list[Tag], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.article = article
         self.codebook = codebook
