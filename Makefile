@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= pressmark.db
 
-.PHONY: run test stress-test bench screenshots clean
+.PHONY: run test stress-test textual-next bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 # The suite 5 times with -n 4 beside a CPU burner on every core: it must pass on a busy machine too.
 stress-test: $(STAMP)
 	.ci/stress-test
+
+# The TUI tests on the newest Textual (past the textual<9 pin), in a throwaway virtualenv: a report, not a gate.
+textual-next:
+	.ci/textual-next
 
 bench: $(STAMP)
 	$(BIN)/python -m bench run

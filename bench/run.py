@@ -505,7 +505,8 @@ def diagnose(c: Corpora) -> str:
     transaction that is rolled back, so the cached database is unchanged), then rolled back and replayed in
     order, each timed and explained.  The export query is only explained: with the current plan it would run
     for hours."""
-    from store import annotate, library
+    from store import annotate
+    from store import queries
     from store.db import connect
 
     db = connect(c.big)
@@ -521,10 +522,10 @@ def diagnose(c: Corpora) -> str:
     conn.execute("BEGIN IMMEDIATE")
     try:
         for label, call in (
-            ("library: list_articles", lambda: library.list_articles(db, ANNOTATOR)),
+            ("library: list_articles", lambda: queries.list_articles(db, ANNOTATOR)),
             ("tag keypress: toggle_tag", lambda: annotate.toggle_tag(db, c.article, 3, "finding", ANNOTATOR)),
-            ("tag keypress: sentence_annotations", lambda: library.sentence_annotations(db, c.article, 3, ANNOTATOR)),
-            ("open 1 MB article: article_view", lambda: library.article_view(db, c.big_article, ANNOTATOR)),
+            ("tag keypress: sentence_annotations", lambda: queries.sentence_annotations(db, c.article, 3, ANNOTATOR)),
+            ("open 1 MB article: article_view", lambda: queries.article_view(db, c.big_article, ANNOTATOR)),
         ):
             call()
         conn.set_trace_callback(None)

@@ -82,7 +82,7 @@ class Sentences(Sequence):
 
 
 @dataclass
-class ArticleView:
+class AnnotatedArticle:
     """One article as the reader and ``show`` need it, for one annotator."""
 
     id: int
@@ -204,7 +204,7 @@ def resolve_article(db: Database, ref: str) -> int:
     raise StoreError(f"{ref!r} matches {len(matches)} articles: {shown}{more}")
 
 
-def article_view(db: Database, article_id: int, annotator: str | None) -> ArticleView:
+def article_view(db: Database, article_id: int, annotator: str | None) -> AnnotatedArticle:
     """The article's text, sentences, and ``annotator``'s tags and notes (everyone's if None)."""
     from store.sentences import spans
 
@@ -212,7 +212,7 @@ def article_view(db: Database, article_id: int, annotator: str | None) -> Articl
                           (article_id,)).fetchone()
     if row is None:
         raise StoreError(f"no article with id {article_id}")
-    view = ArticleView(*row[:4], status=row[4], sentences=Sentences(spans(db, article_id)))
+    view = AnnotatedArticle(*row[:4], status=row[4], sentences=Sentences(spans(db, article_id)))
     ann_sql, ann_params = _annotator_filter(annotator)
     for n, tag, note, status in db.conn.execute(
         f"SELECT sentence, tag, note, status FROM annotations WHERE article_id = ?{ann_sql}",

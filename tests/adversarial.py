@@ -180,10 +180,12 @@ def screen_text(app) -> str:
 
     from rich.console import Console
 
+    from tui.compat import screen_render
+
     width, height = app.size
     console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
                       color_system="truecolor", record=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    console.print(screen_render(app))
     return console.export_text(styles=False)
 
 

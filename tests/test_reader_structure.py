@@ -35,10 +35,10 @@ from store.db import connect
 from store.queries import article_view
 from store.sync import sync
 from tui import app as app_module
+from tui.compat import CachedScrollBar, Finish, add_line_filter, watch_paints
 from tui.screens.compare import CompareScreen
 from tui.widgets.article_view import ArticleView
 from tui.widgets.layout import BLANK, NOTE, TEXT, Layout, note_chunks, wrap
-from tui.widgets.lines import CachedScrollBar, Finish
 
 SIZE = (100, 30)
 
@@ -142,9 +142,7 @@ async def test_pagedown_repaints_the_view_once_from_strips_drawn_ahead(long_app,
         await pilot.pause()
         height = view.scrollable_content_region.height
         paints = []  # (view lines drawn, strips built) as each paint went out
-        original_display = app._display
-        monkeypatch.setattr(app, "_display", lambda screen, update: (paints.append((len(renders), len(built))),
-                                                                      original_display(screen, update)))
+        watch_paints(app, lambda: paints.append((len(renders), len(built))))
 
         async def press(key: str) -> tuple[list[int], list[int]]:
             """Lines whose strips were built for the key's paint, and built after it."""
@@ -218,7 +216,7 @@ async def test_reader_lines_are_the_lines_textual_would_draw(suggesting_app):
         view.vertical_scrollbar.mouse_over = True  # the bar's hover colours
         await pilot.pause()
         _assert_drawn_as_textual_would(app)
-        app._filters.append(DimFilter())  # what TEXTUAL_FILTERS=dim adds
+        add_line_filter(app, DimFilter())  # what TEXTUAL_FILTERS=dim adds
         app.refresh()
         await pilot.pause()
         _assert_drawn_as_textual_would(app)

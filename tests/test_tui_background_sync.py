@@ -5,6 +5,7 @@ import shutil
 import threading
 from pathlib import Path
 
+from textual.notifications import Notify
 from tui_helpers import ME, SIZE, library, library_ready, open_reader, status, sync_test, tag_rows, wait_for
 
 import store.formats
@@ -103,11 +104,12 @@ async def test_read_only_database_is_not_synced(tmp_path):
     folder, path = _synced(tmp_path, "ro.db")
     (folder / "new.txt").write_text("A new article. It should not be synced into a read-only database.\n")
     app = _app(path, folder, readonly=True)
-    async with app.run_test(size=SIZE) as pilot:
+    messages = []
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
         await library_ready(pilot)
         await sync_done(pilot, app)
         assert len(library(app).articles) == 2
-        assert any("not syncing" in str(n.message) for n in app._notifications)
+        assert any("not syncing" in m.notification.message for m in messages if isinstance(m, Notify))
 
 
 @sync_test

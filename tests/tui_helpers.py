@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from store.db import connect
 from tui.app import PressmarkApp
+from tui.compat import idle_wait, screen_render
 from tui.screens.library import LibraryScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.article_list import ArticleList
@@ -49,7 +50,7 @@ def screen_text(app: PressmarkApp) -> str:
     width, height = app.size
     console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
                       color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    console.print(screen_render(app))
     return console.export_text(styles=False)
 
 
@@ -178,10 +179,8 @@ def quicker_idle_wait(monkeypatch):
     """After every key, Pilot waits until the process looks idle by sleeping in 20 ms steps until a
     step used almost no CPU. 5 ms steps make the same check and halve the time of these key-by-key
     tests; every message is still processed first (Pilot drains the screen's queues on each press)."""
-    import textual._wait as wait  # private: if Textual renames it, this fails loudly (not silently slower)
-
-    monkeypatch.setattr(wait, "SLEEP_GRANULARITY", 1 / 200)
-    monkeypatch.setattr(wait, "SLEEP_IDLE", 1 / 200 / 20)
+    monkeypatch.setattr(idle_wait, "SLEEP_GRANULARITY", 1 / 200)  # raises if Textual renames them (tui/compat.py)
+    monkeypatch.setattr(idle_wait, "SLEEP_IDLE", 1 / 200 / 20)
 
 
 @pytest.fixture

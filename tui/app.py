@@ -24,36 +24,15 @@ from textual.worker import Worker, WorkerState
 from store.db import Database, StoreError, check_intact, checkpoint, describe, is_readonly, stop_checks
 from store.db import db_path as database_file
 from store.queries import Tag, article_file, tags
+from tui.errors import reports_failure, shows_store_errors
 from tui.hangup import HangupWatch
+from tui.screens.base import PressmarkScreen
+from tui.text import safe, sync_summary
 
 log = logging.getLogger("pressmark")
 
 if TYPE_CHECKING:
     from store.annotate import Action
-
-
-def _said_not_raised(prefix: str) -> Callable[[Callable], Callable]:
-    """A decorator: a store error in the method is said on the status line after ``prefix`` and
-    logged (PressmarkApp.store_failed); it never reaches Textual, which would end the app."""
-
-    def decorate(method: Callable) -> Callable:
-        @functools.wraps(method)
-        def wrapper(self, *args, **kwargs):
-            try:
-                return method(self, *args, **kwargs)
-            except (StoreError, sqlite3.Error) as exc:
-                (self if isinstance(self, App) else self.app).store_failed(exc, prefix)
-                return None
-
-        return wrapper
-
-    return decorate
-
-
-# For a key action that writes (locked past the busy timeout, disk full, read-only).
-reports_failure = _said_not_raised("NOT SAVED")
-# For a handler that is not an action: a screen's mount, a timer, a palette command.
-shows_store_errors = _said_not_raised("Database error")
 
 
 # Modules the library does not need but the reader does; see PressmarkApp._warm_up.
@@ -115,7 +94,7 @@ class PressmarkApp(App):
     @property
     def acting_annotator(self) -> str:
         """Whose actions undo and redo replay: the current screen's annotator (adjudication) or ours."""
-        return getattr(self.screen, "annotator", self.annotator)
+        return self.screen.annotator if isinstance(self.screen, PressmarkScreen) else self.annotator
 
     def refuse_if_readonly(self) -> bool:
         """True (after saying so) when the database cannot be changed."""
@@ -181,9 +160,8 @@ class PressmarkApp(App):
             self.run_worker(lambda: checkpoint(self.db_file), thread=True, group="checkpoint",
                             exclusive=True, exit_on_error=False)
         for screen in self.screen_stack[-1:]:  # none while the app starts or ends
-            paused = getattr(screen, "user_paused", None)
-            if paused is not None:
-                paused()
+            if isinstance(screen, PressmarkScreen):
+                screen.user_paused()
 
     def _start_warm_up(self) -> None:
         """Import what opening an article needs while the library is on screen, in a thread worker:
@@ -234,8 +212,6 @@ class PressmarkApp(App):
         if self.readonly:
             self.notify(f"Read-only database: not syncing {folder}; reading what it holds", markup=False)
             return
-        from tui.cli import safe
-
         self._sync_progress(f"Syncing {safe(folder)}…")
         self.set_timer(SYNC_AFTER_S, lambda: self.run_worker(lambda: self._sync(folder), thread=True, group="sync",
                                                              exit_on_error=False))
@@ -245,7 +221,6 @@ class PressmarkApp(App):
 
         from store.db import connect
         from store.sync import sync
-        from tui.cli import safe, sync_summary
 
         worker = get_current_worker()
 
@@ -281,9 +256,8 @@ class PressmarkApp(App):
 
     def _synced(self, summary: str) -> None:
         self.syncing = None
-        reload = getattr(self.screen, "reload", None)
-        if reload:  # the library; other screens re-read when they come back
-            reload()
+        if isinstance(self.screen, PressmarkScreen):
+            self.screen.reload()
         self.report(summary)
 
     # -- store errors: said and logged, never fatal ------------------------------------
@@ -299,8 +273,6 @@ class PressmarkApp(App):
     def store_failed(self, exc: Exception, prefix: str = "Database error") -> None:
         """Ring the bell, say what failed on the status line, naming the database file, and log it (with its
         traceback)."""
-        from tui.cli import safe
-
         log.error("%s: %s", prefix, exc, exc_info=exc)
         self.bell()
         said = safe(describe(exc, self.db_path))
@@ -340,15 +312,13 @@ class PressmarkApp(App):
     def annotations_changed(self, article_id: int | None, sentence: int | None, move_to: bool = False) -> None:
         """Tell every screen on the stack that a sentence's annotations changed in the database."""
         for screen in self.screen_stack:
-            refresh = getattr(screen, "annotations_changed", None)
-            if refresh:
-                refresh(article_id, sentence, move_to)
+            if isinstance(screen, PressmarkScreen):
+                screen.annotations_changed(article_id, sentence, move_to)
 
     def report(self, message: str) -> None:
-        """Show a one-line confirmation on the current screen's status line (or as a toast)."""
-        show = getattr(self.screen, "set_status", None)
-        if show:
-            show(message)
+        """Show a one-line confirmation on the current screen's status line (or as a toast over a dialog)."""
+        if isinstance(self.screen, PressmarkScreen):
+            self.screen.set_status(message)
         else:
             from store.names import reveal
 
@@ -359,9 +329,8 @@ class PressmarkApp(App):
         yield SystemCommand("Undo", "Undo your last annotation change", self.action_undo)
         yield SystemCommand("Redo", "Redo the change you undid", self.action_redo)
         yield SystemCommand("Help", "Keys of this screen and the tag codebook", self.action_help)
-        extra = getattr(screen, "palette_commands", None)
-        if extra:  # called by the palette, not through run_action: guarded here
-            for command in extra():
+        if isinstance(screen, PressmarkScreen):  # called by the palette, not through run_action: guarded here
+            for command in screen.palette_commands():
                 yield command._replace(callback=functools.partial(self._guarded, command.callback))
 
     @shows_store_errors

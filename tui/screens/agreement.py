@@ -7,7 +7,6 @@ import sqlite3
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -15,7 +14,8 @@ from store.agree import ADJUDICATED, agreement, disagreements
 from store.db import describe
 from store.errors import StoreError
 from store.names import reveal
-from tui.cli import safe
+from tui.screens.base import PressmarkScreen
+from tui.text import safe
 
 
 def _figure(value: float | None, percent: bool = False) -> str:
@@ -32,7 +32,7 @@ def _letters(tags: tuple[str, ...], letters: dict[str, str]) -> str:
     return " ".join(letters.get(t) or reveal(t) for t in tags) or "–"
 
 
-class AgreementScreen(Screen):
+class AgreementScreen(PressmarkScreen):
     """Enter opens the sentence in the reader, tagging as ``adjudicated`` with everyone's tags shown."""
 
     CSS_PATH = "agreement.tcss"

@@ -15,7 +15,6 @@ from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.events import DescendantFocus
-from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import get_current_worker
 
@@ -23,15 +22,16 @@ from store import annotate
 from store.db import connect
 from store.errors import StoreError
 from store.learn import Interrupted
-from store.queries import ArticleView as Article
-from store.queries import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
+from store.queries import NO_KEY, AnnotatedArticle, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
-from tui.app import reports_failure, shows_store_errors
+from tui.compat import bind_key
+from tui.errors import reports_failure, shows_store_errors
+from tui.screens.base import PressmarkScreen
 from tui.widgets.article_view import ArticleView
 
 
-def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
+def header_text(article: AnnotatedArticle, codebook: list[Tag], extra: str = "") -> Text:
     """Title, file and tag counts; built from Text parts so nothing in them is markup, and names revealed
     (store.names.reveal) so none sends a control to the terminal."""
     counts = {t.name: 0 for t in codebook}
@@ -66,7 +66,7 @@ def literal(text: str) -> str:
 AUTO_SUGGEST_MAX = 3000  # sentences: longer articles get suggestions from `pressmark suggest` (seconds of CPU)
 
 
-class AnnotatingScreen(Screen):
+class AnnotatingScreen(PressmarkScreen):
     """Base for screens that show articles as ``ArticleView``s and tag them."""
 
     BINDINGS = [
@@ -96,6 +96,10 @@ class AnnotatingScreen(Screen):
     ]
 
     annotator_override: str | None = None  # e.g. "adjudicated" when opened from the agreement screen
+    showing_others = False  # everyone else's tags under each sentence (O)
+    _last_view: ArticleView | None = None  # the view focused last
+    _message = ""  # said on the status line until the next key (set_status)
+    _shown: tuple[str, str] | None = None  # what the status line shows: (position, message)
 
     @property
     def annotator(self) -> str:
@@ -108,8 +112,8 @@ class AnnotatingScreen(Screen):
             if tag.key == NO_KEY:
                 continue
             name = reveal(tag.name.capitalize())
-            self._bindings.bind(tag.key, f"tag({i}, False)", name)
-            self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
+            bind_key(self, tag.key, f"tag({i}, False)", name)
+            bind_key(self, tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
         self.refresh_bindings()
         self.learn_pending = True  # the next pause learns from the annotator's decisions (user_paused)
         self.start_suggesting(learn=False)
@@ -170,7 +174,7 @@ class AnnotatingScreen(Screen):
         focused = self.focused
         if isinstance(focused, ArticleView):
             return focused
-        return getattr(self, "_last_view", None) or self.views[0]
+        return self._last_view or self.views[0]
 
     def update_header(self) -> None:
         """Redraw the header(s) after counts changed."""
@@ -182,7 +186,7 @@ class AnnotatingScreen(Screen):
         self.show_position()
 
     def on_key(self) -> None:
-        if getattr(self, "_message", ""):
+        if self._message:
             self._message = ""
             self.call_later(self.show_position)  # once the key's action is done: one update, not two
 
@@ -201,8 +205,8 @@ class AnnotatingScreen(Screen):
         """The status line: the last message (which may quote an undone action's label), then the cursor's
         tags, speaker and suggestions' reasons (names, cue notes); all revealed, as any of them can come
         from another database."""
-        position, message = reveal(self.position_text(self.active)), reveal(getattr(self, "_message", ""))
-        if (position, message) == getattr(self, "_shown", None):
+        position, message = reveal(self.position_text(self.active)), reveal(self._message)
+        if (position, message) == self._shown:
             return  # unchanged: an update would cost a frame of its own
         self._shown = position, message
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -368,7 +372,7 @@ class AnnotatingScreen(Screen):
                         "Suggestions hidden (S shows them)")
 
     def action_toggle_others(self) -> None:
-        self.showing_others = not getattr(self, "showing_others", False)
+        self.showing_others = not self.showing_others
         self.show_others()
         self.set_status("Showing other annotators' tags under each sentence" if self.showing_others else
                         "Showing only your tags")
@@ -377,7 +381,7 @@ class AnnotatingScreen(Screen):
         """Draw (or clear) everyone else's tags, with their names, under each sentence."""
         for view in self.views:
             others = {}
-            if getattr(self, "showing_others", False):
+            if self.showing_others:
                 letters = {t.name: t.letter for t in self.app.codebook}
                 others = {n: "others: " + " · ".join(
                     f"{reveal(who)} {' '.join(letters.get(t) or reveal(t) for t in names)}" for who, names in found)

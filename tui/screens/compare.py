@@ -24,7 +24,7 @@ from store.align import Alignment, alignment
 from store.db import connect
 from store.errors import StoreError
 from store.queries import article_view, last_position
-from tui.app import reports_failure
+from tui.errors import reports_failure
 from tui.screens.annotating import AnnotatingScreen, header_text
 from tui.widgets.article_view import ArticleView
 from tui.widgets.banner import readonly_banner

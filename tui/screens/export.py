@@ -18,7 +18,7 @@ from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, S
 from store.db import StoreError, connect, describe
 from store import formats
 from store.export import ExportFilter
-from store.queries import ArticleView as Article
+from store.queries import AnnotatedArticle
 from store.names import reveal
 
 DEFAULT_FORMAT = "csv"
@@ -35,10 +35,11 @@ class ExportScreen(ModalScreen[None]):
     CSS_PATH = "export.tcss"
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, articles: Sequence[Article] = ()):
+    def __init__(self, articles: Sequence[AnnotatedArticle] = ()):
         """``articles``: what the screen below shows (the reader's one, side by side's two), offered first."""
         super().__init__()
         self.scopes: dict[str, tuple[int, ...]] = {}
+        self._replace: str | None = None  # the existing file the next Export press replaces
         labels = []
         if len(articles) == 1:
             labels.append((f"This article: {reveal(articles[0].title)}", "article"))
@@ -99,7 +100,7 @@ class ExportScreen(ModalScreen[None]):
     def start_export(self) -> None:
         fmt = self.query_one("#format", Select).value
         path = self.query_one("#path", Input).value.strip() or formats.get(fmt).default_file
-        if Path(path).is_file() and getattr(self, "_replace", None) != path:
+        if Path(path).is_file() and self._replace != path:
             self._replace = path  # the next press means yes
             self.query_one("#result", Static).update(
                 Text(f"{path} exists: press Export again to replace it", "bold"))

@@ -11,16 +11,16 @@ from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from store.db import describe
 from store.errors import StoreError
 from store.queries import count_articles, list_articles, progress_by_annotator, skipped_files
 from store.names import reveal
-from tui.app import shows_store_errors
-from tui.cli import safe
+from tui.errors import shows_store_errors
+from tui.screens.base import PressmarkScreen
 from tui.widgets.article_list import ArticleList
+from tui.text import safe
 from tui.widgets.banner import readonly_banner
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ SORTS = {
 HINTS = "Enter read · space mark · s side by side · b best source · / filter · ? help"
 
 
-class LibraryScreen(Screen):
+class LibraryScreen(PressmarkScreen):
     """Pick an article to read, or two to compare."""
 
     # Styles: screens/library.tcss, loaded with the app's (see PressmarkApp.CSS_PATH).

@@ -30,14 +30,12 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
-from store.queries import ArticleView as Article
-from store.queries import Sentences, Tag
+from store.queries import AnnotatedArticle, Sentences, Tag
 from store.names import reveal
+from tui.compat import Finish, KeepsScrollbarLines, SizedBeforePaint
 from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
-from tui.widgets.lines import CachedScrollBar, Finish
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +53,7 @@ class _Palette:
     match: Style
 
 
-class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
+class ArticleView(SizedBeforePaint, KeepsScrollbarLines, ScrollView, can_focus=True, inherit_bindings=False):
     """Sentences of one article; the cursor is a 1-based sentence number.
 
     It has no key bindings of its own (not even the scroll keys it would inherit):
@@ -79,7 +77,7 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         def control(self) -> ArticleView:
             return self.view
 
-    def __init__(self, article: Article, codebook: list[Tag], *, id: str | None = None) -> None:
+    def __init__(self, article: AnnotatedArticle, codebook: list[Tag], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.article = article
         self.codebook = codebook
@@ -100,16 +98,6 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._palettes: dict[tuple, _Palette] = {}
         self._finish: Finish | None = None  # set by render_lines: how render_line finishes its strips
-
-    @property
-    def vertical_scrollbar(self) -> ScrollBar:
-        """Textual's property (widget.py), making a scrollbar that keeps its lines (``CachedScrollBar``)."""
-        if self._vertical_scrollbar is None:
-            self._vertical_scrollbar = CachedScrollBar(vertical=True, name="vertical",
-                                                       thickness=self.scrollbar_size_vertical)
-            self._vertical_scrollbar.display = False
-            self.app._start_widget(self, self._vertical_scrollbar)
-        return self._vertical_scrollbar
 
     # -- layout -----------------------------------------------------------------
     @property
@@ -188,12 +176,10 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._lines))
         self.refresh()
 
-    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
-        # Called by the screen's layout pass right before it paints (the Resize event comes after that
-        # paint): laying out here puts the article's text into the reader's first frame.
-        resized = super()._size_updated(size, virtual_size, container_size, layout)
+    def size_settled(self) -> None:
+        """Lay out in the layout pass, before the paint (see SizedBeforePaint): the article's text is in the
+        reader's first frame."""
         self._fit_width()
-        return resized
 
     def on_resize(self, event: Resize) -> None:
         self._fit_width()
