@@ -19,6 +19,7 @@ from pathlib import Path, PurePath
 from store.db import Database, connect, db_path, write
 from store.derived import Progress, ensure_search, ensure_speakers
 from store.errors import StoreError
+from store.users import forget_logins
 
 
 @dataclass
@@ -69,6 +70,7 @@ def publish(db: Database, target: str | Path, progress: Progress | None = None) 
             roots = [r for (r,) in copy.conn.execute("SELECT root FROM articles UNION SELECT root FROM skipped")]
             report.folders = _folder_names(roots)
             with write(copy):
+                forget_logins(copy)  # no password hash or login record leaves the server
                 for root, name in report.folders.items():
                     copy.conn.execute("UPDATE articles SET root = ? WHERE root = ?", (name, root))
                     copy.conn.execute("UPDATE skipped SET root = ? WHERE root = ?", (name, root))
@@ -87,7 +89,7 @@ def publish(db: Database, target: str | Path, progress: Progress | None = None) 
 # --------------------------------------------------------------------------- Datasette
 
 HIDDEN = ("sentence_spans", "shingles", "shingle_state", "search_state", "speaker_state", "positions", "progress",
-          "suggestions", "search_fts", "alignments")
+          "suggestions", "search_fts", "alignments", "users", "login_attempts")
 
 DISAGREEMENTS = """
 with coders as (
