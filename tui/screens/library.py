@@ -290,7 +290,8 @@ class LibraryScreen(Screen):
     def action_agreement(self) -> None:
         from tui.screens.agreement import AgreementScreen
 
-        self.app.push_screen(AgreementScreen())
+        if self.app.allowed("adjudicate"):
+            self.app.push_screen(AgreementScreen())
 
     def action_filter(self) -> None:
         boxes = self.query("#filter")
