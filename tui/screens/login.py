@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
@@ -34,10 +35,16 @@ class LoginScreen(Screen):
             yield Input(placeholder="password", id="password", password=True, max_length=PASSWORD_MAX,
                         restrict=PRINTABLE)
             yield Button("Log in", variant="primary", id="log-in")
+            yield Static(id="login-hint")
             yield Static(id="login-message")
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Says what to type next: keys typed before the box took the focus would go to the one before."""
+        hint = {"name": "Type your name, then Enter", "password": "Type your password, then Enter"}
+        self.query_one("#login-hint", Static).update(Text(hint.get(event.widget.id or "", "Enter logs in"), "dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "name":
