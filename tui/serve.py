@@ -40,6 +40,10 @@ class PressmarkServer(Server):
         self.idle_timeout = idle_timeout
         self.trust_forwarded = trust_forwarded
 
+    async def on_startup(self, app: web.Application) -> None:
+        self.console.print(f"pressmark: serving {self.db_path} on {self.public_url} (Ctrl+C stops)", markup=False,
+                           highlight=False)
+
     def address(self, request: web.Request) -> str:
         """The browser's address; behind a reverse proxy (``trust_forwarded``) the one it adds last to
         X-Forwarded-For, else every browser would be the proxy."""
