@@ -492,7 +492,8 @@ def _v16_views(db: Database) -> None:
 
 def _v17_users(db: Database) -> None:
     """Accounts for ``pressmark serve`` (store.users): each with its role and its password as a salted scrypt hash,
-    and every login tried, kept to slow down guessing (per name and per address) and to show who tried."""
+    every login tried, kept to slow down guessing (per name and per address) and to show who tried, and the
+    sessions logged in now (one app process each), for who is online."""
     db.executescript("""
         CREATE TABLE users (
             name TEXT PRIMARY KEY,
@@ -510,6 +511,12 @@ def _v17_users(db: Database) -> None:
         );
         CREATE INDEX login_attempts_name ON login_attempts (name, at);
         CREATE INDEX login_attempts_address ON login_attempts (address, at);
+        CREATE TABLE sessions (
+            pid INTEGER PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            address TEXT NOT NULL,
+            started_at TEXT NOT NULL
+        );
     """)
 
 

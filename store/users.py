@@ -214,7 +214,43 @@ def failed_logins(db: Database, limit: int = 50) -> list[tuple[str, str, str]]:
 
 
 def forget_logins(db: Database) -> None:
-    """Remove every account and attempt (from a copy to publish: no password hash leaves the server)."""
+    """Remove every account, attempt and session (from a copy to publish: no password hash leaves the server)."""
     with write(db):
         db.conn.execute("DELETE FROM users")
         db.conn.execute("DELETE FROM login_attempts")
+        db.conn.execute("DELETE FROM sessions")
+
+
+# --------------------------------------------------------------------------- who is online
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def session_started(db: Database, annotator: str, address: str, pid: int | None = None) -> None:
+    """Record this process's session (sessions of processes that died without saying so are dropped)."""
+    pid = os.getpid() if pid is None else pid
+    with write(db):
+        gone = [p for (p,) in db.conn.execute("SELECT pid FROM sessions") if p != pid and not _alive(p)]
+        db.conn.executemany("DELETE FROM sessions WHERE pid = ?", [(p,) for p in gone])
+        db.conn.execute("INSERT OR REPLACE INTO sessions (pid, annotator, address, started_at) VALUES (?, ?, ?, ?)",
+                        (pid, annotator, address, now()))
+
+
+def session_ended(db: Database, pid: int | None = None) -> None:
+    with write(db):
+        db.conn.execute("DELETE FROM sessions WHERE pid = ?", (os.getpid() if pid is None else pid,))
+
+
+def online(db: Database) -> dict[str, int]:
+    """Sessions per annotator, of the processes still running, by name."""
+    counts: dict[str, int] = {}
+    for pid, annotator in db.conn.execute("SELECT pid, annotator FROM sessions ORDER BY annotator"):
+        if _alive(pid):
+            counts[annotator] = counts.get(annotator, 0) + 1
+    return counts

@@ -73,7 +73,9 @@ async def test_a_wrong_password_is_refused_and_recorded_and_the_right_one_opens_
         await log_in(pilot, "carla", "carla's password")
         await library_ready(pilot)
         assert served.annotator == "carla" and served.user.role == "coder"
-        assert "annotator: carla" in screen_text(served)
+        await wait_for(pilot, lambda: "online: carla" in screen_text(served))
+        assert "annotator: carla  database: pressmark.db" in screen_text(served)  # no path of the server
+    assert db.conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0  # ended with the app
     attempts = db.conn.execute("SELECT name, address, ok FROM login_attempts ORDER BY id").fetchall()
     assert attempts == [("carla", "198.51.100.7", 0), ("carla", "198.51.100.7", 1)]
 

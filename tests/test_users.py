@@ -175,3 +175,17 @@ def test_users_commands_do_not_import_textual(tmp_path):
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
+
+
+def test_who_is_online_counts_the_sessions_of_running_processes(users_db):
+    from store.users import online, session_ended, session_started
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a session whose process ended without saying so
+    session_started(users_db, "bob", "10.0.0.9", pid=dead.pid)
+    session_started(users_db, "alice", "10.0.0.1", pid=os.getpid())
+    session_started(users_db, "alice", "10.0.0.2", pid=os.getppid())
+    assert online(users_db) == {"alice": 2}
+    session_ended(users_db, pid=os.getppid())
+    assert online(users_db) == {"alice": 1}
+    assert users_db.conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1  # the dead one dropped too

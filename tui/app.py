@@ -159,7 +159,18 @@ class PressmarkApp(App):
 
         log.info("%s (%s) logged in from %s", user.name, user.role, self.served_from or "an unknown address")
         self.user, self.annotator = user, user.name
+        self._session("started")
         self.push_screen(LibraryScreen())  # over the login screen, which nothing pops back to
+
+    @shows_store_errors
+    def _session(self, event: str) -> None:
+        """Who is online (the library's header): this session, from its login to its end."""
+        from store.users import session_ended, session_started
+
+        if event == "started":
+            session_started(self.db, self.annotator, self.served_from or "")
+        else:
+            session_ended(self.db)
 
     def allowed(self, permission: str) -> bool:
         """Whether the logged-in user may (store.users.may); if not, says so."""
@@ -199,6 +210,8 @@ class PressmarkApp(App):
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
 
     def on_unmount(self) -> None:
+        if self.user is not None:
+            self._session("ended")
         gc.set_threshold(*self._gc_threshold)
         stop_checks()  # else asyncio.run would wait for a check still reading a big file
         if self._hangup is not None:
