@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= pressmark.db
 
-.PHONY: run test test-browser serve stress-test bench screenshots clean
+.PHONY: run test test-browser browser serve stress-test bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,14 @@ test: $(STAMP)
 
 # The browser tests (tests/browser): `pressmark serve` driven in Debian's Chromium by selenium. Installs chromium
 # and chromium-driver with apt-get when they are missing (as root, or through sudo), and selenium into .venv.
-test-browser: $(STAMP)
+test-browser: browser
+	PRESSMARK_BROWSER_TESTS=1 $(BIN)/python -m pytest -q tests/browser
+
+browser: $(STAMP)
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
 	$(BIN)/python -m pip install --quiet -e '.[test,web,browser]'
-	PRESSMARK_BROWSER_TESTS=1 $(BIN)/python -m pytest -q tests/browser
 
 # The app for a team, in browsers: see docs/serve.md (`pressmark users add NAME` first).
 serve: $(STAMP)
@@ -44,8 +46,10 @@ stress-test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench run
 
-screenshots: $(STAMP)
+# The README's pictures: the terminal app (SVG) and `pressmark serve` in Chromium (PNG).
+screenshots: browser
 	$(BIN)/python docs/screenshots.py
+	$(BIN)/python docs/browser_screenshots.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
