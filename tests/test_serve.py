@@ -75,3 +75,33 @@ def test_serve_listens_on_loopback_and_warns_when_a_host_is_given(tmp_path, host
         _stop(process)
     assert "No users yet" in out
     assert (UNENCRYPTED in out.replace("\n", " ")) == (host is not None)
+
+
+def test_a_scripted_websocket_gets_the_login_screen_and_garbage_is_ignored(tmp_path):
+    """No browser, no cookie, no session id to forge or replay: every websocket is a new app at its login screen."""
+    import asyncio
+
+    import aiohttp
+
+    from bench.serve import Client
+
+    port, process, log = _serve(tmp_path)
+
+    async def talk() -> str:
+        async with aiohttp.ClientSession() as http:
+            client = Client(await http.ws_connect(f"ws://127.0.0.1:{port}/ws?width=100&height=30"))
+            await client.wait_for("Type your name")
+            for junk in ("not json", "[1, 2, 3]", '{"a": 1}', '["stdin", 5]', '["resize", "x"]', '["quit"]'):
+                await client.ws.send_str(junk)
+            await client.send("\t\t?\r")  # the login button, help, press it
+            await client.wait_for("Give your name and password")
+            await client.ws.close()
+            return client.text
+
+    try:
+        _wait_for(log, f"on http://127.0.0.1:{port}", process)
+        text = asyncio.run(talk())
+        assert process.poll() is None
+    finally:
+        _stop(process)
+    assert "annotator:" not in text and "Tag codebook" not in text

@@ -2,6 +2,7 @@
 Run by `make test-browser` (Debian's chromium and chromium-driver, selenium)."""
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 
@@ -139,3 +140,5 @@ def test_an_export_arrives_as_a_download_with_the_bytes_of_pressmark_export(serv
     wait_until(lambda: file.read_bytes() == expected.read_bytes(), "the whole file downloaded")
     assert len(expected.read_bytes().splitlines()) == 4
     assert not (tmp_path / "annotations.csv").exists()
+    (key,) = re.findall(r'"deliver_file_start", "([0-9a-f]{32})"', session.received())
+    assert server.status("/download/" + key) == 404  # a download link works once: a replay gets nothing
