@@ -52,8 +52,14 @@ def tags_by(db_path, name: str) -> list[tuple]:
 
 
 def test_three_coders_tag_at_once_each_under_their_own_name(served, db_path):
+    """... while a lead has the agreement screen open, which shows all three once they are done."""
     server, open_session = served
     sessions = {name: open_session(name) for name in CODERS}
+    lead = open_session("lead")
+    lead.log_in(*LEAD)
+    lead.wait_for("annotator: leo")
+    lead.type("a")
+    lead.wait_for("Agreement")
     failures: list[BaseException] = []
 
     def code(name: str) -> None:
@@ -80,7 +86,10 @@ def test_three_coders_tag_at_once_each_under_their_own_name(served, db_path):
                                           for t in ("commitment", "finding", "response")]
     assert rows(db_path, "SELECT count(*) FROM annotations WHERE tag IS NOT NULL") == [(3 * 3 * SENTENCES,)]
     assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
-    assert {name for (name,) in rows(db_path, "SELECT name FROM login_attempts WHERE ok")} == set(CODERS)
+    assert {name for (name,) in rows(db_path, "SELECT name FROM login_attempts WHERE ok")} == {*CODERS, LEAD[0]}
+    lead.forget()
+    lead.type("qa")  # back to the library and in again: the agreement of the work just done
+    lead.wait_for("alice, bob, carol")
 
 
 def test_a_wrong_password_is_refused_and_nothing_of_the_app_is_reachable_before_a_login(served, db_path):
