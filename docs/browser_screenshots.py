@@ -12,10 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "docs"), str(ROOT / "tests" / "browser")]
 
-from browser import Server, Session  # noqa: E402
-from screenshots import demo_database  # noqa: E402
+from browser import Server, Session
+from screenshots import demo_database
 
-from store.users import add_user  # noqa: E402
+from store.users import add_user
 
 PASSWORD = "demo password"
 

@@ -5,14 +5,6 @@ from __future__ import annotations
 import pytest
 from textual import events
 from textual.widgets import Input, Static
-
-from store.annotate import set_tag
-from store.users import add_user
-from tui.app import PressmarkApp
-from tui.screens.agreement import AgreementScreen
-from tui.screens.export import ExportScreen, download_name
-from tui.screens.library import LibraryScreen
-from tui.screens.login import LoginScreen
 from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     ids,
     library_ready,
@@ -23,6 +15,14 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     tag_rows,
     wait_for,
 )
+
+from store.annotate import set_tag
+from store.users import add_user
+from tui.app import PressmarkApp
+from tui.screens.agreement import AgreementScreen
+from tui.screens.export import ExportScreen, download_name
+from tui.screens.library import LibraryScreen
+from tui.screens.login import LoginScreen
 
 
 @pytest.fixture

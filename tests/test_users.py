@@ -12,8 +12,22 @@ import pytest
 
 from store.db import connect
 from store.errors import StoreError
-from store.users import (FIRST_WAIT_S, FREE_FAILURES, LOGGED_NAME_MAX, MAX_WAIT_S, LoginRefused, User, add_user,
-                         list_users, log_in, may, remove_user, set_password, set_role, wait_before_login)
+from store.users import (
+    FIRST_WAIT_S,
+    FREE_FAILURES,
+    LOGGED_NAME_MAX,
+    MAX_WAIT_S,
+    LoginRefused,
+    User,
+    add_user,
+    list_users,
+    log_in,
+    may,
+    remove_user,
+    set_password,
+    set_role,
+    wait_before_login,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1_800_000_000.0  # the clock the throttle is given: the tests never read the real one

@@ -8,8 +8,18 @@ from pathlib import Path
 
 import click
 
-from tui.cli import (Context, _print_sync, _sync, cli, echo_json, format_option, max_size_option, pass_ctx,
-                     print_table, safe)
+from tui.cli import (
+    Context,
+    _print_sync,
+    _sync,
+    cli,
+    echo_json,
+    format_option,
+    max_size_option,
+    pass_ctx,
+    print_table,
+    safe,
+)
 
 
 @cli.group()
@@ -40,8 +50,8 @@ role_option = click.option("--role", type=click.Choice(["coder", "lead"]), defau
 @pass_ctx
 def users_add(obj: Context, name: str, role: str, password_stdin: bool) -> None:
     """Add the account NAME (asks for its password)."""
-    from store.users import add_user, check_password
     from store.names import check_annotator
+    from store.users import add_user, check_password
 
     check_annotator(name)  # before asking for a password
     add_user(obj.db, name, check_password(_password(password_stdin)), role)

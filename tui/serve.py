@@ -69,8 +69,8 @@ class PressmarkServer(Server):
                 await app_service.stop()
         except asyncio.CancelledError:
             await websocket.close()
-        except Exception as error:
-            log.exception(error)
+        except Exception:
+            log.exception("session failed")
         finally:
             if app_service is not None:
                 await app_service.stop()

@@ -7,12 +7,10 @@ import sqlite3
 import threading
 
 import pytest
+from browser import Server, Session, pressmark, wait_until
 
 from store.annotate import set_tag
-from store.db import connect
 from store.users import add_user
-
-from browser import Server, Session, pressmark, wait_until
 
 CODERS = {"alice": "alice's password", "bob": "bob's password", "carol": "carol's password"}
 LEAD = ("leo", "leo's password")

@@ -138,8 +138,10 @@ class ExportScreen(ModalScreen[None]):
                     "SELECT 1 FROM annotations")
             total = db.conn.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0]
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=max(total, 1))
-            progress = lambda n: self.app.call_from_thread(  # noqa: E731
-                self.query_one("#progress", ProgressBar).update, progress=n)
+
+            def progress(n: int) -> None:
+                self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, progress=n)
+
             if self.app.served:
                 count = self._deliver(db, fmt, path.name, flt, progress)
             else:

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
 from store.db import connect
-from store.names import ANNOTATOR_MAX
 from store.errors import StoreError
+from store.names import ANNOTATOR_MAX
 from store.users import PASSWORD_MAX, LoginRefused, log_in
 
 # What can be typed or pasted: no control, bidi or invisible character (store.names); a paste with one, or
