@@ -89,7 +89,7 @@ def publish(db: Database, target: str | Path, progress: Progress | None = None) 
 # --------------------------------------------------------------------------- Datasette
 
 HIDDEN = ("sentence_spans", "shingles", "shingle_state", "search_state", "speaker_state", "positions", "progress",
-          "suggestions", "search_fts", "alignments", "users", "login_attempts")
+          "suggestions", "search_fts", "alignments", "users", "login_attempts", "sessions")
 
 DISAGREEMENTS = """
 with coders as (
