@@ -65,6 +65,25 @@ def _wait_for(path: Path, text: str, process) -> str:
     return out
 
 
+def test_the_console_says_each_login_and_failed_login(tmp_path):
+    from store.db import connect
+    from store.users import LoginRefused, add_user, log_in
+
+    db = connect(tmp_path / "p.db")
+    add_user(db, "alice", "alice's password")
+    port, process, log = _serve(tmp_path)
+    try:
+        _wait_for(log, f"on http://127.0.0.1:{port}", process)
+        with pytest.raises(LoginRefused):
+            log_in(db, "\x1b[31malice", "guess", "203.0.113.4")
+        log_in(db, "alice", "alice's password", "198.51.100.3")
+        out = _wait_for(log, "logged in: 'alice' from 198.51.100.3", process)
+    finally:
+        _stop(process)
+        db.close()
+    assert "FAILED LOGIN: '\\u001b[31malice' from 203.0.113.4" in out and "\x1b[31m" not in out
+
+
 @pytest.mark.parametrize("host", [None, "127.0.0.1"])
 def test_serve_listens_on_loopback_and_warns_when_a_host_is_given(tmp_path, host):
     port, process, log = _serve(tmp_path, *(["--host", host] if host else []))

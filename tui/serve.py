@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shlex
+import sqlite3
 import sys
 
 from aiohttp import WSMsgType, web
@@ -21,6 +22,7 @@ log = logging.getLogger("pressmark.serve")
 
 IDLE_TIMEOUT_S = 30 * 60.0
 HEARTBEAT_S = 15  # as textual-serve's own
+LOG_EVERY_S = 1.0  # how often the console looks for new logins
 
 
 def session_command(db_path: str, address: str, idle_timeout: float) -> str:
@@ -43,6 +45,35 @@ class PressmarkServer(Server):
     async def on_startup(self, app: web.Application) -> None:
         self.console.print(f"pressmark: serving {self.db_path} on {self.public_url} (Ctrl+C stops)", markup=False,
                            highlight=False)
+        self.watch = asyncio.create_task(self.log_logins())
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        self.watch.cancel()
+
+    async def log_logins(self) -> None:
+        """Say each login and failed login on the console as it happens (the sessions record them in the database;
+        what a session writes on stderr textual-serve shows only when it ends)."""
+        from store.names import reveal
+
+        last = None
+        while True:
+            try:
+                conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+                try:
+                    if last is None:
+                        last = conn.execute("SELECT ifnull(max(id), 0) FROM login_attempts").fetchone()[0]
+                    rows = conn.execute("SELECT id, name, address, ok FROM login_attempts WHERE id > ? ORDER BY id",
+                                        (last,)).fetchall()
+                finally:
+                    conn.close()
+            except sqlite3.Error as exc:
+                log.warning("cannot read the logins: %s", exc)
+                rows = []
+            for last, name, address, ok in rows:
+                said = "logged in" if ok else "FAILED LOGIN"
+                self.console.print(f"pressmark: {said}: '{reveal(name)}' from {reveal(address) or '?'}", markup=False,
+                                   highlight=False)
+            await asyncio.sleep(LOG_EVERY_S)
 
     def address(self, request: web.Request) -> str:
         """The browser's address; behind a reverse proxy (``trust_forwarded``) the one it adds last to
