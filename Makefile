@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= pressmark.db
 
-.PHONY: run test stress-test textual-next bench screenshots clean
+.PHONY: run test test-browser browser serve stress-test textual-next bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(BIN)/python:
 
 # Reinstall only when the project's metadata changed.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,web]'
 	touch $(STAMP)
 
 # exec: no shell between make and the app. make itself stays the terminal's session leader, so a closed
@@ -23,6 +23,21 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q
+
+# The browser tests (tests/browser): `pressmark serve` driven in Debian's Chromium by selenium. Installs chromium
+# and chromium-driver with apt-get when they are missing (as root, or through sudo), and selenium into .venv.
+test-browser: browser
+	PRESSMARK_BROWSER_TESTS=1 $(BIN)/python -m pytest -q tests/browser
+
+browser: $(STAMP)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+	$(BIN)/python -m pip install --quiet -e '.[test,web,browser]'
+
+# The app for a team, in browsers: see docs/serve.md (`pressmark users add NAME` first).
+serve: $(STAMP)
+	exec $(BIN)/pressmark --db $(DB) serve articles
 
 # The suite 5 times with -n 4 beside a CPU burner on every core: it must pass on a busy machine too.
 stress-test: $(STAMP)
@@ -35,8 +50,10 @@ textual-next:
 bench: $(STAMP)
 	$(BIN)/python -m bench run
 
-screenshots: $(STAMP)
+# The README's pictures: the terminal app (SVG) and `pressmark serve` in Chromium (PNG).
+screenshots: browser
 	$(BIN)/python docs/screenshots.py
+	$(BIN)/python docs/browser_screenshots.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

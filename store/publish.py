@@ -21,6 +21,7 @@ from store.derived.catchup import Progress
 from store.derived.search import ensure_search
 from store.derived.speakers import ensure_speakers
 from store.errors import StoreError
+from store.users import forget_logins
 
 
 @dataclass
@@ -71,6 +72,7 @@ def publish(db: Database, target: str | Path, progress: Progress | None = None) 
             roots = [r for (r,) in copy.conn.execute("SELECT root FROM articles UNION SELECT root FROM skipped")]
             report.folders = _folder_names(roots)
             with write(copy):
+                forget_logins(copy)  # no password hash or login record leaves the server
                 for root, name in report.folders.items():
                     copy.conn.execute("UPDATE articles SET root = ? WHERE root = ?", (name, root))
                     copy.conn.execute("UPDATE skipped SET root = ? WHERE root = ?", (name, root))
@@ -89,7 +91,7 @@ def publish(db: Database, target: str | Path, progress: Progress | None = None) 
 # --------------------------------------------------------------------------- Datasette
 
 HIDDEN = ("sentence_spans", "shingles", "shingle_state", "search_state", "speaker_state", "positions", "progress",
-          "suggestions", "search_fts", "alignments")
+          "suggestions", "search_fts", "alignments", "users", "login_attempts", "sessions")
 
 DISAGREEMENTS = """
 with coders as (

@@ -486,6 +486,36 @@ def _v16_views(db: Database) -> None:
         FROM search_fts f JOIN articles ar ON ar.id = f.rowid >> 24""")
 
 
+def _v17_users(db: Database) -> None:
+    """Accounts for ``pressmark serve`` (store.users): each with its role and its password as a salted scrypt hash,
+    every login tried, kept to slow down guessing (per name and per address) and to show who tried, and the
+    sessions logged in now (one app process each), for who is online."""
+    db.executescript("""
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('coder', 'lead')),
+            password TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            address TEXT NOT NULL,
+            at REAL NOT NULL,
+            ok INTEGER NOT NULL
+        );
+        CREATE INDEX login_attempts_name ON login_attempts (name, at);
+        CREATE INDEX login_attempts_address ON login_attempts (address, at);
+        CREATE TABLE sessions (
+            pid INTEGER PRIMARY KEY,
+            annotator TEXT NOT NULL,
+            address TEXT NOT NULL,
+            started_at TEXT NOT NULL
+        );
+    """)
+
+
 def _sentence_cues() -> list[CueRow]:
     """The default codebook without the cues that read the article, which the cues table takes from schema 15:
     what the migrations before it seed."""
@@ -510,5 +540,5 @@ MIGRATIONS: list[Callable[[Database], None]] = [_v1_core, _v2_positions, _v3_ali
                                                 _v5_suggestions, _v6_progress, _v7_indexes, _v8_library_indexes,
                                                 _v9_deferred, _v10_sentence_spans, _v11_linear_cues,
                                                 _v12_speaker_evidence, _v13_default_cues, _v14_article_meta,
-                                                _v15_article_cues, _v16_views]
+                                                _v15_article_cues, _v16_views, _v17_users]
 SCHEMA_VERSION = len(MIGRATIONS)

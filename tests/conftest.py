@@ -20,6 +20,8 @@ from store.sync import sync
 REPO = Path(__file__).resolve().parent.parent
 ARTICLES = REPO / "articles"
 REAL_ARTICLES = sorted(p.name for p in ARTICLES.iterdir() if p.is_file() and not p.name.startswith("."))
+# The browser tests (tests/browser: Chromium, selenium, a real server) run by `make test-browser` only.
+collect_ignore = [] if os.environ.get("PRESSMARK_BROWSER_TESTS") else ["browser"]
 
 
 @dataclass

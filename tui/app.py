@@ -33,6 +33,7 @@ log = logging.getLogger("pressmark")
 
 if TYPE_CHECKING:
     from store.annotate import Action
+    from store.users import User
 
 
 # Modules the library does not need but the reader does; see PressmarkApp._warm_up.
@@ -63,11 +64,18 @@ class PressmarkApp(App):
     ]
 
     def __init__(self, db: Database, *, annotator: str, db_path: str | Path, sync_folder: str | None = None,
-                 max_size: int | None = None, pause_after: float | None = IDLE_COLLECT_S, notice: str | None = None):
+                 max_size: int | None = None, pause_after: float | None = IDLE_COLLECT_S, notice: str | None = None,
+                 served_from: str | None = None, idle_timeout: float | None = None):
         """``pause_after``: seconds without input after which the user counts as paused (user_paused);
         None leaves that to whoever calls ``user_paused()``, as tests do instead of racing a timer.
-        ``notice``: said on the status line once the library is up (say, that there was nothing to sync)."""
+        ``notice``: said on the status line once the library is up (say, that there was nothing to sync).
+        ``served_from``: the browser's address ("" when unknown) when the app runs under `pressmark serve`:
+        then it starts at the login screen, and ``idle_timeout`` seconds without input end it."""
         super().__init__()
+        self.served_from = served_from
+        self.user: User | None = None  # who logged in, when served
+        self.idle_timeout = idle_timeout
+        self.idle_timer: Timer | None = None
         self.db = db
         # A 32 MB page cache (SQLite's default is 2 MB): on a big database a keypress then finds the index
         # pages it updates already in memory, instead of reading them again through the OS now and then.
@@ -103,10 +111,58 @@ class PressmarkApp(App):
         return self.readonly
 
     def get_default_screen(self) -> Screen:
-        """The library is the bottom of the screen stack (no blank default screen to build first)."""
+        """The library is the bottom of the screen stack (no blank default screen to build first); served, the
+        login screen is, until someone logs in."""
+        if self.served:
+            from tui.screens.login import LoginScreen
+
+            return LoginScreen()
         from tui.screens.library import LibraryScreen
 
         return LibraryScreen()
+
+    # -- served in a browser (tui/serve.py): logins, roles, idle sessions -------------------
+    @property
+    def served(self) -> bool:
+        return self.served_from is not None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Served, no action of the app (help, undo, the command palette) runs before a login."""
+        if self.served and self.user is None and action not in ("quit", "focus_next", "focus_previous"):
+            return False
+        return super().check_action(action, parameters)
+
+    def logged_in(self, user: User) -> None:
+        """The annotator is who logged in: the browser never names one."""
+        from tui.screens.library import LibraryScreen
+
+        log.info("%s (%s) logged in from %s", user.name, user.role, self.served_from or "an unknown address")
+        self.user, self.annotator = user, user.name
+        self._session("started")
+        self.push_screen(LibraryScreen())  # over the login screen, which nothing pops back to
+
+    @shows_store_errors
+    def _session(self, event: str) -> None:
+        """Who is online (the library's header): this session, from its login to its end."""
+        from store.users import session_ended, session_started
+
+        if event == "started":
+            session_started(self.db, self.annotator, self.served_from or "")
+        else:
+            session_ended(self.db)
+
+    def allowed(self, permission: str) -> bool:
+        """Whether the logged-in user may (store.users.may); if not, says so."""
+        from store.users import LEAD_ONLY, may
+
+        if may(self.user, permission):
+            return True
+        self.report(f"Only a lead can {LEAD_ONLY[permission]}: you are logged in as a coder")
+        return False
+
+    def _idle_out(self) -> None:
+        log.info("session of %s ended after %.0f s without input", self.annotator or "nobody", self.idle_timeout)
+        self.exit(message="Logged out: the session was idle too long")
 
     def on_ready(self) -> None:
         # Everything loaded so far lives as long as the app: keep it out of the garbage collector's
@@ -120,6 +176,8 @@ class PressmarkApp(App):
         self.set_timer(WARM_UP_AFTER_S, self._start_warm_up)
         self.set_timer(WARM_UP_AFTER_S, self._start_check)
         self._watch_for_hangup()
+        if self.idle_timeout is not None:
+            self.idle_timer = self.set_timer(self.idle_timeout, self._idle_out, name="idle")
 
     def _watch_for_hangup(self) -> None:
         """Exit when the terminal goes away (see tui.hangup), or on SIGHUP: at once and cleanly."""
@@ -131,6 +189,8 @@ class PressmarkApp(App):
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
 
     def on_unmount(self) -> None:
+        if self.user is not None:
+            self._session("ended")
         gc.set_threshold(*self._gc_threshold)
         stop_checks()  # else asyncio.run would wait for a check still reading a big file
         if self._hangup is not None:
@@ -139,6 +199,8 @@ class PressmarkApp(App):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self.inputs += 1
+            if self.idle_timer is not None:
+                self.idle_timer.reset()
         if isinstance(event, events.InputEvent) and self.pause_after is not None:
             if self.pause_timer is None:
                 self.pause_timer = self.set_timer(self.pause_after, self.user_paused, name="pause")

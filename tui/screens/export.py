@@ -3,6 +3,7 @@ the result."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from store import formats
 from store.export import ExportFilter
 from store.queries import AnnotatedArticle
 from store.names import reveal
+from store.users import may
 
 DEFAULT_FORMAT = "csv"
 
@@ -29,6 +31,13 @@ def _field(label: str, widget) -> ComposeResult:
     with Horizontal(classes="field"):
         yield Label(label)
         yield widget
+
+
+def download_name(path: str, default: str) -> str:
+    """The file name a browser is offered for ``path``: its last part, in letters, digits, ``.``, ``_`` and ``-``
+    (it goes into a header unquoted: textual-serve's download route)."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(path).name).lstrip(".")
+    return name or default
 
 
 class ExportScreen(ModalScreen[None]):
@@ -100,14 +109,17 @@ class ExportScreen(ModalScreen[None]):
     def start_export(self) -> None:
         fmt = self.query_one("#format", Select).value
         path = self.query_one("#path", Input).value.strip() or formats.get(fmt).default_file
-        if Path(path).is_file() and self._replace != path:
+        if self.app.served:  # a download: only the name counts, nothing is written on the server
+            path = download_name(path, formats.get(fmt).default_file)
+        elif Path(path).is_file() and self._replace != path:
             self._replace = path  # the next press means yes
             self.query_one("#result", Static).update(
                 Text(f"{path} exists: press Export again to replace it", "bold"))
             return
         scope = self.query_one("#scope", Select).value
         tag = self.query_one("#tag", Select).value or None
-        flt = ExportFilter(self.scopes[scope], tag=tag)
+        flt = ExportFilter(self.scopes[scope], tag=tag, annotator=None if may(self.app.user, "export-all") else
+                           self.app.annotator)  # a coder exports their own annotations
         self.query_one("#export", Button).disabled = True
         bar = self.query_one("#progress", ProgressBar)
         bar.display = True
@@ -127,15 +139,35 @@ class ExportScreen(ModalScreen[None]):
                     "SELECT 1 FROM annotations")
             total = db.conn.execute(f"SELECT count(*) FROM ({rows})").fetchone()[0]
             self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, total=max(total, 1))
-            count = formats.export(db, fmt, path, flt, progress=lambda n: self.app.call_from_thread(
-                self.query_one("#progress", ProgressBar).update, progress=n))
+
+            def progress(n: int) -> None:
+                self.app.call_from_thread(self.query_one("#progress", ProgressBar).update, progress=n)
+
+            if self.app.served:
+                count = self._deliver(db, fmt, path.name, flt, progress)
+            else:
+                count = formats.export(db, fmt, path, flt, progress=progress)
         except (StoreError, sqlite3.Error, OSError) as exc:
             self.app.call_from_thread(self.finish, None, describe(exc, self.app.db_path))
         else:
-            self.app.call_from_thread(self.finish, formats.get(fmt).counted(count), f"written to {path.resolve()}")
+            where = f"sent to your browser as {path.name}" if self.app.served else f"written to {path.resolve()}"
+            self.app.call_from_thread(self.finish, formats.get(fmt).counted(count), where)
         finally:
             if db is not None:
                 db.close()
+
+    def _deliver(self, db, fmt: str, name: str, flt: ExportFilter, progress) -> int:
+        """Served: the file the terminal app would write (the same bytes as `pressmark export`), made in a
+        private temporary folder and delivered to the browser as a download (App.deliver_binary)."""
+        import io
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="pressmark-export-") as folder:
+            made = Path(folder) / name
+            count = formats.export(db, fmt, made, flt, progress=progress)
+            data = made.read_bytes()
+        self.app.call_from_thread(self.app.deliver_binary, io.BytesIO(data), save_filename=name)
+        return count
 
     def finish(self, count: str | None, detail: str) -> None:
         """A failure stays in the dialog, to correct the path and try again; a success closes it and is said on

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -72,6 +73,7 @@ class LibraryScreen(PressmarkScreen):
         self._columns_width = -1  # the width the column headings were last drawn for
         self.indexing = False  # index_then_reload is running; the list waits for it
         self.said: str | None = None  # the last message: it stays over the hints (see set_status)
+        self.online: dict[str, int] = {}  # served: sessions per annotator
 
     def compose(self) -> ComposeResult:
         if self.app.readonly:
@@ -140,6 +142,10 @@ class LibraryScreen(PressmarkScreen):
     def _load_team(self) -> None:
         """Everyone's progress for the header: after the list is on screen, as it scans every counter."""
         self.team = progress_by_annotator(self.app.db)
+        if self.app.served:
+            from store.users import online
+
+            self.online = online(self.app.db)
         self.update_header()
 
     def _show_skipped(self) -> None:
@@ -167,7 +173,11 @@ class LibraryScreen(PressmarkScreen):
         text.append(f"  sorted by {self.sort}", "dim")
         if self.table.marked:
             text.append(f"  {len(self.table.marked)} marked", "bold")
-        text.append(f"\nannotator: {reveal(self.app.annotator)}  database: {reveal(self.app.db_path)}", "dim")
+        database = Path(self.app.db_path).name if self.app.served else self.app.db_path  # no server paths
+        text.append(f"\nannotator: {reveal(self.app.annotator)}  database: {reveal(database)}", "dim")
+        if self.online:
+            text.append("  online: " + " · ".join(reveal(who) + (f" ({n})" if n > 1 else "")
+                                                  for who, n in self.online.items()), "dim")
         team = self.team
         if len(team) > 1 or (team and team[0][0] != self.app.annotator):
             text.append("  progress: " + " · ".join(f"{reveal(who)} {sentences} in {articles}"
@@ -290,7 +300,8 @@ class LibraryScreen(PressmarkScreen):
     def action_agreement(self) -> None:
         from tui.screens.agreement import AgreementScreen
 
-        self.app.push_screen(AgreementScreen())
+        if self.app.allowed("adjudicate"):
+            self.app.push_screen(AgreementScreen())
 
     def action_filter(self) -> None:
         boxes = self.query("#filter")
