@@ -359,11 +359,6 @@ class PressmarkApp(App):
         yield SystemCommand("Undo", "Undo your last annotation change", self.action_undo)
         yield SystemCommand("Redo", "Redo the change you undid", self.action_redo)
         yield SystemCommand("Help", "Keys of this screen and the tag codebook", self.action_help)
-        extra = getattr(screen, "palette_commands", None)
-        if extra:  # called by the palette, not through run_action: guarded here
-            for command in extra():
-                yield command._replace(callback=functools.partial(self._guarded, command.callback))
+        from tui.keys import binding_commands
 
-    @shows_store_errors
-    def _guarded(self, callback: Callable) -> None:
-        callback()
+        yield from binding_commands(screen)

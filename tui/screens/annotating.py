@@ -8,11 +8,9 @@ the view is redrawn from what the database now holds.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 
 from rich.text import Text
 from textual import work
-from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.events import DescendantFocus
 from textual.screen import Screen
@@ -57,12 +55,6 @@ def header_text(article: Article, codebook: list[Tag], extra: str = "") -> Text:
     return text
 
 
-def literal(text: str) -> str:
-    """``text`` revealed, as Textual content markup that shows it as it is: the command palette parses
-    its titles and help as markup (a tag named ``[/]`` would crash it), so every ``[`` is escaped."""
-    return reveal(text).replace("[", "\\[")
-
-
 AUTO_SUGGEST_MAX = 3000  # sentences: longer articles get suggestions from `pressmark suggest` (seconds of CPU)
 
 
@@ -70,28 +62,28 @@ class AnnotatingScreen(Screen):
     """Base for screens that show articles as ``ArticleView``s and tag them."""
 
     BINDINGS = [
-        Binding("j,down", "move(1)", "Next", show=False),
-        Binding("k,up", "move(-1)", "Previous", show=False),
+        Binding("j,down", "move(1)", "Next sentence", show=False),
+        Binding("k,up", "move(-1)", "Previous sentence", show=False),
         Binding("right_curly_bracket", "paragraph(1)", "Next paragraph", show=False, key_display="}"),
         Binding("left_curly_bracket", "paragraph(-1)", "Previous paragraph", show=False, key_display="{"),
         Binding("g,home", "first", "First sentence", show=False),
         Binding("G,end", "last", "Last sentence", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("x", "clear", "Clear tags", show=False),
+        Binding("x", "clear", "Clear tags", show=False, tooltip="Remove your tags from the cursor sentence"),
         Binding("right_square_bracket", "tagged(1)", "Next tagged", show=False, key_display="]"),
         Binding("left_square_bracket", "tagged(-1)", "Previous tagged", show=False, key_display="["),
-        Binding("n", "note", "Note"),
+        Binding("n", "note", "Note", tooltip="Write a note on the cursor sentence"),
         Binding("N", "toggle_notes", "Show/hide notes", show=False),
         Binding("O", "toggle_others", "Show/hide others' tags", show=False),
         Binding("a", "accept", "Accept suggestion", show=False),
         Binding("A", "accept_all", "Accept all suggestions", show=False),
         Binding("d", "dismiss", "Dismiss suggestion", show=False),
         Binding("S", "toggle_suggestions", "Show/hide suggestions", show=False),
-        Binding("slash", "search", "Search", key_display="/"),
+        Binding("slash", "search", "Search", key_display="/", tooltip="Find text in this article"),
         Binding("full_stop", "match(1)", "Next match", show=False, key_display="."),
         Binding("comma", "match(-1)", "Previous match", show=False, key_display=","),
-        Binding("e", "export", "Export", show=False),
+        Binding("e", "export", "Export", show=False, tooltip="Export annotations to CSV or another format"),
         Binding("q,escape", "back", "Back"),
     ]
 
@@ -462,13 +454,3 @@ class AnnotatingScreen(Screen):
             return
         self.remember_positions()
         self.dismiss()
-
-    def palette_commands(self) -> Iterable[SystemCommand]:
-        for i, tag in enumerate(self.app.codebook):
-            yield SystemCommand(f"Tag: {literal(tag.name)}", f"Toggle {literal(tag.name)} on the cursor sentence "
-                                f"({tag.key})",
-                                lambda i=i: self.action_tag(i, False))
-        yield SystemCommand("Clear tags", "Remove your tags from the cursor sentence (x)", self.action_clear)
-        yield SystemCommand("Edit note", "Write a note on the cursor sentence (n)", self.action_note)
-        yield SystemCommand("Search article", "Find text in this article (/)", self.action_search)
-        yield SystemCommand("Export", "Export annotations to CSV (e)", self.action_export)

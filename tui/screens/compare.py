@@ -37,9 +37,11 @@ class CompareScreen(AnnotatingScreen):
 
     CSS_PATH = "compare.tcss"
     BINDINGS = [
-        Binding("tab", "switch_pane", "Other pane"),
-        Binding("p", "copy_tags", "Copy tags across"),
-        Binding("equals_sign", "toggle_sync", "Sync panes", show=False, key_display="="),
+        Binding("tab", "switch_pane", "Switch pane"),
+        Binding("p", "copy_tags", "Copy tags to other pane",
+                tooltip="Copy the sentence's tags to its aligned sentences in the other pane"),
+        Binding("equals_sign", "toggle_sync", "Link or unlink panes", show=False, key_display="=",
+                tooltip="Linked, the other pane follows the aligned sentence"),
     ]
 
     def __init__(self, left_id: int, right_id: int):

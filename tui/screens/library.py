@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 from textual.screen import Screen
@@ -45,14 +44,16 @@ class LibraryScreen(Screen):
 
     # Styles: screens/library.tcss, loaded with the app's (see PressmarkApp.CSS_PATH).
     BINDINGS = [
-        Binding("enter", "open", "Read"),
+        Binding("enter", "open", "Read", tooltip="Open the highlighted article"),
         Binding("space", "mark", "Mark"),
-        Binding("s", "compare", "Side by side"),
-        Binding("b", "best_source", "Best source", show=False),
-        Binding("a", "agreement", "Agreement", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("o", "sort", "Sort"),
-        Binding("e", "export", "Export", show=False),
+        Binding("s", "compare", "Side by side", tooltip="Compare the two marked articles"),
+        Binding("b", "best_source", "Best source", show=False,
+                tooltip="Compare with the article this one reuses most"),
+        Binding("a", "agreement", "Agreement", show=False,
+                tooltip="How far the coders agree; adjudicate disagreements"),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter articles by title, text or file name"),
+        Binding("o", "sort", "Sort", tooltip="Sort by file, title or progress"),
+        Binding("e", "export", "Export", show=False, tooltip="Export annotations to CSV or another format"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("j,down", "move(1)", "Next article", show=False),
@@ -387,14 +388,3 @@ class LibraryScreen(Screen):
     def annotations_changed(self, article_id: int | None, n: int | None, move_to: bool) -> None:
         if self.is_current:
             self.reload()
-
-    def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Read article", "Open the highlighted article (Enter)", self.action_open)
-        yield SystemCommand("Side by side", "Compare the two marked articles (s)", self.action_compare)
-        yield SystemCommand("Best source", "Compare with the article this one reuses most (b)",
-                            self.action_best_source)
-        yield SystemCommand("Agreement", "How far the coders agree; adjudicate disagreements (a)",
-                            self.action_agreement)
-        yield SystemCommand("Filter", "Filter articles by title or text (/)", self.action_filter)
-        yield SystemCommand("Sort", "Sort by file, title or progress (o)", self.action_sort)
-        yield SystemCommand("Export", "Export all annotations to CSV (e)", self.action_export)

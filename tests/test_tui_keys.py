@@ -1,0 +1,100 @@
+"""Issue 19: every key of a screen is in its command palette, found by its words; the README's key table is the
+bindings' own (issue 19, Done when)."""
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.screen import Screen
+from tui_helpers import (  # noqa: F401 (fixtures are used by name)
+    SIZE,
+    app,
+    ids,
+    library_ready,
+    open_reader,
+    quicker_idle_wait,
+    sync_test,
+    type_text,
+    wait_for,
+)
+
+from tui.screens.agreement import AgreementScreen
+from tui.screens.compare import CompareScreen
+from tui.screens.library import LibraryScreen
+from tui.screens.reader import ReaderScreen
+from tui.widgets.article_view import ArticleView
+
+
+def own_bindings(screen) -> dict[str, str]:
+    """action -> description of every key the screen itself binds (not Textual's focus and copy keys)."""
+    textuals = {b.action for b in Screen.BINDINGS}
+    return {active.binding.action: active.binding.description for active in screen.active_bindings.values()
+            if active.node is screen and active.binding.action not in textuals}
+
+
+def palette_titles(app, screen) -> set[str]:
+    return {str(command.title) for command in app.get_system_commands(screen)}
+
+
+async def search_palette(pilot, query: str) -> str:
+    """ctrl+p, type ``query``: the title of the top hit (the palette is left open)."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    await type_text(pilot, query)
+    results = palette.query_one("CommandList")
+    await wait_for(pilot, lambda: results.option_count > 0 and results.highlighted is not None)
+    return str(results.get_option_at_index(results.highlighted).prompt).split("\n")[0]
+
+
+@sync_test
+async def test_every_key_of_every_screen_is_a_palette_command(app, ids):
+    seen = []
+
+    def check() -> None:
+        screen = app.screen
+        seen.append(type(screen))
+        bindings = own_bindings(screen)
+        assert len(bindings) >= 4
+        titles = palette_titles(app, screen)
+        missing = {action: description for action, description in bindings.items() if description not in titles}
+        assert not missing, (type(screen).__name__, missing)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        check()
+        for keys in (["enter"], ["q", "s"], ["q", "a"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            check()
+    assert seen == [LibraryScreen, ReaderScreen, CompareScreen, AgreementScreen]
+
+
+@sync_test
+async def test_the_palette_finds_reader_and_side_by_side_keys_by_their_words(app, ids):
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        for query, title in (("agreement", "Agreement"), ("best source", "Best source"), ("side by", "Side by side")):
+            assert await search_palette(pilot, query) == title
+            await pilot.press("escape")
+        await pilot.press("s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        for query, title in (("copy to pane", "Copy tags to other pane"), ("dismiss", "Dismiss suggestion"),
+                             ("accept suggestion", "Accept suggestion"), ("hide suggestions", "Show/hide suggestions"),
+                             ("others", "Show/hide others' tags"), ("next tagged", "Next tagged"),
+                             ("previous tagged", "Previous tagged"), ("notes", "Show/hide notes"),
+                             ("link", "Link or unlink panes")):
+            assert await search_palette(pilot, query) == title, query
+            await pilot.press("escape")
+        left, right = screen.query(ArticleView)
+        assert screen.focused is left
+        assert await search_palette(pilot, "switch pane") == "Switch pane"
+        await pilot.press("enter")  # run as the key: the other pane has the focus
+        await pilot.pause()
+        assert screen.focused is right
+        linked = screen.sync
+        assert await search_palette(pilot, "link or unlink") == "Link or unlink panes"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.sync is not linked
