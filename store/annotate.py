@@ -1,4 +1,5 @@
-"""Annotation actions: tag, untag, clear, note, and undo/redo through the event log.
+"""Annotation actions: tag, untag, clear, note, and undo/redo through the event log (which replays dismissing
+a suggestion too).
 
 Each public function is one user action: one committed transaction, one row in
 ``actions`` and an ``events`` row (JSON before/after image) per annotation row
@@ -101,6 +102,13 @@ class _Recorder:
         self.db.conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", [*changes.values(), row["id"]])
         self._log(row["id"], row, after)
 
+    def suggestion(self, image: dict, status: str) -> None:
+        """Set a suggestion's status (dismissed or open again), logged so that undo and redo replay it too. Its
+        event has annotation id 0 (no annotation's) and images that say ``suggestion``: see _restore_suggestion."""
+        before = {**image, "suggestion": True}
+        _restore_suggestion(self.db, {**before, "status": status})
+        self._log(0, before, {**before, "status": status})
+
 
 def _new_row(db: Database, article_id: int, n: int, annotator: str, **fields) -> dict:
     stamp = now()
@@ -190,6 +198,17 @@ def set_note(db: Database, article_id: int, n: int, note: str | None, annotator:
     return Action(rec.action_id, rec.label, article_id, n)
 
 
+def _restore_suggestion(db: Database, image: dict) -> None:
+    """Give the suggestion ``image`` names its status again. It is found by sentence text and tag, as dismissals
+    are kept (store.suggest): suggestions are stored afresh, with new ids, whenever they are recomputed. A
+    dismissal kept after its sentence went away (sentence 0) has nothing left to reopen and goes."""
+    key = (image["article_id"], image["tag"], image["exact"])
+    if image["status"] == "open":
+        db.conn.execute("DELETE FROM suggestions WHERE article_id = ? AND tag = ? AND exact = ? AND sentence = 0", key)
+    db.conn.execute("UPDATE suggestions SET status = ?, updated_at = ? WHERE article_id = ? AND tag = ? AND exact = ?",
+                    (image["status"], now(), *key))
+
+
 def _restore(db: Database, annotation_id: int, image: str | None) -> None:
     db.conn.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
     if image is not None:
@@ -210,11 +229,14 @@ def _replay(db: Database, action_id: int, forward: bool) -> Action:
     first = None
     for annotation_id, before, after in events:
         image = after if forward else before
-        _restore(db, annotation_id, image)
+        if annotation_id == 0:  # a suggestion dismissed or reopened (_Recorder.suggestion)
+            _restore_suggestion(db, json.loads(image))
+        else:
+            _restore(db, annotation_id, image)
         first = first or json.loads(before or after)
     db.conn.execute("UPDATE actions SET undone_at = ? WHERE id = ?", (None if forward else now(), action_id))
     label = db.conn.execute("SELECT label FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
-    where = (_row(db, "id = ?", (first["id"],)) or first) if first else None  # where it was re-anchored to
+    where = (_row(db, "id = ?", (first.get("id"),)) or first) if first else None  # where it was re-anchored to
     return Action(action_id, label, where and where["article_id"], where and where["sentence"])
 
 

@@ -124,6 +124,13 @@ async def test_suggestions_accept_dismiss_accept_all_and_undo(suggesting_app, db
         await pilot.press("d")
         await pilot.pause()
         assert suggested[1] not in view.article.suggestions and len(tag_rows(db)) == 1
+        await pilot.press("u")  # issue 19 point 3: undoes the dismissal, not the accept before it
+        await pilot.pause()
+        assert suggested[1] in view.article.suggestions and len(tag_rows(db)) == 1
+        assert "Undid: dismiss suggestion" in str(app.screen.query_one("#status").content)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert suggested[1] not in view.article.suggestions and len(tag_rows(db)) == 1
         await pilot.press("A")
         await pilot.pause()
         accepted = tag_rows(db)

@@ -345,11 +345,11 @@ class AnnotatingScreen(Screen):
         view = self.active
         if self.app.refuse_if_readonly():
             return
-        count = dismiss(self.app.db, view.article.id, view.cursor)
+        count = dismiss(self.app.db, view.article.id, view.cursor, by=self.annotator)
         if count:
             self.decisions_changed()
         self.refresh_suggestions(view)
-        self.set_status(f"Dismissed {count} suggestion{'s' if count != 1 else ''}" if count else
+        self.set_status(f"Saved: dismissed {count} suggestion{'s' if count != 1 else ''} (u undoes)" if count else
                         "No suggestion on this sentence")
 
     def action_toggle_suggestions(self) -> None:
