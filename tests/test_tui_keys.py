@@ -98,3 +98,58 @@ async def test_the_palette_finds_reader_and_side_by_side_keys_by_their_words(app
         await pilot.press("enter")
         await pilot.pause()
         assert screen.sync is not linked
+
+
+@sync_test
+async def test_a_tag_added_by_another_process_works_in_the_open_reader(app, db, db_path, ids):
+    """Issue 19 point 8: `pressmark tags add quote --key z` while the reader was open; z did nothing."""
+    from store.codebook import add_tag
+    from store.db import connect
+    from tui_helpers import gutter, tag_rows
+
+    async with app.run_test(size=(120, 35)) as pilot:
+        view = await open_reader(pilot)
+        app.poll_database()  # what the app's timer does: nothing changed yet
+        await pilot.press("z")
+        await pilot.pause()
+        assert tag_rows(db) == []
+        other = connect(db_path)  # another process's connection
+        try:
+            add_tag(other, "quote", "z")
+        finally:
+            other.close()
+        app.poll_database()
+        await pilot.pause()
+        await pilot.press("z")
+        await pilot.pause()
+        assert tag_rows(db) == [(ids[0], 1, "quote", "tester")]
+        assert len(view.codebook) == 4 and gutter(view, 1).strip() == "Z"
+        assert "quote 1" in str(app.screen.query_one("#header").content)
+        await pilot.press("Z")  # its capital tags and moves on
+        await pilot.pause()
+        assert tag_rows(db) == [] and view.cursor == 2
+
+
+@sync_test
+async def test_cues_changed_by_another_process_give_suggestions_in_the_open_reader(app, db, db_path, ids):
+    """Issue 19 point 8, the cues: the app fixture starts with none, so the reader suggests nothing."""
+    from store.db import connect
+    from store.suggest import Cue, save_cues
+
+    async with app.run_test(size=(120, 35)) as pilot:
+        view = await open_reader(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        app.poll_database()
+        assert view.article.suggestions == {}
+        other = connect(db_path)
+        try:
+            save_cues(other, [Cue("finding", "phrase", "Ofsted", note="names the inspector")])
+        finally:
+            other.close()
+        app.poll_database()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        reasons = [s.reason for found in view.article.suggestions.values() for s in found]
+        assert reasons and all("names the inspector" in reason for reason in reasons)

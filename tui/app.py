@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
@@ -66,8 +67,16 @@ CHECKPOINT_BACKSTOP_PAGES = 16384  # WAL pages (64 MB) before a commit checkpoin
 FULL_COLLECT_BACKSTOP = 1000  # young collections between automatic full ones (Python's default: 10)
 
 
+POLL_S = 1.0  # how often the app looks for another process's commits (PressmarkApp.poll_database)
+
+
 class _SyncCancelled(Exception):
     pass
+
+
+class CodebookChanged(Message):
+    """Another process changed the tag codebook or the cues (``pressmark tags add``): posted to every screen
+    after ``app.codebook`` has the new tags."""
 
 
 class PressmarkApp(App):
@@ -111,6 +120,8 @@ class PressmarkApp(App):
         self._hangup: HangupWatch | None = None
         self._checkpointed = db.conn.total_changes  # this connection's writes, when the WAL was last copied
         self.inputs = 0  # key and mouse events so far: work in a thread stops when it changes (store.learn)
+        self._data_version: int | None = None  # PRAGMA data_version when poll_database last looked
+        self._cues: list | None = None  # the cues as poll_database last read them
 
     @property
     def acting_annotator(self) -> str:
@@ -140,6 +151,7 @@ class PressmarkApp(App):
         # Ready comes before the first frame is drawn: a thread started now would compete with it.
         self.set_timer(WARM_UP_AFTER_S, self._start_warm_up)
         self.set_timer(WARM_UP_AFTER_S, self._start_check)
+        self.set_interval(POLL_S, self.poll_database, name="poll")
         self._watch_for_hangup()
 
     def _watch_for_hangup(self) -> None:
@@ -217,6 +229,31 @@ class PressmarkApp(App):
             self.store_failed(event.worker.result)
         elif event.worker.group == "hangup" and event.worker.result:
             self.exit()  # the terminal is gone: nobody is left to quit
+
+    def poll_database(self) -> None:
+        """Take in the codebook and cues as another process left them. A commit on another connection (another
+        coder's process, ``pressmark tags add quote --key z``, this app's own workers) changes SQLite's PRAGMA
+        data_version; only then are the tags and cues read again, and the screens told if either differs, so a
+        new tag's key works in the open reader. Cheap enough for a timer: one pragma while nothing changes."""
+        try:
+            version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._data_version:
+                return
+            first = self._data_version is None
+            self._data_version = version
+            from store.suggest import load_cues
+
+            codebook, cues = tags(self.db), load_cues(self.db)
+        except (StoreError, sqlite3.Error) as exc:  # damaged, say: said by whatever the user does next
+            log.warning("poll: %s", exc)
+            return
+        if first:
+            self._cues = cues
+        if codebook == self.codebook and cues == self._cues:
+            return
+        self.codebook, self._cues = codebook, cues
+        for screen in self.screen_stack:
+            screen.post_message(CodebookChanged())
 
     # -- syncing the article folder ---------------------------------------------------
     def start_pending_sync(self) -> None:

@@ -25,7 +25,7 @@ from store.library import ArticleView as Article
 from store.library import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
-from tui.app import reports_failure, shows_store_errors
+from tui.app import CodebookChanged, reports_failure, shows_store_errors
 from tui.widgets.article_view import ArticleView
 
 
@@ -95,15 +95,37 @@ class AnnotatingScreen(Screen):
         return self.annotator_override or self.app.annotator
 
     def on_mount(self) -> None:
-        # Tag keys come from the codebook: lower case toggles, upper case toggles and moves on.
+        self.bind_tag_keys()
+        self.learn_pending = True  # the next pause learns from the annotator's decisions (user_paused)
+        self.start_suggesting(learn=False)
+
+    def bind_tag_keys(self) -> None:
+        """Tag keys come from the codebook: lower case toggles, upper case toggles and moves on. Those of the
+        codebook before go first (store.codebook keeps tag keys apart from every other key of the reader)."""
+        keys = self._bindings.key_to_bindings
+        for key in getattr(self, "_tag_keys", ()):
+            keys.pop(key, None)
+        self._tag_keys = []
         for i, tag in enumerate(self.app.codebook):
             if tag.key == NO_KEY:
                 continue
             name = reveal(tag.name.capitalize())
             self._bindings.bind(tag.key, f"tag({i}, False)", name)
             self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
+            self._tag_keys += [tag.key, tag.key.upper()]
         self.refresh_bindings()
-        self.learn_pending = True  # the next pause learns from the annotator's decisions (user_paused)
+
+    @shows_store_errors
+    def on_codebook_changed(self, message: CodebookChanged) -> None:
+        """Another process changed the codebook or the cues: new keys, gutters and header, every article's
+        tags read again (a tag may have been renamed or removed), and suggestions made afresh."""
+        self.bind_tag_keys()
+        for view in self.views:
+            fresh = article_view(self.app.db, view.article.id, self.annotator)
+            view.article.tags, view.article.notes = fresh.tags, fresh.notes
+            view.set_codebook(self.app.codebook)
+        self.update_header()
+        self.show_position()
         self.start_suggesting(learn=False)
 
     def user_paused(self) -> None:

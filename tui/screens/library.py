@@ -17,7 +17,7 @@ from store.db import describe
 from store.errors import StoreError
 from store.library import count_articles, list_articles, progress_by_annotator, skipped_files
 from store.names import reveal
-from tui.app import shows_store_errors
+from tui.app import CodebookChanged, shows_store_errors
 from tui.cli import safe
 from tui.widgets.article_list import ArticleList
 from tui.widgets.banner import readonly_banner
@@ -384,6 +384,13 @@ class LibraryScreen(Screen):
 
     def action_quit(self) -> None:
         self.app.exit()
+
+    def on_codebook_changed(self, message: CodebookChanged) -> None:
+        """Another process changed the codebook: a count column per tag."""
+        self.table.codebook = self.app.codebook
+        self._columns_width = -1
+        if self.is_current:
+            self.reload()
 
     def annotations_changed(self, article_id: int | None, n: int | None, move_to: bool) -> None:
         if self.is_current:

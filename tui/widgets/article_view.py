@@ -171,6 +171,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         may hold escape sequences; laid out and drawn from this same string."""
         return reveal(self.article.notes.get(n, ""), keep="\n\t")
 
+    def set_codebook(self, codebook: list[Tag]) -> None:
+        """Draw with a new codebook: its gutter has a slot per tag."""
+        self.codebook = codebook
+        self._palettes.clear()
+        self.relayout()
+
     def relayout(self) -> None:
         """Lay the article out for the current width, notes and labels (sentences wrap when drawn)."""
         width, article = self._text_width(), self.article
