@@ -153,3 +153,29 @@ async def test_cues_changed_by_another_process_give_suggestions_in_the_open_read
         await pilot.pause()
         reasons = [s.reason for found in view.article.suggestions.values() for s in found]
         assert reasons and all("names the inspector" in reason for reason in reasons)
+
+
+@sync_test
+async def test_a_resize_keeps_the_other_pane_on_the_aligned_sentence(app, ids):
+    """Issue 19 point 11: after a resize the right pane jumped back to its own cursor (sentence 1)."""
+    from tui_helpers import sentence_rows
+
+    async with app.run_test(size=(160, 30)) as pilot:
+        await library_ready(pilot)
+        await pilot.press("s")
+        screen = app.screen
+        await wait_for(pilot, lambda: isinstance(screen, CompareScreen) and screen.alignment is not None)
+        left, right = screen.query(ArticleView)
+        far = [p.a for p in screen.alignment.pairs if min(screen.alignment.partners_of_a(p.a)) >= 12]
+        assert far, "the release's later sentences are used late in the story"
+        left.cursor = far[0]
+        await pilot.pause()
+        partner = min(right.highlighted)
+        assert sentence_rows(right, partner) and not sentence_rows(right, 1) and right.cursor == 1
+        for size in ((120, 40), (90, 40), (200, 50), (160, 30)):  # wider, stacked, and back
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.pause()
+            assert right.highlighted == frozenset(screen.alignment.partners_of_a(far[0])), size
+            assert sentence_rows(right, partner), size
+            assert sentence_rows(left, far[0]), size

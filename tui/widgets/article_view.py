@@ -144,9 +144,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         old, self.highlighted = self.highlighted, sentences
         for n in old | sentences:
             self._refresh_sentence_lines(n)
-        if sentences:
-            first, _ = self._sentence_lines(min(sentences))
-            _, last = self._sentence_lines(max(sentences))
+        self.scroll_to_highlighted()
+
+    def scroll_to_highlighted(self) -> None:
+        if self.highlighted:
+            first, _ = self._sentence_lines(min(self.highlighted))
+            _, last = self._sentence_lines(max(self.highlighted))
             self.scroll_to_region(Region(0, first, 1, max(last - first, 1)), animate=False, center=True,
                                   immediate=True)
 
@@ -205,9 +208,14 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         self._fit_width()
 
     def _fit_width(self) -> None:
+        """Lay out again for a new width, keeping in view what the user follows: the sentences aligned with
+        the other pane's cursor in a pane that is following it (issue 19: it jumped to its own cursor)."""
         if self.scrollable_content_region.width != self._layout_width:
             self.relayout()
-            self.scroll_to_cursor(center=True)
+            if self.highlighted and not self.has_focus:
+                self.scroll_to_highlighted()
+            else:
+                self.scroll_to_cursor(center=True)
 
     def watch_show_notes(self) -> None:
         if self.is_mounted:
