@@ -179,3 +179,31 @@ async def test_a_resize_keeps_the_other_pane_on_the_aligned_sentence(app, ids):
             assert right.highlighted == frozenset(screen.alignment.partners_of_a(far[0])), size
             assert sentence_rows(right, partner), size
             assert sentence_rows(left, far[0]), size
+
+
+@sync_test
+async def test_the_cursor_highlight_covers_copied_and_cut_text(app, ids):
+    """Issue 19 point 12: copied (bold) and cut (dim) words kept the pane's background under the cursor."""
+    async with app.run_test(size=(160, 40)) as pilot:
+        await library_ready(pilot)
+        await pilot.press("s")
+        screen = app.screen
+        await wait_for(pilot, lambda: isinstance(screen, CompareScreen) and screen.alignment is not None)
+        left, _ = screen.query(ArticleView)
+        copied = screen.alignment.pairs[0].a
+        cut = screen.alignment.unaligned_a[0]
+        for n, what in ((copied, "bold"), (cut, "cut")):
+            left.cursor = n
+            await pilot.pause()
+            top = int(left.scroll_offset.y)
+            rows = [y for y in range(left.size.height) if left.sentence_at_line(top + y) == n]
+            assert rows
+            text = []
+            for y in rows:
+                segments = list(left.render_line(y).crop(0, left.scrollable_content_region.width))  # no padding
+                cursor = left.get_component_rich_style("article-view--cursor").bgcolor
+                assert segments[0].text == "▌" and cursor != left.rich_style.bgcolor
+                assert [s.text for s in segments if s.style.bgcolor != cursor] == [], (what, y)
+                text += [s for s in left.render_line(y).crop(left.gutter_width, left.scrollable_content_region.width)
+                         if s.text.strip()]
+            assert any(s.style.bold for s in text) == (what == "bold")

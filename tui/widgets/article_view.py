@@ -410,12 +410,12 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
         look = (self.app.theme, self.has_focus, is_cursor, partner)
         palette = self._palettes.get(look)
         if palette is None:
-            component = self.get_component_rich_style
             style = self.rich_style
             if is_cursor:
-                style += component("article-view--cursor")
+                style += self.get_component_rich_style("article-view--cursor")
             if partner:
-                style += component("article-view--partner")
+                style += self.get_component_rich_style("article-view--partner")
+            component = self._overlay
             palette = self._palettes[look] = _Palette(
                 line=style, gutter=style + component("article-view--gutter"), text=style,
                 unaligned=style + component("article-view--unaligned"),
@@ -424,6 +424,14 @@ class ArticleView(ScrollView, can_focus=True, inherit_bindings=False):
                 suggested={t.name: style + Style(color=t.colour, dim=True, italic=True) for t in self.codebook},
                 shared=component("article-view--shared"), match=component("article-view--match"))
         return palette
+
+    def _overlay(self, name: str) -> Style:
+        """A component's style to put over a line's: its background only if it sets one (a search match), so
+        that the cursor and partner backgrounds run under the gutter and the copied and cut words too."""
+        full = self.get_component_rich_style(name)
+        if self.get_component_rich_style(name, partial=True).bgcolor is not None:
+            return full
+        return full.without_color + Style(color=full.color)
 
     def _render(self, index: int, kind: int, n: int, a: int, b: int, tags, width: int,
                 is_cursor: bool) -> list[Segment]:
