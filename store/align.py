@@ -963,6 +963,7 @@ class Source:
     longest_passage: int | None  # characters, when exact
     exact: bool
     pairs: int | None = None  # aligned sentence pairs, when exact
+    longest_passage_words: int | None = None  # when exact
 
 
 def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True, progress=None) -> list[Source]:
@@ -1030,7 +1031,7 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
                     continue  # only names, titles or stock phrases in common: not a source
                 r = found.reuse
                 out.append(Source(other, file, title, shared, r.b_from_a, r.a_used_by_b, r.longest_passage, True,
-                                  len(found.pairs)))
+                                  len(found.pairs), r.longest_passage_words))
             else:
                 out.append(Source(other, file, title, shared, shared / n_own if n_own else 0.0,
                                   shared / n_other if n_other else 0.0, None, False))

@@ -878,6 +878,14 @@ def test_sources_command(synced):
     assert data[0]["file"] == A_FILE and data[0]["exact"] is True and data[0]["longest_passage"] > 300
 
 
+def test_sources_gives_the_longest_passage_in_words_as_side_by_side_does(synced):
+    """Issue 19 point 13: `sources` gave it in characters, side by side (and `compare`) in words."""
+    words = json.loads(synced("compare", "000", "004", "--format", "json").out)["reuse"]["longest_passage_words"]
+    [row] = [line for line in synced("sources", "004").out.splitlines() if A_FILE in line]
+    assert row.split()[-2] == str(words)
+    assert json.loads(synced("sources", "004", "--format", "json").out)[0]["longest_passage_words"] == words
+
+
 def test_cli_errors(synced):
     bad = synced("compare", "000", "nope")
     assert bad.code == 1 and "no article matches 'nope'" in bad.err and "Traceback" not in bad.err

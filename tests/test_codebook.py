@@ -86,7 +86,7 @@ def test_add_and_edit(db):
     assert edit_tag(db, "background", key="y").key == "y"  # its own key is no clash
     with pytest.raises(StoreError, match="already the key"):
         edit_tag(db, "background", key="f")
-    with pytest.raises(StoreError, match="no tag 'nope'"):
+    with pytest.raises(StoreError, match="unknown tag 'nope'"):
         edit_tag(db, "nope", key="z")
 
 

@@ -207,3 +207,19 @@ async def test_the_cursor_highlight_covers_copied_and_cut_text(app, ids):
                 text += [s for s in left.render_line(y).crop(left.gutter_width, left.scrollable_content_region.width)
                          if s.text.strip()]
             assert any(s.style.bold for s in text) == (what == "bold")
+
+
+@sync_test
+async def test_footer_and_hint_line_show_a_e_and_b(app, ids):
+    """Issue 19 point 13: the footer and hint line left out a (agreement, accept), e (export) and b (best source)."""
+    from tui_helpers import screen_text, status
+
+    async with app.run_test(size=(120, 35)) as pilot:
+        await library_ready(pilot)
+        await wait_for(pilot, lambda: "Read" in screen_text(app).splitlines()[-1])  # the footer is drawn
+        footer = screen_text(app).splitlines()[-1]
+        for words in ("b Best source", "a Agreement", "e Export"):
+            assert words in footer and words.lower() in status(app.screen), words
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "a accept" in status(app.screen) and "e export" in status(app.screen)

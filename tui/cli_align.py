@@ -91,7 +91,7 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
 
     "copied" is the share of ARTICLE found in the other article, "used" the
     share of the other article found in ARTICLE, "longest" the longest shared
-    passage in characters, "pairs" the aligned sentence pairs (see
+    passage in words (as side by side gives it; in characters too with --format json), "pairs" the aligned sentence pairs (see
     docs/alignment.md). Text alone cannot tell which of two articles came
     first. Figures marked ~ are estimates from the shingle index (texts too
     long to compare exactly).
@@ -110,6 +110,7 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
     if fmt == "json":
         echo_json([{"id": s.id, "file": s.file, "title": s.title, "b_from_a": round(s.b_from_a, 4),
                     "a_used_by_b": round(s.a_used_by_b, 4), "longest_passage": s.longest_passage,
+                    "longest_passage_words": s.longest_passage_words,
                     "pairs": s.pairs, "shared_shingles": s.shared, "exact": s.exact} for s in found])
     elif not found:
         click.echo("No other article shares a passage with it.", err=True)
@@ -117,5 +118,5 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
         print_table(["id", "file", "title", "copied", "used", "longest", "pairs"],
                [[s.id, safe(s.file), safe(s.title), ("" if s.exact else "~") + _percent(s.b_from_a),
                  ("" if s.exact else "~") + _percent(s.a_used_by_b),
-                 "" if s.longest_passage is None else s.longest_passage, "" if s.pairs is None else s.pairs]
+                 "" if s.longest_passage_words is None else s.longest_passage_words, "" if s.pairs is None else s.pairs]
                 for s in found])

@@ -36,7 +36,7 @@ SORTS = {
     "title": lambda a: (a.title.casefold(), a.id),
     "progress": lambda a: (-a.progress, a.file),
 }
-HINTS = "Enter read · space mark · s side by side · b best source · / filter · ? help"
+HINTS = "Enter read · space mark · s side by side · b best source · a agreement · / filter · e export · ? help"
 
 
 class LibraryScreen(Screen):
@@ -47,13 +47,13 @@ class LibraryScreen(Screen):
         Binding("enter", "open", "Read", tooltip="Open the highlighted article"),
         Binding("space", "mark", "Mark"),
         Binding("s", "compare", "Side by side", tooltip="Compare the two marked articles"),
-        Binding("b", "best_source", "Best source", show=False,
+        Binding("b", "best_source", "Best source",
                 tooltip="Compare with the article this one reuses most"),
-        Binding("a", "agreement", "Agreement", show=False,
+        Binding("a", "agreement", "Agreement",
                 tooltip="How far the coders agree; adjudicate disagreements"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter articles by title, text or file name"),
         Binding("o", "sort", "Sort", tooltip="Sort by file, title or progress"),
-        Binding("e", "export", "Export", show=False, tooltip="Export annotations to CSV or another format"),
+        Binding("e", "export", "Export", tooltip="Export annotations to CSV or another format"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("j,down", "move(1)", "Next article", show=False),

@@ -45,7 +45,7 @@ class ReaderScreen(AnnotatingScreen):
             self.show_others()
             self.set_status(f"Adjudicating as {self.annotator!r}: others' tags are shown under each sentence")
         else:
-            self.set_status("f r c tag · F R C tag and move on · O others' tags · ? help")
+            self.set_status("f r c tag · F R C tag and move on · a accept a suggestion · O others' tags · e export · ? help")
 
     def update_header(self) -> None:
         view = self.query_one(ArticleView)
