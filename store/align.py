@@ -61,11 +61,12 @@ from itertools import accumulate, chain, compress, repeat
 from operator import add, mul
 
 from store.db import Database, StoreError, has_table, is_readonly, now, write
+from store.direction import Direction, direction
 from store.sentences import spans as sentence_spans
 
 __all__ = [
     "Alignment", "Pair", "Reuse", "Source", "align_texts", "alignment", "index_article", "match_keys",
-    "normalised_words", "reindex_stale", "shingle_hashes", "sources", "stem",
+    "normalised_words", "reindex_stale", "reuse_direction", "shingle_hashes", "sources", "stem",
 ]
 
 MIN_RUN = 5  # words: a shorter common run is never "copied"; also the shingle size
@@ -952,7 +953,9 @@ REFINE_FACTOR = 3  # candidates taken from the index per place asked for (refine
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Another article ranked as a likely source of (or copy of) the article asked about."""
+    """Another article ranked as a likely source of (or copy of) the article asked about; ``role`` says which
+    (store.direction): "source" (the article reuses it), "copy" (it reuses the article) or "" (the texts do
+    not tell), ``why`` on what evidence."""
 
     id: int
     file: str
@@ -964,6 +967,8 @@ class Source:
     exact: bool
     pairs: int | None = None  # aligned sentence pairs, when exact
     longest_passage_words: int | None = None  # when exact
+    role: str = ""
+    why: str = ""
 
 
 def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True, progress=None) -> list[Source]:
@@ -1030,15 +1035,32 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
                 if not found.pairs:
                     continue  # only names, titles or stock phrases in common: not a source
                 r = found.reuse
+                role, why = _role(db, other, article_id, found, file)
                 out.append(Source(other, file, title, shared, r.b_from_a, r.a_used_by_b, r.longest_passage, True,
-                                  len(found.pairs), r.longest_passage_words))
+                                  len(found.pairs), r.longest_passage_words, role, why))
             else:
+                role, why = _role(db, other, article_id, None, file)
                 out.append(Source(other, file, title, shared, shared / n_own if n_own else 0.0,
-                                  shared / n_other if n_other else 0.0, None, False))
-        out.sort(key=lambda s: (-s.b_from_a, -s.shared, s.id))
+                                  shared / n_other if n_other else 0.0, None, False, role=role, why=why))
+        out.sort(key=lambda s: (s.role == "copy", -s.b_from_a, -s.shared, s.id))  # its sources first
         return out
 
     if readonly:
         return ranked(cache=False)
     with write(db):  # one transaction (one fsync) for all the cached alignments
         return ranked(cache=True)
+
+
+def reuse_direction(db: Database, a_id: int, b_id: int, found: Alignment | None) -> Direction:
+    """Which of two stored articles is the other's source (store.direction), from their dates and ``found``
+    (their alignment; None when they are too long to align: then the dates alone)."""
+    (a_text, a_date), (b_text, b_date) = (
+        db.conn.execute("SELECT text, date FROM articles WHERE id = ?", (i,)).fetchone() for i in (a_id, b_id))
+    return direction(a_text, b_text, found, a_date, b_date)
+
+
+def _role(db: Database, other: int, article_id: int, found: Alignment | None, file: str) -> tuple[str, str]:
+    """``other``'s role for the article (Source.role) and why, naming it by its file."""
+    found_direction = reuse_direction(db, other, article_id, found)
+    role = {True: "source", False: "copy", None: ""}[found_direction.a_is_source]
+    return role, found_direction.why(file, "this article")

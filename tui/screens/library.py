@@ -25,6 +25,8 @@ from tui.widgets.banner import readonly_banner
 if TYPE_CHECKING:
     from textual.widgets import Input
 
+    from store.align import Source
+
 SKIPPED_SHOWN = 8
 FIRST_PAGE = 60  # articles read before the first frame (at least a screenful)
 # Work that can wait for the first frame waits this long: Textual writes a frame to the terminal from
@@ -251,7 +253,8 @@ class LibraryScreen(Screen):
         self.app.push_screen(CompareScreen(*ids))
 
     def action_best_source(self) -> None:
-        """Open the highlighted article beside the one it most likely reuses (found via the shingle index)."""
+        """Open the highlighted article beside the one it most likely reuses (found via the shingle index); if
+        the texts show that the one sharing most with it reuses it instead, beside that one, as its source."""
         if (article := self.table.current) is not None:
             self.set_status("Looking for the best source…")
             self.find_source(article.id)
@@ -269,24 +272,28 @@ class LibraryScreen(Screen):
         try:
             db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
             try:
-                found = sources(db, article_id, limit=1, progress=progress)
+                found = sources(db, article_id, limit=3, progress=progress)  # its sources first
             finally:
                 db.close()
         except (StoreError, sqlite3.Error, OSError) as exc:  # said on the status line, never a crash
             message = f"Best source search failed: {safe(describe(exc, self.app.db_path))}"
             self.app.call_from_thread(self.set_status, message)
             return
-        self.app.call_from_thread(self.show_source, article_id, found[0].id if found else None)
+        self.app.call_from_thread(self.show_source, article_id, found[0] if found else None)
 
-    def show_source(self, article_id: int, source_id: int | None) -> None:
+    def show_source(self, article_id: int, best: Source | None) -> None:
         from tui.screens.compare import CompareScreen
 
-        if source_id is None:
+        if best is None:
             self.set_status("No other article shares a passage of five or more words with this one")
             return
         self.said = None
         self._show_status(HINTS)
-        self.app.push_screen(CompareScreen(source_id, article_id))
+        if best.role == "copy":  # the source of the two is this one: it goes on the left
+            self.app.push_screen(CompareScreen(article_id, best.id, notice=f"No source found: {best.file} reuses "
+                                                                              f"this article ({best.why})"))
+        else:
+            self.app.push_screen(CompareScreen(best.id, article_id))
 
     def action_agreement(self) -> None:
         from tui.screens.agreement import AgreementScreen
