@@ -223,3 +223,42 @@ async def test_footer_and_hint_line_show_a_e_and_b(app, ids):
         await pilot.press("enter")
         await pilot.pause()
         assert "a accept" in status(app.screen) and "e export" in status(app.screen)
+
+
+def test_the_readme_key_table_is_made_from_the_bindings():
+    """Issue 19, Done when: the README's key table and the help screen come from the same bindings. If this
+    fails, run `python -m tui.keys` (it rewrites the table) and commit the README."""
+    from tui.keys import README, default_codebook, key_table, readme_with_table
+
+    readme = README.read_text(encoding="utf-8")
+    assert readme_with_table(readme, key_table(default_codebook())) == readme
+
+
+@sync_test
+async def test_every_key_of_the_help_screen_is_in_the_readme_table(app, ids):
+    from tui.keys import README
+    from tui.screens.help import HelpScreen
+
+    readme = README.read_text(encoding="utf-8")
+    cells = [[cell.strip() for cell in line.strip("|").split(" | ")] for line in readme.splitlines()
+             if line.startswith("| `")]
+    rows = {about.split(":")[0].removeprefix("(side by side) "): keys for keys, about in cells}
+    async with app.run_test(size=SIZE) as pilot:
+        await library_ready(pilot)
+        for keys in (["enter"], ["q", "s"]):
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert isinstance(app.screen, (ReaderScreen, CompareScreen))
+            await pilot.press("question_mark")
+            await pilot.pause()
+            help_screen = app.screen
+            assert isinstance(help_screen, HelpScreen)
+            table = help_screen._keys()
+            described = list(table.columns[1].cells)
+            shown = list(table.columns[0].cells)
+            assert len(described) > 20
+            for description, key in zip(described, shown):
+                assert str(description) in rows, description
+                assert all(f"`{k}`" in rows[str(description)] for k in str(key).split()), (description, key)
+            await pilot.press("escape")
+            await pilot.pause()

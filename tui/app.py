@@ -87,9 +87,9 @@ class PressmarkApp(App):
     # stylesheet when that screen first appears, which would land on start-up.
     CSS_PATH = ["app.tcss", "screens/library.tcss"]
     BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("u", "undo", "Undo"),
-        Binding("ctrl+r", "redo", "Redo", show=False),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of the screen, and the codebook"),
+        Binding("u", "undo", "Undo", tooltip="Your last change, on any screen and after a restart"),
+        Binding("ctrl+r", "redo", "Redo", show=False, tooltip="The change you undid"),
     ]
 
     def __init__(self, db: Database, *, annotator: str, db_path: str | Path, sync_folder: str | None = None,

@@ -22,10 +22,11 @@ from store.db import connect
 from store.errors import StoreError
 from store.learn import Interrupted
 from store.library import ArticleView as Article
-from store.library import NO_KEY, Tag, article_view, others_tags, save_position, sentence_annotations
+from store.library import Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
 from tui.app import CodebookChanged, reports_failure, shows_store_errors
+from tui.keys import tag_bindings
 from tui.widgets.article_view import ArticleView
 
 
@@ -73,18 +74,23 @@ class AnnotatingScreen(Screen):
         Binding("x", "clear", "Clear tags", show=False, tooltip="Remove your tags from the cursor sentence"),
         Binding("right_square_bracket", "tagged(1)", "Next tagged", show=False, key_display="]"),
         Binding("left_square_bracket", "tagged(-1)", "Previous tagged", show=False, key_display="["),
-        Binding("n", "note", "Note", tooltip="Write a note on the cursor sentence"),
-        Binding("N", "toggle_notes", "Show/hide notes", show=False),
-        Binding("O", "toggle_others", "Show/hide others' tags", show=False),
-        Binding("a", "accept", "Accept suggestion", show=False),
-        Binding("A", "accept_all", "Accept all suggestions", show=False),
-        Binding("d", "dismiss", "Dismiss suggestion", show=False),
-        Binding("S", "toggle_suggestions", "Show/hide suggestions", show=False),
+        Binding("n", "note", "Note", tooltip="Write a note on the cursor sentence (ctrl+s saves, Escape cancels, "
+                "empty removes)"),
+        Binding("N", "toggle_notes", "Show/hide notes", show=False, tooltip="Notes under their sentences"),
+        Binding("O", "toggle_others", "Show/hide others' tags", show=False,
+                tooltip="Other annotators' tags, with their names, under each sentence"),
+        Binding("a", "accept", "Accept suggestion", show=False, tooltip="The cursor sentence's suggested tags"),
+        Binding("A", "accept_all", "Accept all suggestions", show=False,
+                tooltip="Every suggestion in the article, as one action (one undo)"),
+        Binding("d", "dismiss", "Dismiss suggestion", show=False,
+                tooltip="Not suggested again for this sentence's text (u undoes)"),
+        Binding("S", "toggle_suggestions", "Show/hide suggestions", show=False,
+                tooltip="Dim lower-case letters and ? in the gutter; the reason is on the status line"),
         Binding("slash", "search", "Search", key_display="/", tooltip="Find text in this article"),
         Binding("full_stop", "match(1)", "Next match", show=False, key_display="."),
         Binding("comma", "match(-1)", "Previous match", show=False, key_display=","),
         Binding("e", "export", "Export", show=False, tooltip="Export annotations to CSV or another format"),
-        Binding("q,escape", "back", "Back"),
+        Binding("q,escape", "back", "Back", tooltip="To the library (or the screen before)"),
     ]
 
     annotator_override: str | None = None  # e.g. "adjudicated" when opened from the agreement screen
@@ -106,13 +112,9 @@ class AnnotatingScreen(Screen):
         for key in getattr(self, "_tag_keys", ()):
             keys.pop(key, None)
         self._tag_keys = []
-        for i, tag in enumerate(self.app.codebook):
-            if tag.key == NO_KEY:
-                continue
-            name = reveal(tag.name.capitalize())
-            self._bindings.bind(tag.key, f"tag({i}, False)", name)
-            self._bindings.bind(tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
-            self._tag_keys += [tag.key, tag.key.upper()]
+        for binding in tag_bindings(self.app.codebook):
+            keys.setdefault(binding.key, []).append(binding)
+            self._tag_keys.append(binding.key)
         self.refresh_bindings()
 
     @shows_store_errors

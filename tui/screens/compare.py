@@ -39,7 +39,7 @@ class CompareScreen(AnnotatingScreen):
 
     CSS_PATH = "compare.tcss"
     BINDINGS = [
-        Binding("tab", "switch_pane", "Switch pane"),
+        Binding("tab", "switch_pane", "Switch pane", tooltip="Each pane keeps its own cursor"),
         Binding("p", "copy_tags", "Copy tags to other pane",
                 tooltip="Copy the sentence's tags to its aligned sentences in the other pane"),
         Binding("equals_sign", "toggle_sync", "Link or unlink panes", show=False, key_display="=",
