@@ -262,3 +262,30 @@ async def test_every_key_of_the_help_screen_is_in_the_readme_table(app, ids):
                 assert all(f"`{k}`" in rows[str(description)] for k in str(key).split()), (description, key)
             await pilot.press("escape")
             await pilot.pause()
+
+
+@sync_test
+async def test_a_hostile_tag_written_by_another_process_is_shown_revealed_in_the_reader_and_palette(app, db, db_path, ids):
+    """A crafted database (another tool, an old version) renames a tag while the reader is open: the name reaches
+    the header, the help and the palette revealed and as text, never as markup or a terminal control."""
+    from store.db import connect
+    from tui_helpers import screen_text
+
+    hostile = "[/]\x1b]52;c;SGk=\x07[@click=app.quit]x\u202e"
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_reader(pilot)
+        other = connect(db_path)
+        try:
+            with other.conn:  # straight SQL, past store.codebook's checks
+                other.conn.execute("UPDATE tags SET name = ? WHERE name = 'finding'", (hostile,))
+        finally:
+            other.close()
+        app.poll_database()
+        await pilot.pause()
+        header = str(app.screen.query_one("#header").content)
+        assert "[/]\\u001b]52;c;SGk=\\u0007[@click=app.quit]x\\u202e 0" in header
+        title = await search_palette(pilot, "click=app")
+        assert title.startswith("[/]\\u001b]52")  # shown as it is, not as markup
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running and not any(ch in screen_text(app) for ch in "\x1b\x07\u202e")
