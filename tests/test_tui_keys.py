@@ -103,9 +103,10 @@ async def test_the_palette_finds_reader_and_side_by_side_keys_by_their_words(app
 @sync_test
 async def test_a_tag_added_by_another_process_works_in_the_open_reader(app, db, db_path, ids):
     """Issue 19 point 8: `pressmark tags add quote --key z` while the reader was open; z did nothing."""
+    from tui_helpers import gutter, tag_rows
+
     from store.codebook import add_tag
     from store.db import connect
-    from tui_helpers import gutter, tag_rows
 
     async with app.run_test(size=(120, 35)) as pilot:
         view = await open_reader(pilot)
@@ -268,8 +269,9 @@ async def test_every_key_of_the_help_screen_is_in_the_readme_table(app, ids):
 async def test_a_hostile_tag_written_by_another_process_is_shown_revealed_in_the_reader_and_palette(app, db, db_path, ids):
     """A crafted database (another tool, an old version) renames a tag while the reader is open: the name reaches
     the header, the help and the palette revealed and as text, never as markup or a terminal control."""
-    from store.db import connect
     from tui_helpers import screen_text
+
+    from store.db import connect
 
     hostile = "[/]\x1b]52;c;SGk=\x07[@click=app.quit]x\u202e"
     async with app.run_test(size=(160, 40)) as pilot:

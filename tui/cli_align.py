@@ -9,7 +9,6 @@ import click
 
 from tui.cli import Context, article_argument, cli, data_out, echo_json, format_option, pass_ctx, print_table, safe
 
-
 ROLES = {"source": "source", "copy": "reuses it", "": "?"}  # store.align.Source.role, as the table says it
 
 

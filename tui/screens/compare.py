@@ -22,8 +22,8 @@ from textual.widgets import Footer, Input, Static
 
 from store import annotate
 from store.align import Alignment, alignment, reuse_direction
-from store.direction import Direction
 from store.db import connect
+from store.direction import Direction
 from store.errors import StoreError
 from store.library import article_view, last_position
 from tui.app import reports_failure
