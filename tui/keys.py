@@ -59,7 +59,7 @@ def tag_bindings(codebook: list[Tag]) -> list[Binding]:
     bindings = []
     for i, tag in enumerate(codebook):
         if tag.key != NO_KEY:
-            name = reveal(tag.name.capitalize())
+            name = reveal(tag.name[:1].upper() + tag.name[1:])  # as typed but the first letter ("NHS", not "Nhs")
             bindings += [Binding(tag.key, f"tag({i}, False)", name, tooltip=f"Tag the cursor sentence {name.lower()}, "
                                  "or untag it"),
                          Binding(tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False,
