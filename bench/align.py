@@ -155,8 +155,8 @@ def library_path() -> Path:
     path = CACHE / f"sources-10k-g{GENERATOR}-s{SEED}.db"
     if path.exists():
         return path
-    from store.derived.shingles import index_article
     from store.db import connect, now, write
+    from store.derived.shingles import index_article
     from store.segment import segment
     from store.sentences import encode, save
 
@@ -306,8 +306,8 @@ def _difflib_seconds(words_a: list[str], words_b: list[str]) -> float | None:
 
 def sources_speed() -> dict:
     from store.align import align_texts
-    from store.derived.shingles import sources
     from store.db import connect
+    from store.derived.shingles import sources
     from store.sentences import spans
 
     t_build = time.perf_counter()

@@ -182,9 +182,9 @@ def _tag_counts(t: Text, proposed: dict[int, set[str]], counts: Counter, details
 
 def cue_suggestions(t: Text) -> dict[int, set[str]]:
     """Gold sentence n -> the tags the default cues suggest for it (no tags given yet)."""
+    from store.cues import compile_cues, default_cues, propose
     from store.segment import segment
     from store.speakers import attribute
-    from store.cues import compile_cues, default_cues, propose
 
     sentences = segment(t.text)
     proposed = propose([t.text[s.start:s.end] for s in sentences], attribute(t.text, sentences),
@@ -210,9 +210,9 @@ def learning_curve(ts: list[Text], ks: tuple[int, ...] = LEARNING_KS) -> dict:
     alone on the same sentences. Sentences are pressmark's; a gold sentence counts once its pressmark
     sentence (the one its first character is in) is not yet tagged."""
     from store import learn
+    from store.cues import compile_cues, cue_tags, default_cues
     from store.segment import segment
     from store.speakers import attribute
-    from store.cues import compile_cues, cue_tags, default_cues
 
     compiled = compile_cues(default_cues())
     docs = []

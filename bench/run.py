@@ -505,8 +505,7 @@ def diagnose(c: Corpora) -> str:
     transaction that is rolled back, so the cached database is unchanged), then rolled back and replayed in
     order, each timed and explained.  The export query is only explained: with the current plan it would run
     for hours."""
-    from store import annotate
-    from store import queries
+    from store import annotate, queries
     from store.db import connect
 
     db = connect(c.big)

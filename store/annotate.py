@@ -1,4 +1,5 @@
-"""Annotation actions: tag, untag, clear, note, and undo/redo through the event log.
+"""Annotation actions: tag, untag, clear, note, and undo/redo through the event log (which replays dismissing
+a suggestion too).
 
 Each public function is one user action: one committed transaction, one row in
 ``actions`` and an ``events`` row (JSON before/after image) per annotation row
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from store.anchor import ANCHOR_CONTEXT, anchor_row
 from store.cleaning import clean
 from store.db import Database, StoreError, now, write
-from store.events import COLUMNS, Recorder, annotation_row
+from store.events import COLUMNS, Recorder, annotation_row, restore_suggestion
 from store.sentences import span
 
 
@@ -162,11 +163,14 @@ def _replay(db: Database, action_id: int, forward: bool) -> Action:
     first = None
     for annotation_id, before, after in events:
         image = after if forward else before
-        _restore(db, annotation_id, image)
+        if annotation_id == 0:  # a suggestion dismissed or reopened (Recorder.suggestion)
+            restore_suggestion(db, json.loads(image))
+        else:
+            _restore(db, annotation_id, image)
         first = first or json.loads(before or after)
     db.conn.execute("UPDATE actions SET undone_at = ? WHERE id = ?", (None if forward else now(), action_id))
     label = db.conn.execute("SELECT label FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
-    where = (annotation_row(db, "id = ?", (first["id"],)) or first) if first else None  # where it was re-anchored to
+    where = (annotation_row(db, "id = ?", (first.get("id"),)) or first) if first else None  # where it was re-anchored to
     return Action(action_id, label, where and where["article_id"], where and where["sentence"])
 
 

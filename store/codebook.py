@@ -107,7 +107,7 @@ def _tag(db: Database, name: str) -> tuple:
                           (name,)).fetchone()
     if row is None:
         names = ", ".join(r[0] for r in db.conn.execute("SELECT name FROM tags ORDER BY position, name"))
-        raise StoreError(f"no tag {name!r} in the codebook (it has: {names})")
+        raise StoreError(f"unknown tag {name!r} (the codebook has: {names})")  # the words of store.annotate's
     return row
 
 

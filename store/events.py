@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from store.db import Database, now
 from store.names import check_annotator
 
-__all__ = ["COLUMNS", "SELECT", "Recorder", "annotation_row"]
+__all__ = ["COLUMNS", "SELECT", "Recorder", "annotation_row", "restore_suggestion"]
 
 COLUMNS = ("id", "article_id", "sentence", "start", "end", "exact", "prefix", "suffix",
             "tag", "note", "annotator", "created_at", "updated_at", "status")
@@ -68,3 +68,21 @@ class Recorder:
         sets = ", ".join(f'"{c}" = ?' for c in changes)
         self.db.conn.execute(f"UPDATE annotations SET {sets} WHERE id = ?", [*changes.values(), row["id"]])
         self._log(row["id"], row, after)
+
+    def suggestion(self, image: dict, status: str) -> None:
+        """Set a suggestion's status (dismissed or open again), logged so that undo and redo replay it too. Its
+        event has annotation id 0 (no annotation's) and images that say ``suggestion``: see restore_suggestion."""
+        before = {**image, "suggestion": True}
+        restore_suggestion(self.db, {**before, "status": status})
+        self._log(0, before, {**before, "status": status})
+
+
+def restore_suggestion(db: Database, image: dict) -> None:
+    """Give the suggestion ``image`` names its status again. It is found by sentence text and tag, as dismissals
+    are kept (store.suggest): suggestions are stored afresh, with new ids, whenever they are recomputed. A
+    dismissal kept after its sentence went away (sentence 0) has nothing left to reopen and goes."""
+    key = (image["article_id"], image["tag"], image["exact"])
+    if image["status"] == "open":
+        db.conn.execute("DELETE FROM suggestions WHERE article_id = ? AND tag = ? AND exact = ? AND sentence = 0", key)
+    db.conn.execute("UPDATE suggestions SET status = ?, updated_at = ? WHERE article_id = ? AND tag = ? AND exact = ?",
+                    (image["status"], now(), *key))

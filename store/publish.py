@@ -174,7 +174,8 @@ def datasette_metadata(db: Database, name: str) -> dict:
                                              "whether it is a direct quotation.", "facets": ["speaker"]},
         "tags": {"description": "The codebook."},
         "actions": {"description": "The audit log: one row per user action (tag, note, import, merge...)."},
-        "events": {"description": "Each annotation row an action changed, with its JSON before and after."},
+        "events": {"description": "Each annotation row an action changed, with its JSON before and after"
+                   " (annotation_id 0: a suggestion dismissed, its images marked suggestion)."},
         "cues": {"description": "The cues the tag suggestions are made from."},
         "skipped": {"description": "Files the last sync could not import, and why."},
     })

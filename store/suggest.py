@@ -317,14 +317,29 @@ def accept_all(db: Database, article_id: int, annotator: str):
         return _accept(db, article_id, annotator, items, label)
 
 
-def dismiss(db: Database, article_id: int, n: int, tag: str | None = None) -> int:
+def dismiss(db: Database, article_id: int, n: int, tag: str | None = None, *, by: str | None = None) -> int:
     """Dismiss the open suggestion(s) on sentence ``n`` (only ``tag``'s when given), for everyone;
-    ``suggest`` will not propose them again for this sentence text. Returns how many were dismissed."""
+    ``suggest`` will not propose them again for this sentence text. Returns how many were dismissed.
+    ``by``: the annotator whose action it is, logged so that their undo reopens them (store.annotate)."""
+    from store.events import Recorder
+
     with write(db):
-        cur = db.conn.execute(
-            "UPDATE suggestions SET status = 'dismissed', updated_at = ? WHERE article_id = ? AND sentence = ?"
-            " AND status = 'open' AND (? IS NULL OR tag = ?)", (now(), article_id, n, tag, tag))
-        return cur.rowcount
+        found = db.conn.execute(
+            "SELECT tag, exact FROM suggestions WHERE article_id = ? AND sentence = ? AND status = 'open'"
+            " AND (? IS NULL OR tag = ?) ORDER BY tag", (article_id, n, tag, tag)).fetchall()
+        if not found:
+            return 0
+        if by is None:
+            db.conn.execute(
+                "UPDATE suggestions SET status = 'dismissed', updated_at = ? WHERE article_id = ? AND sentence = ?"
+                " AND status = 'open' AND (? IS NULL OR tag = ?)", (now(), article_id, n, tag, tag))
+            return len(found)
+        rec = Recorder(db, by, f"dismiss suggestion{'s' if len(found) > 1 else ''}: "
+                                f"{', '.join(t for t, _ in found)}")
+        for found_tag, exact in found:
+            rec.suggestion({"article_id": article_id, "sentence": n, "tag": found_tag, "exact": exact,
+                            "status": "open"}, "dismissed")
+        return len(found)
 
 
 def reopen(db: Database, article_id: int, n: int, tag: str | None = None) -> int:

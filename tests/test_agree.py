@@ -9,13 +9,20 @@ import random
 import krippendorff
 import numpy as np
 import pytest
+from conftest import REAL_ARTICLES
 
-from store.agree import (ADJUDICATED, agreement, cohen_kappa, default_annotators, disagreements,
-                         krippendorff_alpha, percent_agreement, seen_articles)
+from store.agree import (
+    ADJUDICATED,
+    agreement,
+    cohen_kappa,
+    default_annotators,
+    disagreements,
+    krippendorff_alpha,
+    percent_agreement,
+    seen_articles,
+)
 from store.annotate import set_note, set_tag
 from store.db import StoreError
-
-from conftest import REAL_ARTICLES
 
 
 def reference_alpha(units: list[list], domain: list | None = None) -> float:

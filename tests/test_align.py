@@ -881,6 +881,58 @@ def test_sources_command(synced):
     assert data[0]["file"] == A_FILE and data[0]["exact"] is True and data[0]["longest_passage"] > 300
 
 
+def test_sources_gives_the_longest_passage_in_words_as_side_by_side_does(synced):
+    """Issue 19 point 13: `sources` gave it in characters, side by side (and `compare`) in words."""
+    words = json.loads(synced("compare", "000", "004", "--format", "json").out)["reuse"]["longest_passage_words"]
+    [row] = [line for line in synced("sources", "004").out.splitlines() if A_FILE in line]
+    assert row.split()[-2] == str(words)
+    assert json.loads(synced("sources", "004", "--format", "json").out)[0]["longest_passage_words"] == words
+
+
+def test_sources_says_which_article_is_the_source(synced):
+    """Issue 19 point 4: `pressmark sources 000` listed the story 004 as the release's source."""
+    [row] = [line for line in synced("sources", "000").out.splitlines() if B_FILE in line]
+    assert " reuses it " in row
+    [row] = [line for line in synced("sources", "004").out.splitlines() if A_FILE in line]
+    assert " source " in row
+    [found] = json.loads(synced("sources", "000", "--format", "json").out)
+    assert (found["role"], found["why"]) == ("copy", f"{B_FILE} puts 3 of the shared passages in quotation marks")
+    compared = json.loads(synced("compare", "004", "000", "--format", "json").out)
+    assert compared["a_is_source"] is False and compared["why"] == "A puts 3 of the shared passages in quotation marks"
+
+
+def test_the_direction_of_reuse_comes_from_dates_then_quotation_marks_then_shares():
+    from store.align import align_texts
+    from store.direction import direction
+
+    release = ("The council has opened a new library in the town centre after two years of building work. "
+               "The library will open seven days a week from next month. "
+               "It offers free computer classes for older residents every Tuesday morning. "
+               "The building cost four million pounds, paid for by a grant from the government's levelling fund.")
+    story = ("A new library has opened. The council said the library will open seven days a week from next "
+             "month. It offers free computer classes for older residents every Tuesday morning, it added. "
+             "Residents welcomed the news on Monday afternoon.")
+    quoting = ("A new library has opened. The council said: “The library will open seven days a week from next "
+               "month.” “It offers free computer classes for older residents every Tuesday morning,” it added. "
+               "Residents welcomed the news on Monday afternoon.")
+
+    def aligned(a: str, b: str):
+        return align_texts(a, [(s.start, s.end) for s in segment(a)], b, [(s.start, s.end) for s in segment(b)])
+
+    found = aligned(release, quoting)
+    assert found.pairs
+    assert direction(release, quoting, found).evidence == "quotes"
+    assert direction(release, quoting, found).a_is_source is True
+    assert direction(quoting, release, aligned(quoting, release)).a_is_source is False
+    by_date = direction(release, quoting, found, "7 May 2021", "2021-05-06")  # the dates outrank the quotes
+    assert (by_date.a_is_source, by_date.evidence) == (False, "dates")
+    assert direction(release, quoting, found, "2021-05-06", "2021-05-06").evidence == "quotes"  # same day
+    plain = aligned(release, story)
+    shares = direction(release, story, plain)
+    assert (shares.evidence, shares.a_is_source) == ("share", True)  # the story is more the release's words
+    assert direction(release, story, None).a_is_source is None  # too long to align, no dates: not told
+
+
 def test_cli_errors(synced):
     bad = synced("compare", "000", "nope")
     assert bad.code == 1 and "no article matches 'nope'" in bad.err and "Traceback" not in bad.err

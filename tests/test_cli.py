@@ -10,11 +10,10 @@ import sys
 from importlib.metadata import version
 
 import pytest
+from conftest import REAL_ARTICLES
 
 from store.segment import segment
 from tui.cli import cli
-
-from conftest import REAL_ARTICLES
 
 SUBCOMMANDS = cli.list_commands(None)  # includes the commands whose modules load on first use
 
@@ -330,6 +329,23 @@ def test_annotator_option_and_env(synced):
     assert synced("tag", "1", "1", "finding", env={"PRESSMARK_ANNOTATOR": "other"}).out.endswith("tagged finding\n")
     assert synced("untag", "1", "1", env={"PRESSMARK_ANNOTATOR": "other"}).code == 0
     assert [r["annotator"] for r in export_rows(synced) if r["sentence"] == "1"] == ["env-person"]
+
+
+def test_an_unknown_tag_is_a_data_problem_in_every_command(synced):
+    """Issue 19 point 13: `tag 000 5 bogus` exited 1 but `export --tag nosuch` 2; one message and exit 1 in all."""
+    for args in (["tag", "1", "1", "nosuch"], ["untag", "1", "1", "nosuch"], ["export", "--tag", "nosuch", "-o", "-"],
+                 ["tags", "edit", "nosuch", "--key", "z"], ["tags", "rename", "nosuch", "other"],
+                 ["tags", "remove", "nosuch"]):
+        result = synced(*args)
+        assert result.code == 1 and result.out == "", args
+        assert one_error_line(result).startswith("pressmark: unknown tag 'nosuch' (the codebook has: finding,"), args
+
+
+def test_export_help_names_every_csv_column(synced):
+    from store.export import COLUMNS
+
+    text = " ".join(synced("export", "--help").out.split())
+    assert [c for c in COLUMNS if c != "sha256" and f" {c}," not in text and f" {c} " not in text] == []
 
 
 def test_blank_annotator_falls_back_to_a_name(synced):

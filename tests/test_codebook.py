@@ -5,14 +5,23 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import REAL_ARTICLES
 
 from store.annotate import set_note, set_tag, undo
-from store.codebook import (CODEBOOK_ACTOR, RESERVED_KEYS, add_tag, check_key, codebook, edit_tag, free_key,
-                            merge_tags, remove_tag, rename_tag)
+from store.codebook import (
+    CODEBOOK_ACTOR,
+    RESERVED_KEYS,
+    add_tag,
+    check_key,
+    codebook,
+    edit_tag,
+    free_key,
+    merge_tags,
+    remove_tag,
+    rename_tag,
+)
 from store.db import DEFAULT_TAGS, StoreError, connect
 from store.queries import tags
-
-from conftest import REAL_ARTICLES
 
 A = REAL_ARTICLES[0]
 
@@ -86,7 +95,7 @@ def test_add_and_edit(db):
     assert edit_tag(db, "background", key="y").key == "y"  # its own key is no clash
     with pytest.raises(StoreError, match="already the key"):
         edit_tag(db, "background", key="f")
-    with pytest.raises(StoreError, match="no tag 'nope'"):
+    with pytest.raises(StoreError, match="unknown tag 'nope'"):
         edit_tag(db, "nope", key="z")
 
 
@@ -194,8 +203,9 @@ def test_cli_remove_refused_then_forced(cli, tmp_path):
 
 
 def test_cli_remove_delete_asks_first(cli, tmp_path):
-    import tui.cli
     from click.testing import CliRunner
+
+    import tui.cli
 
     runner = CliRunner()
     result = runner.invoke(tui.cli.cli, ["tags", "remove", "commitment", "--force"], input="n\n")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from store.db import connect
 from store import formats
+from store.db import connect
 from store.sync import sync
 from tests.terminal import PRESSMARK, TIMEOUT, Terminal
 

@@ -10,9 +10,9 @@ import subprocess
 import pytest
 
 import store.export
+from store import formats
 from store.annotate import set_note, set_tag
 from store.db import StoreError, connect
-from store import formats
 from store.export import CSV_COLUMNS, FORMULA_STARTS, ExportFilter, neutralise, write_csv
 from store.queries import resolve_article
 from store.segment import segment
@@ -351,7 +351,7 @@ def test_cli_export_errors(cli_db):
     assert missing.code == 1 and missing.err.startswith("pressmark: ") and "nowhere" in missing.err
     assert len(missing.err.strip().splitlines()) == 1
     bad_tag = cli_db("export", "-o", "-", "--tag", "findings")
-    assert bad_tag.code == 2 and "not in the codebook" in bad_tag.err and bad_tag.out == ""
+    assert bad_tag.code == 1 and "unknown tag 'findings'" in bad_tag.err and bad_tag.out == ""
     ambiguous = cli_db("export", "-o", "-", "--article", "0")
     assert ambiguous.code == 1 and "matches 2 articles" in ambiguous.err
 

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import REAL_ARTICLES
 
 import store.export
 from store import formats
@@ -17,8 +18,6 @@ from store.derived.speakers import sentence_speakers
 from store.export import COLUMNS, CSV_COLUMNS, ExportFilter, write_csv
 from store.formats.importing import import_file
 from store.sync import sync
-
-from conftest import REAL_ARTICLES
 
 A, B = REAL_ARTICLES
 README = Path(__file__).resolve().parent.parent / "README.md"

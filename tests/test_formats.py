@@ -8,18 +8,17 @@ import io
 import json
 
 import pytest
+from conftest import REAL_ARTICLES
 
+from store import formats
 from store.annotate import set_note, set_tag
 from store.db import StoreError, connect
 from store.export import ExportFilter, write_csv
-from store import formats
 from store.formats.importing import detect_format, import_file
 from store.formats.w3c import ANNO_CONTEXT
 from store.segment import segment
 from store.speakers import ALGORITHM
 from store.sync import sync
-
-from conftest import REAL_ARTICLES
 
 A, B = REAL_ARTICLES
 

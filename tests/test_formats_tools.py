@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 import store.formats.tools as tools
 from store import formats
@@ -31,8 +32,6 @@ from store.formats.labelstudio import labeling_config
 from store.queries import tags
 from store.segment import segment
 from store.sync import sync
-
-from conftest import REPO
 
 TOOLS = ("labelstudio", "prodigy", "doccano", "brat")
 EMOJI = ("Residents 😀 said the council had acted. The council said 😀 it would act quickly.\n\n"

@@ -20,7 +20,6 @@ from store.cues import (
     default_cues,
     load_cues,
     parse_cues,
-    propose,
     save_cues,
     unusable_cues,
 )

@@ -14,8 +14,8 @@ from store.annotate import set_note, set_tag, undo
 from store.db import StoreError, connect
 from store.derived.shingles import ensure_shingles
 from store.derived.speakers import sentence_speakers
-from store.queries import annotator_progress, search_articles
 from store.merge import merge
+from store.queries import annotator_progress, search_articles
 from store.segment import segment
 from store.sync import sync
 

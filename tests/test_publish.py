@@ -13,17 +13,15 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
+from conftest import REAL_ARTICLES
 
 from store.annotate import set_note, set_tag
 from store.db import StoreError, connect, schema_version
 from store.derived.speakers import ensure_speakers
 from store.export import COLUMNS, write_csv
 from store.publish import publish
-
-from conftest import REAL_ARTICLES
 
 A, B = REAL_ARTICLES
 STARTUP_LIMIT = 120  # seconds Datasette may take to say it is listening: only a bound on failure

@@ -17,13 +17,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from adversarial import (CLIPBOARD, LITERAL, MARKUP_CLICK, MARKUP_TITLE, MB, REASONS,
-                         forbidden_in, make_corpus, make_hostile_names, screen_text)
+from adversarial import (
+    CLIPBOARD,
+    LITERAL,
+    MARKUP_CLICK,
+    MARKUP_TITLE,
+    MB,
+    REASONS,
+    forbidden_in,
+    make_corpus,
+    make_hostile_names,
+    screen_text,
+)
 from terminal import Terminal
+
 from store.db import connect
-from store.sync import MAX_SENTENCES, sync
 from store.files import safe_name
+from store.sync import MAX_SENTENCES, sync
 
 MAX_SIZE_MB = 6
 # Articles opened in the pty: every imported one except the two big ones, which carry no payload.

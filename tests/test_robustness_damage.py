@@ -16,9 +16,9 @@ import pytest
 from adversarial import make_damaged_database
 
 import store.db
+from store import formats
 from store.annotate import set_tag
 from store.db import connect
-from store import formats
 
 
 def state(folder: Path) -> dict[str, str]:

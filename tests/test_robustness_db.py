@@ -28,7 +28,6 @@ from store.queries import article_view, list_articles
 from store.sync import sync
 
 
-
 def pressmark(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full = {k: v for k, v in os.environ.items() if not k.startswith("PRESSMARK_")}
     return subprocess.run([sys.executable, "-c", "from tui.cli import main; main()", *args], cwd=cwd,
@@ -153,6 +152,7 @@ def test_database_file_the_user_cannot_write_opens_read_only(small_db):
 
 def test_tui_on_a_read_only_database(small_db):
     from adversarial import screen_text
+
     from tui.app import PressmarkApp
     from tui.screens.reader import ReaderScreen
     from tui.widgets.banner import READONLY_MESSAGE

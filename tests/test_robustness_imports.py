@@ -14,11 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REAL_ARTICLES
 
 import store.untrusted
 from store.formats.importing import detect_format
-
-from conftest import REAL_ARTICLES
 
 A = REAL_ARTICLES[0]
 DEEP = 100_000

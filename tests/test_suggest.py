@@ -296,6 +296,24 @@ def test_dismiss_survives_recomputing_and_can_be_reopened(db, aid):
     assert [s.tag for s in open_suggestions(db, aid, "alice", 21)] == ["commitment"]
 
 
+def test_a_dismissal_is_undone_and_redone_like_a_tag(db, aid):
+    """Issue 19 point 3: d, then u, undid the action before the dismissal."""
+    suggest(db, aid)
+    set_tag(db, aid, 3, "finding", "alice")
+    assert dismiss(db, aid, 21, by="alice") == 2
+    assert 21 not in {s.n for s in suggest(db, aid, "alice", train=False)}  # recomputed: still dismissed
+    undone = undo(db, "alice")
+    assert undone.label == "dismiss suggestions: commitment, response" and (undone.article_id, undone.sentence) == (aid, 21)
+    assert sorted(s.tag for s in open_suggestions(db, aid, "alice", 21)) == ["commitment", "response"]
+    assert annotation_count(db) == 1  # the tag made before it is still there
+    assert sorted(s.tag for s in suggest(db, aid, "alice", train=False) if s.n == 21) == ["commitment", "response"]
+    assert redo(db, "alice").id == undone.id
+    assert open_suggestions(db, aid, "alice", 21) == []
+    assert 21 not in {s.n for s in suggest(db, aid, "alice", train=False)}
+    assert undo(db, "alice").id == undone.id and undo(db, "alice").label == "tag finding"
+    assert annotation_count(db) == 0
+
+
 def test_dismissals_follow_the_sentence_text_through_edits(db, corpus, aid):
     suggest(db, aid)
     target = db.conn.execute("SELECT text FROM sentences WHERE article_id = ? AND n = 21", (aid,)).fetchone()[0]

@@ -6,6 +6,7 @@ import io
 import os
 
 import pytest
+from conftest import REAL_ARTICLES
 
 import store.sync
 from store.annotate import set_note, set_tag
@@ -15,8 +16,6 @@ from store.files import read_article
 from store.queries import article_view, list_articles, resolve_article, search_articles
 from store.segment import segment
 from store.sync import sync
-
-from conftest import REAL_ARTICLES
 
 # Paragraphs of plain, unambiguous sentences (no abbreviations), one paragraph per block.
 PARAS = [

@@ -411,9 +411,10 @@ async def test_export_modal_writes_every_format_of_the_registry(app, db, ids, tm
 @sync_test
 async def test_side_by_side_exports_just_its_two_articles(tmp_path, corpus, make_articles):
     """Issue 19: side by side offered the left article or all; now its two first, then either, then all."""
+    from tui_helpers import make_app
+
     from store.db import connect
     from store.sync import sync
-    from tui_helpers import make_app
 
     (corpus / "zzz-other.txt").write_text("Another story\n\nIt has a sentence of its own.\n", encoding="utf-8")
     path = tmp_path / "three.db"
@@ -521,3 +522,28 @@ async def test_library_b_opens_the_best_source_side_by_side(app, ids):
         screen = app.screen
         assert isinstance(screen, CompareScreen)
         assert screen.ids == (ids[0], ids[1])
+
+
+@sync_test
+async def test_library_b_on_the_press_release_does_not_open_the_story_as_its_source(app, ids):
+    """Issue 19 point 4: b on the release opened the story as its "source" and the header read the reuse the
+    wrong way round. The story (004) puts the release's words in quotation marks: it is the copy."""
+    async with app.run_test(size=(160, 40)) as pilot:
+        await library_ready(pilot)
+        await pilot.press("g", "b")  # the press release
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        assert screen.ids == (ids[0], ids[1])  # the release on the left, as the source
+        await wait_for(pilot, lambda: screen.alignment is not None)
+        header = str(screen.query_one("#reuse").content)
+        assert header.startswith("Right reuses left (right puts 3 of the shared passages in quotation marks)")
+        assert status(screen).startswith("No source found: 004_0cb13d09fd8748af.txt reuses this article")
+        await pilot.press("q")
+        await pilot.pause()
+        app.push_screen(CompareScreen(ids[1], ids[0]))  # the story on the left: the header says it is the copy
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.alignment is not None)
+        header = str(app.screen.query_one("#reuse").content)
+        assert header.startswith("Left reuses right (left puts 3 of the shared passages in quotation marks): "
+                                 "54% of its words copied · 43% of the right used")

@@ -292,11 +292,11 @@ async def test_command_palette_tags_cursor_sentence(app, db, ids):
     async with app.run_test(size=SIZE) as pilot:
         view = await open_reader(pilot)
         await pilot.press("j", "j")
-        await _palette(pilot, "Tag: finding")
+        await _palette(pilot, "finding", "Finding")
         assert isinstance(app.screen, ReaderScreen)
         assert tag_rows(db) == [(ids[0], 3, "finding", ME)]
         assert gutter(view, 3) == "F   "
-        await _palette(pilot, "tag c", "Tag: commitment")
+        await _palette(pilot, "commitment", "Commitment")
         assert tag_rows(db) == [(ids[0], 3, "commitment", ME), (ids[0], 3, "finding", ME)]
         await _palette(pilot, "undo", "Undo")
         assert tag_rows(db) == [(ids[0], 3, "finding", ME)]

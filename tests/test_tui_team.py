@@ -1,10 +1,6 @@
 """Pilot tests of team work in the TUI: others' tags, the agreement screen and adjudication."""
 from __future__ import annotations
 
-from store.annotate import set_tag
-from tui.screens.agreement import AgreementScreen
-from tui.screens.reader import ReaderScreen
-from tui.widgets.article_view import ArticleView
 from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     ME,
     app,
@@ -17,6 +13,11 @@ from tui_helpers import (  # noqa: F401 (fixtures are used by name)
     tag_rows,
     view_texts,
 )
+
+from store.annotate import set_tag
+from tui.screens.agreement import AgreementScreen
+from tui.screens.reader import ReaderScreen
+from tui.widgets.article_view import ArticleView
 
 
 def code_two_coders(db, article_id: int) -> None:
@@ -122,6 +123,13 @@ async def test_suggestions_accept_dismiss_accept_all_and_undo(suggesting_app, db
         view.cursor = suggested[1]
         await pilot.pause()
         await pilot.press("d")
+        await pilot.pause()
+        assert suggested[1] not in view.article.suggestions and len(tag_rows(db)) == 1
+        await pilot.press("u")  # issue 19 point 3: undoes the dismissal, not the accept before it
+        await pilot.pause()
+        assert suggested[1] in view.article.suggestions and len(tag_rows(db)) == 1
+        assert "Undid: dismiss suggestion" in str(app.screen.query_one("#status").content)
+        await pilot.press("ctrl+r")
         await pilot.pause()
         assert suggested[1] not in view.article.suggestions and len(tag_rows(db)) == 1
         await pilot.press("A")

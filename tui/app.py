@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import importlib
 import logging
 import signal
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +25,7 @@ from store.db import db_path as database_file
 from store.queries import Tag, article_file, tags
 from tui.errors import reports_failure, shows_store_errors
 from tui.hangup import HangupWatch
-from tui.screens.base import PressmarkScreen
+from tui.screens.base import CodebookChanged, PressmarkScreen
 from tui.text import safe, sync_summary
 
 log = logging.getLogger("pressmark")
@@ -46,6 +45,9 @@ CHECKPOINT_BACKSTOP_PAGES = 16384  # WAL pages (64 MB) before a commit checkpoin
 FULL_COLLECT_BACKSTOP = 1000  # young collections between automatic full ones (Python's default: 10)
 
 
+POLL_S = 1.0  # how often the app looks for another process's commits (PressmarkApp.poll_database)
+
+
 class _SyncCancelled(Exception):
     pass
 
@@ -58,9 +60,9 @@ class PressmarkApp(App):
     # stylesheet when that screen first appears, which would land on start-up.
     CSS_PATH = ["app.tcss", "screens/library.tcss"]
     BINDINGS = [
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("u", "undo", "Undo"),
-        Binding("ctrl+r", "redo", "Redo", show=False),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="Every key of the screen, and the codebook"),
+        Binding("u", "undo", "Undo", tooltip="Your last change, on any screen and after a restart"),
+        Binding("ctrl+r", "redo", "Redo", show=False, tooltip="The change you undid"),
     ]
 
     def __init__(self, db: Database, *, annotator: str, db_path: str | Path, sync_folder: str | None = None,
@@ -98,6 +100,8 @@ class PressmarkApp(App):
         self._hangup: HangupWatch | None = None
         self._checkpointed = db.conn.total_changes  # this connection's writes, when the WAL was last copied
         self.inputs = 0  # key and mouse events so far: work in a thread stops when it changes (store.learn)
+        self._data_version: int | None = None  # PRAGMA data_version when poll_database last looked
+        self._cues: list | None = None  # the cues as poll_database last read them
 
     @property
     def acting_annotator(self) -> str:
@@ -175,6 +179,7 @@ class PressmarkApp(App):
         # Ready comes before the first frame is drawn: a thread started now would compete with it.
         self.set_timer(WARM_UP_AFTER_S, self._start_warm_up)
         self.set_timer(WARM_UP_AFTER_S, self._start_check)
+        self.set_interval(POLL_S, self.poll_database, name="poll")
         self._watch_for_hangup()
         if self.idle_timeout is not None:
             self.idle_timer = self.set_timer(self.idle_timeout, self._idle_out, name="idle")
@@ -257,6 +262,31 @@ class PressmarkApp(App):
             self.store_failed(event.worker.result)
         elif event.worker.group == "hangup" and event.worker.result:
             self.exit()  # the terminal is gone: nobody is left to quit
+
+    def poll_database(self) -> None:
+        """Take in the codebook and cues as another process left them. A commit on another connection (another
+        coder's process, ``pressmark tags add quote --key z``, this app's own workers) changes SQLite's PRAGMA
+        data_version; only then are the tags and cues read again, and the screens told if either differs, so a
+        new tag's key works in the open reader. Cheap enough for a timer: one pragma while nothing changes."""
+        try:
+            version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._data_version:
+                return
+            first = self._data_version is None
+            self._data_version = version
+            from store.suggest import load_cues
+
+            codebook, cues = tags(self.db), load_cues(self.db)
+        except (StoreError, sqlite3.Error) as exc:  # damaged, say: said by whatever the user does next
+            log.warning("poll: %s", exc)
+            return
+        if first:
+            self._cues = cues
+        if codebook == self.codebook and cues == self._cues:
+            return
+        self.codebook, self._cues = codebook, cues
+        for screen in self.screen_stack:
+            screen.post_message(CodebookChanged())
 
     # -- syncing the article folder ---------------------------------------------------
     def start_pending_sync(self) -> None:
@@ -391,10 +421,6 @@ class PressmarkApp(App):
         yield SystemCommand("Undo", "Undo your last annotation change", self.action_undo)
         yield SystemCommand("Redo", "Redo the change you undid", self.action_redo)
         yield SystemCommand("Help", "Keys of this screen and the tag codebook", self.action_help)
-        if isinstance(screen, PressmarkScreen):  # called by the palette, not through run_action: guarded here
-            for command in screen.palette_commands():
-                yield command._replace(callback=functools.partial(self._guarded, command.callback))
+        from tui.keys import binding_commands
 
-    @shows_store_errors
-    def _guarded(self, callback: Callable) -> None:
-        callback()
+        yield from binding_commands(screen)

@@ -453,8 +453,8 @@ def export(obj: Context, fmt: str, output: str, article: str | None, tag: str | 
     from store.export import ExportFilter
     from store.queries import resolve_article, tags
 
-    if tag and tag not in {t.name for t in tags(obj.db)}:
-        raise click.BadParameter(f"{tag}: not in the codebook", param_hint="--tag")
+    if tag and tag not in (names := [t.name for t in tags(obj.db)]):  # a data problem (exit 1), as for `tag`
+        raise StoreError(f"unknown tag {tag!r} (the codebook has: {', '.join(names)}); nothing written")
     csv_only = {"--raw": raw, "--excel": excel, "--columns": columns, "--sentences": sentences != "tagged"}
     if fmt != "csv" and any(csv_only.values()):
         raise click.BadParameter("only for --format csv", param_hint=next(k for k, v in csv_only.items() if v))

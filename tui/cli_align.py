@@ -10,6 +10,8 @@ import click
 from store.figures import percent
 from tui.cli import Context, article_argument, cli, data_out, echo_json, format_option, pass_ctx, print_table, safe
 
+ROLES = {"source": "source", "copy": "reuses it", "": "?"}  # store.derived.shingles.Source.role, as the table says it
+
 
 @cli.command()
 @click.argument("a")
@@ -27,6 +29,7 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
     prefixes, as for `show`. CSV has one row per pair or unaligned sentence.
     """
     from store.align import alignment
+    from store.derived.shingles import reuse_direction
     from store.queries import article_view, resolve_article
 
     a_id, b_id = resolve_article(obj.db, a), resolve_article(obj.db, b)
@@ -36,6 +39,7 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
     result = alignment(obj.db, a_id, b_id)
     va, vb = article_view(obj.db, a_id, None), article_view(obj.db, b_id, None)
     r = result.reuse
+    way = reuse_direction(obj.db, a_id, b_id, result)
     if fmt == "json":
         echo_json({
             "a": va.file, "b": vb.file, "a_title": va.title, "b_title": vb.title,
@@ -46,6 +50,7 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
                        "a_text": va.sentence_text(p.a), "b_text": vb.sentence_text(p.b)} for p in result.pairs],
             "unaligned_a": [{"n": n, "text": va.sentence_text(n)} for n in result.unaligned_a],
             "unaligned_b": [{"n": n, "text": vb.sentence_text(n)} for n in result.unaligned_b],
+            "a_is_source": way.a_is_source, "why": way.why("A", "B"),
         })
         return
     if fmt == "csv":
@@ -61,6 +66,8 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
         return
     click.echo(f"A  {safe(va.file)}  {safe(va.title)}  ({len(va.sentences)} sentences)")
     click.echo(f"B  {safe(vb.file)}  {safe(vb.title)}  ({len(vb.sentences)} sentences)")
+    said = {True: "A is the source, B reuses it", False: "B is the source, A reuses it", None: "Source unknown"}
+    click.echo(f"{said[way.a_is_source]} ({safe(way.why('A', 'B'))})")
     click.echo(f"B copied from A: {percent(r.b_from_a)} of its text; A used by B: {percent(r.a_used_by_b)}; "
                f"longest copied passage: {r.longest_passage} characters ({r.longest_passage_words} words)")
     if r.longest_passage_text:
@@ -84,14 +91,17 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
 @format_option("table", "json")
 @pass_ctx
 def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
-    """List the articles ARTICLE most likely reuses (or that reuse it), most text shared first.
+    """List the articles ARTICLE reuses, then those that reuse it, most text shared first.
 
-    "copied" is the share of ARTICLE found in the other article, "used" the
-    share of the other article found in ARTICLE, "longest" the longest shared
-    passage in characters, "pairs" the aligned sentence pairs (see
-    docs/alignment.md). Text alone cannot tell which of two articles came
-    first. Figures marked ~ are estimates from the shingle index (texts too
-    long to compare exactly).
+    "role" says which: "source" (ARTICLE reuses it), "reuses it", or "?" when
+    the texts do not tell. It comes from the dates when both have one, else
+    from which one puts the shared passages in quotation marks, else from
+    which one is more the other's wording (--format json gives the evidence:
+    "why"). "copied" is the share of ARTICLE found in the other article,
+    "used" the share of the other article found in ARTICLE, "longest" the
+    longest shared passage in words (as side by side gives it), "pairs" the
+    aligned sentence pairs (see docs/alignment.md). Figures marked ~ are
+    estimates from the shingle index (texts too long to compare exactly).
     """
     from store.derived.shingles import sources as find_sources
     from store.queries import resolve_article
@@ -107,12 +117,13 @@ def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
     if fmt == "json":
         echo_json([{"id": s.id, "file": s.file, "title": s.title, "b_from_a": round(s.b_from_a, 4),
                     "a_used_by_b": round(s.a_used_by_b, 4), "longest_passage": s.longest_passage,
+                    "longest_passage_words": s.longest_passage_words, "role": s.role or None, "why": s.why,
                     "pairs": s.pairs, "shared_shingles": s.shared, "exact": s.exact} for s in found])
     elif not found:
         click.echo("No other article shares a passage with it.", err=True)
     else:
-        print_table(["id", "file", "title", "copied", "used", "longest", "pairs"],
-               [[s.id, safe(s.file), safe(s.title), ("" if s.exact else "~") + percent(s.b_from_a),
+        print_table(["id", "file", "title", "role", "copied", "used", "longest", "pairs"],
+               [[s.id, safe(s.file), safe(s.title), ROLES[s.role], ("" if s.exact else "~") + percent(s.b_from_a),
                  ("" if s.exact else "~") + percent(s.a_used_by_b),
-                 "" if s.longest_passage is None else s.longest_passage, "" if s.pairs is None else s.pairs]
+                 "" if s.longest_passage_words is None else s.longest_passage_words, "" if s.pairs is None else s.pairs]
                 for s in found])

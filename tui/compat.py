@@ -9,7 +9,7 @@ what a move would break. The last four are for the tests only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import textual._wait as idle_wait  # noqa: F401  (Pilot's idle check, see the end)
@@ -17,6 +17,7 @@ from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import App
+from textual.binding import Binding
 from textual.color import Color
 from textual.dom import DOMNode
 from textual.geometry import Region, Size
@@ -33,6 +34,19 @@ def bind_key(node: DOMNode, keys: str, action: str, description: str, *, show: b
     are per class. Textual's only run-time method, ``App.bind``, binds on the app (every screen) and is this
     same ``BindingsMap.bind`` call, documented as "may be private or removed in a future version"."""
     node._bindings.bind(keys, action, description, show=show)
+
+
+def rebind_keys(node: DOMNode, old_keys: Iterable[str], bindings: Iterable[Binding]) -> list[str]:
+    """Unbind ``old_keys`` from this one screen and bind ``bindings`` instead, at run time; returns their keys.
+
+    Private because: as ``bind_key``, and Textual has no way at all to unbind a key (the codebook may have
+    lost or re-keyed a tag since: another process edited it)."""
+    keys = node._bindings.key_to_bindings
+    for key in old_keys:
+        keys.pop(key, None)
+    for binding in bindings:
+        keys.setdefault(binding.key, []).append(binding)
+    return [binding.key for binding in bindings]
 
 
 class SizedBeforePaint:

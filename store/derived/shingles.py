@@ -10,11 +10,12 @@ import time
 from dataclasses import dataclass
 
 import store.derived.catchup as catchup
-from store.align import ALGORITHM, alignment, shingle_hashes
+from store.align import ALGORITHM, Alignment, alignment, shingle_hashes
 from store.db import Database, StoreError, has_table, is_readonly, write
 from store.derived.catchup import Progress
+from store.direction import Direction, direction
 
-__all__ = ["Source", "ensure_shingles", "index_article", "sources"]
+__all__ = ["Source", "ensure_shingles", "index_article", "reuse_direction", "sources"]
 
 
 def ensure_shingles(db: Database, progress: Progress | None = None) -> int:
@@ -90,7 +91,9 @@ REFINE_FACTOR = 3  # candidates taken from the index per place asked for (refine
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Another article ranked as a likely source of (or copy of) the article asked about."""
+    """Another article ranked as a likely source of (or copy of) the article asked about; ``role`` says which
+    (store.direction): "source" (the article reuses it), "copy" (it reuses the article) or "" (the texts do
+    not tell), ``why`` on what evidence."""
 
     id: int
     file: str
@@ -101,6 +104,9 @@ class Source:
     longest_passage: int | None  # characters, when exact
     exact: bool
     pairs: int | None = None  # aligned sentence pairs, when exact
+    longest_passage_words: int | None = None  # when exact
+    role: str = ""
+    why: str = ""
 
 
 def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True, progress=None) -> list[Source]:
@@ -167,15 +173,32 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
                 if not found.pairs:
                     continue  # only names, titles or stock phrases in common: not a source
                 r = found.reuse
+                role, why = _role(db, other, article_id, found, file)
                 out.append(Source(other, file, title, shared, r.b_from_a, r.a_used_by_b, r.longest_passage, True,
-                                  len(found.pairs)))
+                                  len(found.pairs), r.longest_passage_words, role, why))
             else:
+                role, why = _role(db, other, article_id, None, file)
                 out.append(Source(other, file, title, shared, shared / n_own if n_own else 0.0,
-                                  shared / n_other if n_other else 0.0, None, False))
-        out.sort(key=lambda s: (-s.b_from_a, -s.shared, s.id))
+                                  shared / n_other if n_other else 0.0, None, False, role=role, why=why))
+        out.sort(key=lambda s: (s.role == "copy", -s.b_from_a, -s.shared, s.id))  # its sources first
         return out
 
     if readonly:
         return ranked(cache=False)
     with write(db):  # one transaction (one fsync) for all the cached alignments
         return ranked(cache=True)
+
+
+def reuse_direction(db: Database, a_id: int, b_id: int, found: Alignment | None) -> Direction:
+    """Which of two stored articles is the other's source (store.direction), from their dates and ``found``
+    (their alignment; None when they are too long to align: then the dates alone)."""
+    (a_text, a_date), (b_text, b_date) = (
+        db.conn.execute("SELECT text, date FROM articles WHERE id = ?", (i,)).fetchone() for i in (a_id, b_id))
+    return direction(a_text, b_text, found, a_date, b_date)
+
+
+def _role(db: Database, other: int, article_id: int, found: Alignment | None, file: str) -> tuple[str, str]:
+    """``other``'s role for the article (Source.role) and why, naming it by its file."""
+    found_direction = reuse_direction(db, other, article_id, found)
+    role = {True: "source", False: "copy", None: ""}[found_direction.a_is_source]
+    return role, found_direction.why(file, "this article")

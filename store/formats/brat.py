@@ -34,8 +34,20 @@ from typing import IO
 from store.db import Database
 from store.export import ExportFilter
 from store.formats.base import ArticleFinder, ImportReport, Records
-from store.formats.tools import (EXTRAS, Extras, annotators, codings, extras, member_name, member_text, open_zip,
-                                 span_row, text_hash, zip_member, zip_writer)
+from store.formats.tools import (
+    EXTRAS,
+    Extras,
+    annotators,
+    codings,
+    extras,
+    member_name,
+    member_text,
+    open_zip,
+    span_row,
+    text_hash,
+    zip_member,
+    zip_writer,
+)
 from store.untrusted import JsonError, JsonReader
 
 NOTE_TYPE = "pressmark_note"

@@ -30,8 +30,19 @@ from store.errors import StoreError
 from store.export import ExportFilter
 from store.formats.base import ArticleFinder, ImportReport, Records
 from store.formats.prodigy import json_lines
-from store.formats.tools import (EXTRAS, Extras, annotators, codings, extras, member_name, open_zip, span_row,
-                                 text_hash, zip_member, zip_writer)
+from store.formats.tools import (
+    EXTRAS,
+    Extras,
+    annotators,
+    codings,
+    extras,
+    member_name,
+    open_zip,
+    span_row,
+    text_hash,
+    zip_member,
+    zip_writer,
+)
 from store.untrusted import string
 
 COLLABORATIVE = "all"  # the member doccano's collaborative export writes everyone's labels into

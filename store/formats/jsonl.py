@@ -19,8 +19,16 @@ from store import untrusted
 from store.db import Database
 from store.errors import StoreError
 from store.export import ExportFilter
-from store.formats.base import (ROW, ArticleFinder, ImportReport, Records, annotated_articles, article_rows,
-                                article_text, speaker_spans)
+from store.formats.base import (
+    ROW,
+    ArticleFinder,
+    ImportReport,
+    Records,
+    annotated_articles,
+    article_rows,
+    article_text,
+    speaker_spans,
+)
 from store.untrusted import JsonError, JsonReader, lines, size_text, string
 
 

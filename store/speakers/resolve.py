@@ -23,8 +23,21 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from store.speakers.mentions import (ACTIVITIES, BODY_HEADS, CONNECTORS, FUNCTION_WORDS, HONORIFICS, ORG_WORDS,
-                                     RELATIVES, SINGLE_BODIES, TITLES, Mention, is_acronym, parse_np, split_bodies)
+from store.speakers.mentions import (
+    ACTIVITIES,
+    BODY_HEADS,
+    CONNECTORS,
+    FUNCTION_WORDS,
+    HONORIFICS,
+    ORG_WORDS,
+    RELATIVES,
+    SINGLE_BODIES,
+    TITLES,
+    Mention,
+    is_acronym,
+    parse_np,
+    split_bodies,
+)
 
 __all__ = ["DOCUMENT", "SOMEONE", "Article", "Party"]
 

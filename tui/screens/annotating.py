@@ -8,11 +8,9 @@ the view is redrawn from what the database now holds.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 
 from rich.text import Text
 from textual import work
-from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.events import DescendantFocus
 from textual.widgets import Input
@@ -22,12 +20,13 @@ from store import annotate
 from store.db import connect
 from store.errors import StoreError
 from store.learn import Interrupted
-from store.queries import NO_KEY, AnnotatedArticle, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.names import reveal
+from store.queries import AnnotatedArticle, Tag, article_view, others_tags, save_position, sentence_annotations
 from store.suggest import accept, accept_all, dismiss, suggest, suggestions_by_sentence
-from tui.compat import bind_key
+from tui.compat import rebind_keys
 from tui.errors import reports_failure, shows_store_errors
-from tui.screens.base import PressmarkScreen
+from tui.keys import tag_bindings
+from tui.screens.base import CodebookChanged, PressmarkScreen
 from tui.widgets.article_view import ArticleView
 
 
@@ -57,12 +56,6 @@ def header_text(article: AnnotatedArticle, codebook: list[Tag], extra: str = "")
     return text
 
 
-def literal(text: str) -> str:
-    """``text`` revealed, as Textual content markup that shows it as it is: the command palette parses
-    its titles and help as markup (a tag named ``[/]`` would crash it), so every ``[`` is escaped."""
-    return reveal(text).replace("[", "\\[")
-
-
 AUTO_SUGGEST_MAX = 3000  # sentences: longer articles get suggestions from `pressmark suggest` (seconds of CPU)
 
 
@@ -70,29 +63,34 @@ class AnnotatingScreen(PressmarkScreen):
     """Base for screens that show articles as ``ArticleView``s and tag them."""
 
     BINDINGS = [
-        Binding("j,down", "move(1)", "Next", show=False),
-        Binding("k,up", "move(-1)", "Previous", show=False),
+        Binding("j,down", "move(1)", "Next sentence", show=False),
+        Binding("k,up", "move(-1)", "Previous sentence", show=False),
         Binding("right_curly_bracket", "paragraph(1)", "Next paragraph", show=False, key_display="}"),
         Binding("left_curly_bracket", "paragraph(-1)", "Previous paragraph", show=False, key_display="{"),
         Binding("g,home", "first", "First sentence", show=False),
         Binding("G,end", "last", "Last sentence", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("x", "clear", "Clear tags", show=False),
+        Binding("x", "clear", "Clear tags", show=False, tooltip="Remove your tags from the cursor sentence"),
         Binding("right_square_bracket", "tagged(1)", "Next tagged", show=False, key_display="]"),
         Binding("left_square_bracket", "tagged(-1)", "Previous tagged", show=False, key_display="["),
-        Binding("n", "note", "Note"),
-        Binding("N", "toggle_notes", "Show/hide notes", show=False),
-        Binding("O", "toggle_others", "Show/hide others' tags", show=False),
-        Binding("a", "accept", "Accept suggestion", show=False),
-        Binding("A", "accept_all", "Accept all suggestions", show=False),
-        Binding("d", "dismiss", "Dismiss suggestion", show=False),
-        Binding("S", "toggle_suggestions", "Show/hide suggestions", show=False),
-        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "note", "Note", tooltip="Write a note on the cursor sentence (ctrl+s saves, Escape cancels, "
+                "empty removes)"),
+        Binding("N", "toggle_notes", "Show/hide notes", show=False, tooltip="Notes under their sentences"),
+        Binding("O", "toggle_others", "Show/hide others' tags", show=False,
+                tooltip="Other annotators' tags, with their names, under each sentence"),
+        Binding("a", "accept", "Accept suggestion", show=False, tooltip="The cursor sentence's suggested tags"),
+        Binding("A", "accept_all", "Accept all suggestions", show=False,
+                tooltip="Every suggestion in the article, as one action (one undo)"),
+        Binding("d", "dismiss", "Dismiss suggestion", show=False,
+                tooltip="Not suggested again for this sentence's text (u undoes)"),
+        Binding("S", "toggle_suggestions", "Show/hide suggestions", show=False,
+                tooltip="Dim lower-case letters and ? in the gutter; the reason is on the status line"),
+        Binding("slash", "search", "Search", key_display="/", tooltip="Find text in this article"),
         Binding("full_stop", "match(1)", "Next match", show=False, key_display="."),
         Binding("comma", "match(-1)", "Previous match", show=False, key_display=","),
-        Binding("e", "export", "Export", show=False),
-        Binding("q,escape", "back", "Back"),
+        Binding("e", "export", "Export", show=False, tooltip="Export annotations to CSV or another format"),
+        Binding("q,escape", "back", "Back", tooltip="To the library (or the screen before)"),
     ]
 
     annotator_override: str | None = None  # e.g. "adjudicated" when opened from the agreement screen
@@ -100,6 +98,7 @@ class AnnotatingScreen(PressmarkScreen):
     _last_view: ArticleView | None = None  # the view focused last
     _message = ""  # said on the status line until the next key (set_status)
     _shown: tuple[str, str] | None = None  # what the status line shows: (position, message)
+    _tag_keys: list[str] = []  # the keys bound for the codebook's tags (replaced, not changed in place)
 
     @property
     def annotator(self) -> str:
@@ -107,15 +106,27 @@ class AnnotatingScreen(PressmarkScreen):
         return self.annotator_override or self.app.annotator
 
     def on_mount(self) -> None:
-        # Tag keys come from the codebook: lower case toggles, upper case toggles and moves on.
-        for i, tag in enumerate(self.app.codebook):
-            if tag.key == NO_KEY:
-                continue
-            name = reveal(tag.name.capitalize())
-            bind_key(self, tag.key, f"tag({i}, False)", name)
-            bind_key(self, tag.key.upper(), f"tag({i}, True)", f"{name} and next", show=False)
-        self.refresh_bindings()
+        self.bind_tag_keys()
         self.learn_pending = True  # the next pause learns from the annotator's decisions (user_paused)
+        self.start_suggesting(learn=False)
+
+    def bind_tag_keys(self) -> None:
+        """Tag keys come from the codebook: lower case toggles, upper case toggles and moves on. Those of the
+        codebook before go first (store.codebook keeps tag keys apart from every other key of the reader)."""
+        self._tag_keys = rebind_keys(self, self._tag_keys, tag_bindings(self.app.codebook))
+        self.refresh_bindings()
+
+    @shows_store_errors
+    def on_codebook_changed(self, message: CodebookChanged) -> None:
+        """Another process changed the codebook or the cues: new keys, gutters and header, every article's
+        tags read again (a tag may have been renamed or removed), and suggestions made afresh."""
+        self.bind_tag_keys()
+        for view in self.views:
+            fresh = article_view(self.app.db, view.article.id, self.annotator)
+            view.article.tags, view.article.notes = fresh.tags, fresh.notes
+            view.set_codebook(self.app.codebook)
+        self.update_header()
+        self.show_position()
         self.start_suggesting(learn=False)
 
     def user_paused(self) -> None:
@@ -357,11 +368,11 @@ class AnnotatingScreen(PressmarkScreen):
         view = self.active
         if self.app.refuse_if_readonly():
             return
-        count = dismiss(self.app.db, view.article.id, view.cursor)
+        count = dismiss(self.app.db, view.article.id, view.cursor, by=self.annotator)
         if count:
             self.decisions_changed()
         self.refresh_suggestions(view)
-        self.set_status(f"Dismissed {count} suggestion{'s' if count != 1 else ''}" if count else
+        self.set_status(f"Saved: dismissed {count} suggestion{'s' if count != 1 else ''} (u undoes)" if count else
                         "No suggestion on this sentence")
 
     def action_toggle_suggestions(self) -> None:
@@ -466,13 +477,3 @@ class AnnotatingScreen(PressmarkScreen):
             return
         self.remember_positions()
         self.dismiss()
-
-    def palette_commands(self) -> Iterable[SystemCommand]:
-        for i, tag in enumerate(self.app.codebook):
-            yield SystemCommand(f"Tag: {literal(tag.name)}", f"Toggle {literal(tag.name)} on the cursor sentence "
-                                f"({tag.key})",
-                                lambda i=i: self.action_tag(i, False))
-        yield SystemCommand("Clear tags", "Remove your tags from the cursor sentence (x)", self.action_clear)
-        yield SystemCommand("Edit note", "Write a note on the cursor sentence (n)", self.action_note)
-        yield SystemCommand("Search article", "Find text in this article (/)", self.action_search)
-        yield SystemCommand("Export", "Export annotations to CSV (e)", self.action_export)

@@ -4,19 +4,24 @@ hook up by name.
 
 These are plain calls, not Textual messages, because their callers need them done when the call returns:
 ``report`` is read back at once (a message would be handled later), ``user_paused`` starts the worker that
-the caller then waits for, and ``palette_commands`` returns the commands."""
+the caller then waits for. The palette's commands are the screen's bindings (tui.keys). One message goes the
+other way: ``CodebookChanged``, which the app posts to every screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from textual.app import SystemCommand
+from textual.message import Message
 from textual.screen import Screen
 
 if TYPE_CHECKING:
     from store.db import Database
     from store.queries import Tag
+
+
+class CodebookChanged(Message):
+    """Another process changed the tag codebook or the cues (``pressmark tags add``): posted to every screen
+    after ``app.codebook`` has the new tags."""
 
 
 @runtime_checkable
@@ -62,7 +67,3 @@ class PressmarkScreen(Screen):
 
     def user_paused(self) -> None:
         """The user paused (PressmarkApp.user_paused): time for work that must not delay a key."""
-
-    def palette_commands(self) -> Iterable[SystemCommand]:
-        """The screen's own commands in the command palette, after the app's."""
-        return ()

@@ -1,10 +1,11 @@
 """Compare: two articles side by side (stacked on narrow terminals), each with its own cursor.
 
-The left article is treated as the source (say a press release) and the right
-as the one that may reuse it (the news story). Their alignment is computed in
-a worker (and cached in the database), then shown as pair markers in the
-gutters, copied words in bold, unaligned sentences dimmed, and the reuse
-figures above the panes.
+The left article is aligned as the source (say a press release) and the right
+as the one that may reuse it (the news story); the line above the panes says
+which one the texts show to be the source (store.direction), and why. The
+alignment is computed in a worker (and cached in the database), then shown as
+pair markers in the gutters, copied words in bold, unaligned sentences dimmed,
+and the reuse figures above the panes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from textual.widgets import Footer, Input, Static
 from store import annotate
 from store.align import Alignment, alignment
 from store.db import connect
+from store.derived.shingles import reuse_direction
+from store.direction import Direction
 from store.errors import StoreError
 from store.queries import article_view, last_position
 from tui.errors import reports_failure
@@ -37,14 +40,18 @@ class CompareScreen(AnnotatingScreen):
 
     CSS_PATH = "compare.tcss"
     BINDINGS = [
-        Binding("tab", "switch_pane", "Other pane"),
-        Binding("p", "copy_tags", "Copy tags across"),
-        Binding("equals_sign", "toggle_sync", "Sync panes", show=False, key_display="="),
+        Binding("tab", "switch_pane", "Switch pane", tooltip="Each pane keeps its own cursor"),
+        Binding("p", "copy_tags", "Copy tags to other pane",
+                tooltip="Copy the sentence's tags to its aligned sentences in the other pane"),
+        Binding("equals_sign", "toggle_sync", "Link or unlink panes", show=False, key_display="=",
+                tooltip="Linked, the other pane follows the aligned sentence"),
     ]
 
-    def __init__(self, left_id: int, right_id: int):
+    def __init__(self, left_id: int, right_id: int, notice: str = ""):
+        """``notice``: said on the status line at first, instead of the keys."""
         super().__init__()
         self.ids = (left_id, right_id)
+        self.notice = notice
         self.alignment: Alignment | None = None
         self.sync = True
 
@@ -70,7 +77,8 @@ class CompareScreen(AnnotatingScreen):
         self.update_header()
         self.query_one("#view-left", ArticleView).focus()
         self._set_layout(self.size.width)
-        self.set_status("tab switches pane · p copies tags to the aligned sentence · ? help")
+        self.set_status(self.notice or "tab switches pane · p copies tags to the aligned sentence · = links panes · "
+                                       "? help")
         self.align()
 
     @work(thread=True, exclusive=True, group="align")
@@ -80,14 +88,15 @@ class CompareScreen(AnnotatingScreen):
             db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
             try:
                 result = alignment(db, *self.ids)
+                way = reuse_direction(db, *self.ids, result)
             finally:
                 db.close()
         except (StoreError, sqlite3.Error) as exc:  # said on the status line; the panes stay readable
             self.app.call_from_thread(self.app.store_failed, exc, "Alignment failed")
             return
-        self.app.call_from_thread(self.show_alignment, result)
+        self.app.call_from_thread(self.show_alignment, result, way)
 
-    def show_alignment(self, result: Alignment) -> None:
+    def show_alignment(self, result: Alignment, way: Direction) -> None:
         self.alignment = result
         left, right = self.views
         left.set_alignment({p.a: result.partners_of_a(p.a) for p in result.pairs},
@@ -96,8 +105,14 @@ class CompareScreen(AnnotatingScreen):
                             [(s[2], s[3]) for p in result.pairs for s in p.spans], "new")
         reuse = result.reuse
         text = Text()
-        text.append("Right reuses left: ", "bold")
-        text.append(f"{reuse.b_from_a:.0%} of its words copied · {reuse.a_used_by_b:.0%} of the left used · ")
+        why = way.why("left", "right")
+        if way.a_is_source is False:  # the figures from the right's side: the left is the copy
+            text.append(f"Left reuses right ({why}): ", "bold")
+            text.append(f"{reuse.a_used_by_b:.0%} of its words copied · {reuse.b_from_a:.0%} of the right used · ")
+        else:
+            text.append(f"Right reuses left ({why}): " if way.a_is_source else f"Shared wording ({why}): ", "bold")
+            whose = "its" if way.a_is_source else "the right's"
+            text.append(f"{reuse.b_from_a:.0%} of {whose} words copied · {reuse.a_used_by_b:.0%} of the left used · ")
         text.append(f"longest copied passage {reuse.longest_passage_words} words · {len(result.pairs)} aligned pairs")
         text.append(f" · {len(result.unaligned_a)} cut, {len(result.unaligned_b)} new", "dim")
         self.query_one("#reuse", Static).update(text)

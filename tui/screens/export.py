@@ -16,11 +16,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
 
-from store.db import StoreError, connect, describe
 from store import formats
+from store.db import StoreError, connect, describe
 from store.export import ExportFilter
-from store.queries import AnnotatedArticle
 from store.names import reveal
+from store.queries import AnnotatedArticle
 from store.users import may
 
 DEFAULT_FORMAT = "csv"

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from store.names import reveal
+from tui.keys import screen_keys
 
 
 class HelpScreen(ModalScreen[None]):
@@ -33,15 +34,8 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        seen: dict[str, list[str]] = {}
-        textuals_own = {b.action for b in Screen.BINDINGS}  # focus and copy keys every screen has
-        for active in self.under.active_bindings.values():
-            binding = active.binding
-            # The screen's and the app's own keys: a focused widget's (a list's PageUp, say) are Textual's.
-            if active.node in (self.under, self.app) and binding.description and binding.action not in textuals_own:
-                seen.setdefault(binding.description, []).append(self.app.get_key_display(binding))
-        for description, keys in seen.items():
-            table.add_row(Text(" ".join(dict.fromkeys(keys))), Text(description))
+        for binding, keys in screen_keys(self.under, with_app=True):
+            table.add_row(Text(" ".join(keys)), Text(binding.description))
         return table
 
     def _codebook(self) -> Table:

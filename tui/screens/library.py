@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 from textual.widgets import Footer, Static
 
 from store.db import describe
 from store.errors import StoreError
-from store.queries import count_articles, list_articles, progress_by_annotator, skipped_files
 from store.names import reveal
+from store.queries import count_articles, list_articles, progress_by_annotator, skipped_files
 from tui.errors import shows_store_errors
-from tui.screens.base import PressmarkScreen
-from tui.widgets.article_list import ArticleList
+from tui.screens.base import CodebookChanged, PressmarkScreen
 from tui.text import safe
+from tui.widgets.article_list import ArticleList
 from tui.widgets.banner import readonly_banner
 
 if TYPE_CHECKING:
     from textual.widgets import Input
+
+    from store.derived.shingles import Source
 
 SKIPPED_SHOWN = 8
 FIRST_PAGE = 60  # articles read before the first frame (at least a screenful)
@@ -38,7 +39,7 @@ SORTS = {
     "title": lambda a: (a.title.casefold(), a.id),
     "progress": lambda a: (-a.progress, a.file),
 }
-HINTS = "Enter read · space mark · s side by side · b best source · / filter · ? help"
+HINTS = "Enter read · space mark · s side by side · b best source · a agreement · / filter · e export · ? help"
 
 
 class LibraryScreen(PressmarkScreen):
@@ -46,14 +47,16 @@ class LibraryScreen(PressmarkScreen):
 
     # Styles: screens/library.tcss, loaded with the app's (see PressmarkApp.CSS_PATH).
     BINDINGS = [
-        Binding("enter", "open", "Read"),
+        Binding("enter", "open", "Read", tooltip="Open the highlighted article"),
         Binding("space", "mark", "Mark"),
-        Binding("s", "compare", "Side by side"),
-        Binding("b", "best_source", "Best source", show=False),
-        Binding("a", "agreement", "Agreement", show=False),
-        Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("o", "sort", "Sort"),
-        Binding("e", "export", "Export", show=False),
+        Binding("s", "compare", "Side by side", tooltip="Compare the two marked articles"),
+        Binding("b", "best_source", "Best source",
+                tooltip="Compare with the article this one reuses most"),
+        Binding("a", "agreement", "Agreement",
+                tooltip="How far the coders agree; adjudicate disagreements"),
+        Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter articles by title, text or file name"),
+        Binding("o", "sort", "Sort", tooltip="Sort by file, title or progress"),
+        Binding("e", "export", "Export", tooltip="Export annotations to CSV or another format"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("j,down", "move(1)", "Next article", show=False),
@@ -260,7 +263,8 @@ class LibraryScreen(PressmarkScreen):
         self.app.push_screen(CompareScreen(*ids))
 
     def action_best_source(self) -> None:
-        """Open the highlighted article beside the one it most likely reuses (found via the shingle index)."""
+        """Open the highlighted article beside the one it most likely reuses (found via the shingle index); if
+        the texts show that the one sharing most with it reuses it instead, beside that one, as its source."""
         if (article := self.table.current) is not None:
             self.set_status("Looking for the best source…")
             self.find_source(article.id)
@@ -269,8 +273,8 @@ class LibraryScreen(PressmarkScreen):
     def find_source(self, article_id: int) -> None:
         """In a thread, on its own connection: the first search after a sync builds the shingle index
         of every new or changed article (store.derived), which takes a while for thousands of them."""
-        from store.derived.shingles import sources
         from store.db import connect
+        from store.derived.shingles import sources
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self.set_status, f"Indexing new articles for source search: {done} of {total}…")
@@ -278,24 +282,28 @@ class LibraryScreen(PressmarkScreen):
         try:
             db = connect(self.app.db_path, readonly=True if self.app.readonly else None)
             try:
-                found = sources(db, article_id, limit=1, progress=progress)
+                found = sources(db, article_id, limit=3, progress=progress)  # its sources first
             finally:
                 db.close()
         except (StoreError, sqlite3.Error, OSError) as exc:  # said on the status line, never a crash
             message = f"Best source search failed: {safe(describe(exc, self.app.db_path))}"
             self.app.call_from_thread(self.set_status, message)
             return
-        self.app.call_from_thread(self.show_source, article_id, found[0].id if found else None)
+        self.app.call_from_thread(self.show_source, article_id, found[0] if found else None)
 
-    def show_source(self, article_id: int, source_id: int | None) -> None:
+    def show_source(self, article_id: int, best: Source | None) -> None:
         from tui.screens.compare import CompareScreen
 
-        if source_id is None:
+        if best is None:
             self.set_status("No other article shares a passage of five or more words with this one")
             return
         self.said = None
         self._show_status(HINTS)
-        self.app.push_screen(CompareScreen(source_id, article_id))
+        if best.role == "copy":  # the source of the two is this one: it goes on the left
+            self.app.push_screen(CompareScreen(article_id, best.id, notice=f"No source found: {best.file} reuses "
+                                                                              f"this article ({best.why})"))
+        else:
+            self.app.push_screen(CompareScreen(best.id, article_id))
 
     def action_agreement(self) -> None:
         from tui.screens.agreement import AgreementScreen
@@ -395,17 +403,13 @@ class LibraryScreen(PressmarkScreen):
     def action_quit(self) -> None:
         self.app.exit()
 
-    def annotations_changed(self, article_id: int | None, n: int | None, move_to: bool) -> None:
+    def on_codebook_changed(self, message: CodebookChanged) -> None:
+        """Another process changed the codebook: a count column per tag."""
+        self.table.codebook = self.app.codebook
+        self._columns_width = -1
         if self.is_current:
             self.reload()
 
-    def palette_commands(self) -> Iterable[SystemCommand]:
-        yield SystemCommand("Read article", "Open the highlighted article (Enter)", self.action_open)
-        yield SystemCommand("Side by side", "Compare the two marked articles (s)", self.action_compare)
-        yield SystemCommand("Best source", "Compare with the article this one reuses most (b)",
-                            self.action_best_source)
-        yield SystemCommand("Agreement", "How far the coders agree; adjudicate disagreements (a)",
-                            self.action_agreement)
-        yield SystemCommand("Filter", "Filter articles by title or text (/)", self.action_filter)
-        yield SystemCommand("Sort", "Sort by file, title or progress (o)", self.action_sort)
-        yield SystemCommand("Export", "Export all annotations to CSV (e)", self.action_export)
+    def annotations_changed(self, article_id: int | None, n: int | None, move_to: bool) -> None:
+        if self.is_current:
+            self.reload()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Footer, Input, Static
 
-from store.queries import article_view, last_position
+from store.queries import NO_KEY, article_view, last_position
 from tui.screens.annotating import AnnotatingScreen, header_text
 from tui.widgets.article_view import ArticleView
 from tui.widgets.banner import readonly_banner
@@ -45,7 +45,8 @@ class ReaderScreen(AnnotatingScreen):
             self.show_others()
             self.set_status(f"Adjudicating as {self.annotator!r}: others' tags are shown under each sentence")
         else:
-            self.set_status("f r c tag · F R C tag and move on · O others' tags · ? help")
+            keys = " ".join(tag.key for tag in self.app.codebook if tag.key != NO_KEY)
+            self.set_status(f"{keys} tag · {keys.upper()} and move on · a accept · O others · e export · ? help")
 
     def update_header(self) -> None:
         view = self.query_one(ArticleView)

@@ -32,8 +32,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.queries import AnnotatedArticle, Sentences, Tag
 from store.names import reveal
+from store.queries import AnnotatedArticle, Sentences, Tag
 from tui.compat import Finish, KeepsScrollbarLines, SizedBeforePaint
 from tui.widgets.layout import BLANK, NOTE, OTHERS, SPEAKER, TEXT, Layout, Line, note_chunks, wrap
 
@@ -132,9 +132,12 @@ class ArticleView(SizedBeforePaint, KeepsScrollbarLines, ScrollView, can_focus=T
         old, self.highlighted = self.highlighted, sentences
         for n in old | sentences:
             self._refresh_sentence_lines(n)
-        if sentences:
-            first, _ = self._sentence_lines(min(sentences))
-            _, last = self._sentence_lines(max(sentences))
+        self.scroll_to_highlighted()
+
+    def scroll_to_highlighted(self) -> None:
+        if self.highlighted:
+            first, _ = self._sentence_lines(min(self.highlighted))
+            _, last = self._sentence_lines(max(self.highlighted))
             self.scroll_to_region(Region(0, first, 1, max(last - first, 1)), animate=False, center=True,
                                   immediate=True)
 
@@ -158,6 +161,12 @@ class ArticleView(SizedBeforePaint, KeepsScrollbarLines, ScrollView, can_focus=T
         """Sentence ``n``'s note as drawn: revealed (store.names.reveal), as a note from another database
         may hold escape sequences; laid out and drawn from this same string."""
         return reveal(self.article.notes.get(n, ""), keep="\n\t")
+
+    def set_codebook(self, codebook: list[Tag]) -> None:
+        """Draw with a new codebook: its gutter has a slot per tag."""
+        self.codebook = codebook
+        self._palettes.clear()
+        self.relayout()
 
     def relayout(self) -> None:
         """Lay the article out for the current width, notes and labels (sentences wrap when drawn)."""
@@ -185,9 +194,14 @@ class ArticleView(SizedBeforePaint, KeepsScrollbarLines, ScrollView, can_focus=T
         self._fit_width()
 
     def _fit_width(self) -> None:
+        """Lay out again for a new width, keeping in view what the user follows: the sentences aligned with
+        the other pane's cursor in a pane that is following it (issue 19: it jumped to its own cursor)."""
         if self.scrollable_content_region.width != self._layout_width:
             self.relayout()
-            self.scroll_to_cursor(center=True)
+            if self.highlighted and not self.has_focus:
+                self.scroll_to_highlighted()
+            else:
+                self.scroll_to_cursor(center=True)
 
     def watch_show_notes(self) -> None:
         if self.is_mounted:
@@ -382,12 +396,12 @@ class ArticleView(SizedBeforePaint, KeepsScrollbarLines, ScrollView, can_focus=T
         look = (self.app.theme, self.has_focus, is_cursor, partner)
         palette = self._palettes.get(look)
         if palette is None:
-            component = self.get_component_rich_style
             style = self.rich_style
             if is_cursor:
-                style += component("article-view--cursor")
+                style += self.get_component_rich_style("article-view--cursor")
             if partner:
-                style += component("article-view--partner")
+                style += self.get_component_rich_style("article-view--partner")
+            component = self._overlay
             palette = self._palettes[look] = _Palette(
                 line=style, gutter=style + component("article-view--gutter"), text=style,
                 unaligned=style + component("article-view--unaligned"),
@@ -396,6 +410,14 @@ class ArticleView(SizedBeforePaint, KeepsScrollbarLines, ScrollView, can_focus=T
                 suggested={t.name: style + Style(color=t.colour, dim=True, italic=True) for t in self.codebook},
                 shared=component("article-view--shared"), match=component("article-view--match"))
         return palette
+
+    def _overlay(self, name: str) -> Style:
+        """A component's style to put over a line's: its background only if it sets one (a search match), so
+        that the cursor and partner backgrounds run under the gutter and the copied and cut words too."""
+        full = self.get_component_rich_style(name)
+        if self.get_component_rich_style(name, partial=True).bgcolor is not None:
+            return full
+        return full.without_color + Style(color=full.color)
 
     def _render(self, index: int, kind: int, n: int, a: int, b: int, tags, width: int,
                 is_cursor: bool) -> list[Segment]:
