@@ -58,6 +58,7 @@ LAZY_COMMANDS = {
     "annotators": "tui.cli_team", "merge": "tui.cli_team", "agree": "tui.cli_team", "import": "tui.cli_team",
     "tags": "tui.cli_team", "fetch": "tui.cli_fetch",
     "publish": "tui.cli_publish", "datasette-metadata": "tui.cli_publish",
+    "stats": "tui.cli_stats",
 }
 
 
