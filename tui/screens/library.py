@@ -50,6 +50,7 @@ class LibraryScreen(Screen):
         Binding("s", "compare", "Side by side"),
         Binding("b", "best_source", "Best source", show=False),
         Binding("a", "agreement", "Agreement", show=False),
+        Binding("v", "overview", "Overview", show=False),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("o", "sort", "Sort"),
         Binding("e", "export", "Export", show=False),
@@ -286,6 +287,11 @@ class LibraryScreen(Screen):
         self.said = None
         self._show_status(HINTS)
         self.app.push_screen(CompareScreen(source_id, article_id))
+
+    def action_overview(self) -> None:
+        from tui.screens.overview import OverviewScreen
+
+        self.app.push_screen(OverviewScreen())
 
     def action_agreement(self) -> None:
         from tui.screens.agreement import AgreementScreen
