@@ -5,8 +5,16 @@ import pytest
 
 from store.annotate import set_note, set_tag
 from store.db import connect
-from store.stats import (CHARTS, NO_SPEAKER, coder_progress, reuse, table, tags_by_speaker, tags_per_article,
-                         tags_per_tag)
+from store.stats import (
+    CHARTS,
+    NO_SPEAKER,
+    coder_progress,
+    reuse,
+    table,
+    tags_by_speaker,
+    tags_per_article,
+    tags_per_tag,
+)
 from store.sync import sync
 
 COUNCIL = ("Council plan is late\n\n"
