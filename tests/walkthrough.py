@@ -23,6 +23,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ SIZES = [(80, 24), (120, 35), (200, 50)]
 TIMEOUT_S = 30.0  # for what a key should show: generous, as a busy 2-core machine needs
 STALE_GRACE_S = 5.0  # a message still there this long after the next key was handled is stale
 POLL_S = 0.05
+EXITED = "pressmark exited with status"
 CHANGED = object()  # a step whose effect is only that the screen changes (a highlight moves)
 
 
@@ -81,6 +83,8 @@ def _steps() -> list[Step]:
                   "Reuse of each article's likeliest source"):
         add(Step(("Right",), title))
     add(Step(("h",), "Each coder's progress"))
+    add(Step(("l",), "Reuse of each article's likeliest source"))
+    add(Step(("Left",), "Each coder's progress"))
     add(Step(("Escape",), "sorted by file", gone="Each coder's progress"))
     add(Step(("e",), "Export annotations"))
     add(Step(("Escape",), "sorted by file", gone="Export annotations"))
@@ -129,6 +133,8 @@ def _steps() -> list[Step]:
     add(Step(("]",), "Sentence 3 of 22"))
     add(Step(("n",), "ctrl+s save"))
     add(Step((("-l", "A note from the walk"), "C-s"), "Saved: note", message="Saved: note", gone="ctrl+s save"))
+    add(Step(("n",), "ctrl+s save"))
+    add(Step(("Escape",), "Sentence 3 of 22", gone="ctrl+s save"))  # cancelled: the note stays as saved
     add(Step(("N",), "Notes hidden", message="Notes hidden"))
     add(Step(("N",), "Notes shown", message="Notes shown"))
     add(Step(("/",), "Search this article"))
@@ -151,6 +157,8 @@ def _steps() -> list[Step]:
     add(Step(("?",), "Keys: Reader"))
     add(Step(("Escape",), "Sentence", gone="Keys: Reader"))
     add(Step(("q",), "sorted by file"))
+    add(Step(("Enter",), re.compile(r"Sentence \d+ of")))
+    add(Step(("Escape",), "sorted by file", gone="Sentence "))
     return s
 
 
@@ -161,9 +169,10 @@ class Terminal:
         self.socket = f"pressmark-walk-{os.getpid()}-{width}x{height}"
         self.target = "walk"
         python = shlex.quote(sys.executable)
+        # The shell says how the program exited (tmux's own pane_dead_status is sometimes left empty).
         command = (f"cd {shlex.quote(str(folder))} && env PYTHONPATH={shlex.quote(str(ROOT))} "
-                   f"PRESSMARK_ANNOTATOR=walker TERM=xterm-256color {python} -c "
-                   f"'from tui.cli import main; main()' --db walk.db open articles")
+                   f"PRESSMARK_ANNOTATOR=walker TERM=xterm-256color {python} -X faulthandler -c "
+                   f"'from tui.cli import main; main()' --db walk.db open articles; echo \"{EXITED} $?\"")
         self.tmux("-f", "/dev/null", "new-session", "-d", "-x", str(width), "-y", str(height), "-s", self.target,
                   command)
         self.tmux("set-option", "-t", self.target, "remain-on-exit", "on")
@@ -176,16 +185,25 @@ class Terminal:
     def send(self, key) -> None:
         self.tmux("send-keys", "-t", self.target, *(key if isinstance(key, tuple) else (key,)))
 
-    def capture(self, colours: bool = False) -> str:
-        return self.tmux("capture-pane", "-p", *(["-e"] if colours else []), "-t", self.target)
+    def capture(self, colours: bool = False, history: bool = False) -> str:
+        """The screen (with the lines scrolled off it, if ``history``)."""
+        return self.tmux("capture-pane", "-p", *(["-e"] if colours else []), *(["-S", "-"] if history else []),
+                         "-t", self.target)
 
-    def dead(self) -> str | None:
-        """The exit status of the program, once it has exited."""
-        dead, status, signal = self.tmux("display-message", "-p", "-t", self.target,
-                                         "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}").strip().split("|")
-        if dead != "1" or not (status or signal):  # (tmux records the status a moment after the pane dies)
-            return None
-        return status or f"killed by signal {signal}"
+    def dead(self) -> bool:
+        """Has the shell in the pane exited (after the program and its exit line)?"""
+        return self.tmux("display-message", "-p", "-t", self.target, "#{pane_dead}").strip() == "1"
+
+    def stacks(self) -> str:
+        """Every thread's stack of a program that does not exit (faulthandler prints them on SIGABRT)."""
+        shell = self.tmux("display-message", "-p", "-t", self.target, "#{pane_pid}").strip()
+        children = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True, timeout=TIMEOUT_S)
+        for pid in children.stdout.split():
+            os.kill(int(pid), signal.SIGABRT)
+        deadline = time.monotonic() + TIMEOUT_S
+        while EXITED not in self.capture(history=True) and time.monotonic() < deadline:
+            time.sleep(POLL_S)
+        return self.capture(history=True)
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=TIMEOUT_S)
@@ -205,14 +223,16 @@ def walk(width: int, height: int, folder: Path) -> list[str]:
     term = Terminal(width, height, folder)
     size = f"{width}x{height}"
 
-    def wait(condition, what: str) -> str:
+    def wait(condition, what: str, history: bool = False) -> str:
         deadline = time.monotonic() + TIMEOUT_S
         while True:
-            screen = term.capture()
+            over = term.dead()  # asked before the capture: a capture after the pane died is its last word
+            screen = term.capture(history=history)
             if "Traceback" in screen or condition(screen):
                 return screen
-            if term.dead() is not None or time.monotonic() > deadline:
-                problems.append(f"{size} {what}: not seen within {TIMEOUT_S:.0f} s\n{screen}")
+            if over or time.monotonic() > deadline:
+                why = "the program had ended" if over else f"not seen within {TIMEOUT_S:.0f} s"
+                problems.append(f"{size} {what}: {why}\n{screen}")
                 raise _Lost  # what the next keys would do is anyone's guess
             time.sleep(POLL_S)
 
@@ -249,11 +269,13 @@ def walk(width: int, height: int, folder: Path) -> list[str]:
                     problems.append(f"{size} {label}: stale message {stale!r} after an unrelated key\n{screen}")
             previous = step
         term.send("q")  # the library: quit
-        wait(lambda _: term.dead() is not None, "quit: the program exits")
-        status = term.dead()
-        screen = term.capture()
-        if "Traceback" in screen or status != "0":
-            problems.append(f"{size} exit: status {status}\n{screen}")
+        try:
+            screen = wait(lambda s: EXITED in s, "quit: the program exits", history=True)
+        except _Lost:
+            problems.append(f"{size} the threads of the program that did not exit:\n{term.stacks()}")
+            raise
+        if "Traceback" in screen or f"{EXITED} 0" not in screen:
+            problems.append(f"{size} exit: not with status 0\n{screen}")
     except _Lost:
         pass
     finally:
