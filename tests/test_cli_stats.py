@@ -61,9 +61,9 @@ def test_stats_csv_without_a_chart_is_a_usage_error(tmp_path, corpus, run_cli):
 
 def test_stats_table_shows_each_chart_and_no_control_character(tmp_path, corpus, run_cli):
     db, press, _ = _tagged(tmp_path, corpus)
+    day = "2026-01-02T00:00:00Z"
     db.conn.execute("""INSERT INTO annotations (article_id, sentence, start, "end", exact, tag, annotator, created_at,
-                       updated_at) VALUES (?, 4, 0, 1, 'x', 'finding', ?, '2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z')""",
-                    (press, HOSTILE))
+                       updated_at) VALUES (?, 4, 0, 1, 'x', 'finding', ?, ?, ?)""", (press, HOSTILE, day, day))
     db.conn.commit()
     result = run_cli("stats")
     assert result.code == 0, result.err

@@ -62,9 +62,9 @@ async def test_v_opens_every_chart_by_its_title_and_q_goes_back(tmp_path, corpus
 @sync_test
 async def test_names_in_charts_reach_the_terminal_as_escapes(tmp_path, corpus):
     db, press, _ = _tagged(tmp_path, corpus)
+    day = "2026-01-02T00:00:00Z"
     db.conn.execute("""INSERT INTO annotations (article_id, sentence, start, "end", exact, tag, annotator, created_at,
-                       updated_at) VALUES (?, 4, 0, 1, 'x', 'finding', ?, '2026-01-02T00:00:00Z', '2026-01-02T00:00:00Z')""",
-                    (press, HOSTILE))
+                       updated_at) VALUES (?, 4, 0, 1, 'x', 'finding', ?, ?, ?)""", (press, HOSTILE, day, day))
     db.conn.commit()
     app = make_app(db, db_path=tmp_path / "pressmark.db")
     async with app.run_test(size=(120, 35)) as pilot:

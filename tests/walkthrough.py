@@ -94,7 +94,8 @@ def _steps() -> list[Step]:
     add(Step(("Tab",), re.compile(r"(Right|Bottom) pane · Sentence 1 ")))
     add(Step(("j",), re.compile(r"(Right|Bottom) pane · Sentence 2 ")))
     add(Step(("f",), "Saved: sentence 2 tagged finding", message="Saved: sentence 2 tagged finding"))
-    add(Step(("p",), re.compile(r"Saved: tags copied|no aligned sentence|Nothing to copy"), message="Saved: tags copied"))
+    add(Step(("p",), re.compile(r"Saved: tags copied|no aligned sentence|Nothing to copy"),
+             message="Saved: tags copied"))
     add(Step(("=",), "Panes move independently", message="Panes move independently"))
     add(Step(("=",), "Panes follow each other", message="Panes follow each other"))
     add(Step(("u",), "Undid:", message="Undid:"))
