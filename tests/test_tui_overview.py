@@ -99,12 +99,17 @@ async def test_the_computation_shows_its_progress_in_the_title_bar(tmp_path, cor
 
 
 @sync_test
-async def test_an_undo_from_the_overview_is_said_and_redrawn_and_the_message_goes_with_the_next_key(tmp_path, corpus):
+async def test_an_undo_from_the_overview_is_said_and_redrawn_and_the_message_goes_with_the_next_key(
+        tmp_path, corpus, monkeypatch):
     db, press, _ = _tagged(tmp_path, corpus)
     set_note(db, press, 3, "second thoughts", ME)
+    shown: list[str] = []
+    original = OverviewScreen.show_state
+    monkeypatch.setattr(OverviewScreen, "show_state", lambda self, state: (shown.append(state), original(self, state)))
     app = make_app(db, db_path=tmp_path / "pressmark.db")
     async with app.run_test(size=(120, 35)) as pilot:
         screen = await _open(pilot)
+        shown.clear()
         for _ in range(3):
             await pilot.press("right")
         await pilot.pause()
@@ -114,6 +119,8 @@ async def test_an_undo_from_the_overview_is_said_and_redrawn_and_the_message_goe
         await pilot.pause()
         assert status(screen).startswith("Undid: "), status(screen)
         assert "3.00┤" not in screen_text(app) and "2.00┤" in screen_text(app)
+        assert "computing each coder's progress…" in shown
+        assert not [s for s in shown if "reuse" in s]  # the slow one, which annotations do not change, is kept
         await pilot.press("right")
         await pilot.pause()
         assert status(screen) == HINTS
