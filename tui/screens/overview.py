@@ -9,6 +9,7 @@ the terminal, and it is shortened to fit beside the bars.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 from rich.text import Text
 from textual import work
@@ -22,7 +23,7 @@ from textual_plotext import PlotextPlot
 from store.db import describe
 from store.errors import StoreError
 from store.names import reveal
-from store.stats import CHARTS, Table, table
+from store.stats import CHARTS, NO_SPEAKER, Table, table
 
 TABS = {"articles": "Articles", "tags": "Tags", "speakers": "Speakers", "progress": "Progress", "reuse": "Reuse"}
 MOST_BARS = 20  # a chart with more rows shows the largest this many and says so
@@ -149,9 +150,18 @@ class OverviewScreen(Screen):
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
+        notes = []
+        if found.name == "speakers":  # narration outweighs every speaker: it would flatten their bars
+            unspoken = sum(row[-1] for row in found.rows if row[0] == NO_SPEAKER)
+            found = replace(found, rows=[row for row in found.rows if row[0] != NO_SPEAKER])
+            if unspoken:
+                notes.append(f"{unspoken} tagged sentence{'s' if unspoken != 1 else ''} with no speaker (narration, "
+                             "documents' findings) not drawn")
         shown = self._draw(found, plt)
-        note = f"{shown} of {len(found.rows)} shown (the largest)" if shown < len(found.rows) else ""
-        if not found.rows:
+        if shown < len(found.rows):
+            notes.insert(0, f"{shown} of {len(found.rows)} shown (the largest)")
+        note = " · ".join(notes)
+        if not found.rows and not notes:
             note = "Nothing to show yet: tag some sentences (or, for reuse, sync articles that share passages)"
         pane.query_one(".chart-note", Static).update(Text(note, "dim"))
         widget.refresh()
