@@ -21,7 +21,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	exec $(BIN)/pressmark --db $(DB) open articles
 
+# The walk-through test drives the real program in tmux: installed with apt-get when missing, as chromium is.
 test: $(STAMP)
+	@command -v tmux >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tmux; }
 	$(BIN)/python -m pytest -n auto -q
 
 # The browser tests (tests/browser): `pressmark serve` driven in Debian's Chromium by selenium. Installs chromium

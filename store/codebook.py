@@ -24,7 +24,7 @@ from store.names import TAG_NAME_MAX, check_tag_name
 # Keys the reader and library already bind (store/queries.Tag.letter shows a tag's key in capitals,
 # and the reader binds the capital to "toggle and move on"), so a tag key can be none of these nor
 # the capital of one. The TUI imports this tuple: add a key here when the reader starts using it.
-RESERVED_KEYS = ("j", "k", "g", "G", "n", "N", "x", "e", "q", "u", "p", "b", "s", "o", "O", "a", "A", "d", "S",
+RESERVED_KEYS = ("j", "k", "g", "G", "n", "N", "x", "e", "q", "u", "p", "b", "s", "o", "O", "a", "A", "d", "S", "v",
                  "/", ".", ",", "[", "]", "{", "}", "?", "=")
 
 CODEBOOK_ACTOR = "(codebook)"  # the actions table's annotator for codebook changes: no coder's undo reaches them

@@ -60,6 +60,7 @@ LAZY_COMMANDS = {
     "tags": "tui.cli_team", "fetch": "tui.cli_fetch",
     "publish": "tui.cli_publish", "datasette-metadata": "tui.cli_publish",
     "users": "tui.cli_serve", "serve": "tui.cli_serve", "serve-session": "tui.cli_serve",
+    "stats": "tui.cli_stats",
 }
 
 

@@ -54,6 +54,8 @@ class LibraryScreen(PressmarkScreen):
                 tooltip="Compare with the article this one reuses most"),
         Binding("a", "agreement", "Agreement",
                 tooltip="How far the coders agree; adjudicate disagreements"),
+        Binding("v", "overview", "Overview", show=False,
+                tooltip="Charts: tags per article, tag and speaker, each coder's progress, reuse of sources"),
         Binding("slash", "filter", "Filter", key_display="/", tooltip="Filter articles by title, text or file name"),
         Binding("o", "sort", "Sort", tooltip="Sort by file, title or progress"),
         Binding("e", "export", "Export", tooltip="Export annotations to CSV or another format"),
@@ -304,6 +306,11 @@ class LibraryScreen(PressmarkScreen):
                                                                               f"this article ({best.why})"))
         else:
             self.app.push_screen(CompareScreen(best.id, article_id))
+
+    def action_overview(self) -> None:
+        from tui.screens.overview import OverviewScreen
+
+        self.app.push_screen(OverviewScreen())
 
     def action_agreement(self) -> None:
         from tui.screens.agreement import AgreementScreen
