@@ -90,7 +90,7 @@ def _steps() -> list[Step]:
     add(Step(("e",), "Export annotations"))
     add(Step(("Escape",), "sorted by file", gone="Export annotations"))
     # -- side by side: the marked article and the highlighted one ----------------------------------
-    add(Step(("s",), "Right reuses left"))
+    add(Step(("s",), "Left reuses right"))  # the marked story on the left, its press release on the right
     add(Step(("j",), CHANGED))
     add(Step(("Tab",), re.compile(r"(Right|Bottom) pane · Sentence 1 ")))
     add(Step(("j",), re.compile(r"(Right|Bottom) pane · Sentence 2 ")))
@@ -101,7 +101,7 @@ def _steps() -> list[Step]:
     add(Step(("=",), "Panes follow each other", message="Panes follow each other"))
     add(Step(("u",), "Undid:", message="Undid:"))
     add(Step(("u",), re.compile(r"Undid:|Nothing to undo"), message="Undid:"))  # (p may have had nothing to copy)
-    add(Step(("q",), "sorted by file", gone="Right reuses left"))
+    add(Step(("q",), "sorted by file", gone="Left reuses right"))
     # -- best source ------------------------------------------------------------------------------
     add(Step(("b",), "Right reuses left"))
     add(Step(("q",), "sorted by file", gone="Right reuses left"))

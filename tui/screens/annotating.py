@@ -97,7 +97,8 @@ class AnnotatingScreen(PressmarkScreen):
     showing_others = False  # everyone else's tags under each sentence (O)
     _last_view: ArticleView | None = None  # the view focused last
     _message = ""  # said on the status line until the next key (set_status)
-    _shown: tuple[str, str] | None = None  # what the status line shows: (position, message)
+    _hint = ""  # the keys to try, after the cursor's context until the next key (show_hint)
+    _shown: tuple[str, str, str] | None = None  # what the status line shows: (position, message, hint)
     _tag_keys: list[str] = []  # the keys bound for the codebook's tags (replaced, not changed in place)
 
     @property
@@ -196,9 +197,15 @@ class AnnotatingScreen(PressmarkScreen):
         self._message = message
         self.show_position()
 
+    def show_hint(self, hint: str) -> None:
+        """Show ``hint`` (the keys to try) after the cursor's context, which it must not push off a narrow
+        line as a message may; it goes with the next key too."""
+        self._hint = hint
+        self.show_position()
+
     def on_key(self) -> None:
-        if self._message:
-            self._message = ""
+        if self._message or self._hint:
+            self._message = self._hint = ""
             self.call_later(self.show_position)  # once the key's action is done: one update, not two
 
     def position_text(self, view: ArticleView) -> str:
@@ -217,14 +224,16 @@ class AnnotatingScreen(PressmarkScreen):
         tags, speaker and suggestions' reasons (names, cue notes); all revealed, as any of them can come
         from another database."""
         position, message = reveal(self.position_text(self.active)), reveal(self._message)
-        if (position, message) == self._shown:
+        if (position, message, self._hint) == self._shown:
             return  # unchanged: an update would cost a frame of its own
-        self._shown = position, message
+        self._shown = position, message, self._hint
         text = Text(no_wrap=True, overflow="ellipsis")
         if message:
             text.append(message, "bold")
             text.append("  ·  ")
         text.append(position)
+        if self._hint:
+            text.append(f"  ·  {reveal(self._hint)}", "dim")
         self.query_one("#status").update(text, layout=False)  # fixed height: no relayout per key
 
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:

@@ -77,8 +77,10 @@ class CompareScreen(AnnotatingScreen):
         self.update_header()
         self.query_one("#view-left", ArticleView).focus()
         self._set_layout(self.size.width)
-        self.set_status(self.notice or "tab switches pane · p copies tags to the aligned sentence · = links panes · "
-                                       "? help")
+        if self.notice:
+            self.set_status(self.notice)
+        else:
+            self.show_hint("tab switches pane · p copies tags to the aligned sentence · = links panes · ? help")
         self.align()
 
     @work(thread=True, exclusive=True, group="align")

@@ -15,7 +15,6 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
@@ -24,6 +23,7 @@ from store.db import describe
 from store.errors import StoreError
 from store.names import reveal
 from store.stats import CHARTS, NO_SPEAKER, Table, table
+from tui.screens.base import PressmarkScreen
 
 TABS = {"articles": "Articles", "tags": "Tags", "speakers": "Speakers", "progress": "Progress", "reuse": "Reuse"}
 MOST_BARS = 20  # a chart with more rows shows the largest this many and says so
@@ -46,7 +46,7 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
 
 
-class OverviewScreen(Screen):
+class OverviewScreen(PressmarkScreen):
     """Charts of the whole corpus: tags per article and per tag, by speaker, coders' progress, reuse."""
 
     CSS_PATH = "overview.tcss"

@@ -46,7 +46,7 @@ class ReaderScreen(AnnotatingScreen):
             self.set_status(f"Adjudicating as {self.annotator!r}: others' tags are shown under each sentence")
         else:
             keys = " ".join(tag.key for tag in self.app.codebook if tag.key != NO_KEY)
-            self.set_status(f"{keys} tag · {keys.upper()} and move on · a accept · O others · e export · ? help")
+            self.show_hint(f"{keys} tag · {keys.upper()} and move on · a accept · O others · e export · ? help")
 
     def update_header(self) -> None:
         view = self.query_one(ArticleView)
