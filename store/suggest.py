@@ -1,41 +1,8 @@
 """Suggested tags: a transparent, rule-based suggester driven by an editable cue codebook (``store.cues``).
 
-The rules are data, not code. Each row of the ``cues`` table (seeded from
-``DEFAULT_CUES`` by the schema-5 migration; ``pressmark cues --export`` /
-``--import`` round-trips it as CSV) says: *this cue, where it applies, adds
-this weight to this tag*. Columns:
-
-``tag``
-    a tag of the codebook (``finding``, ``response``, ``commitment`` ...).
-``match``
-    ``phrase``: the words appear in the sentence (case-insensitive, whole words,
-    ’ and ' alike, any run of spaces); ``regex``: a regular expression
-    found in the sentence (case-insensitive); ``speaker``: a regular
-    expression found in the sentence's speaker, written ``name; role``
-    (only sentences that have a speaker; ``.`` matches any speaker).
-    Expressions are RE2's (the syntax of Python's ``re`` without look-ahead,
-    look-behind or back-references; ``\\b`` and ``\\w`` know ASCII letters
-    only), matched in time linear in the text whatever the expression: a cue
-    such as ``(a+)+$`` cannot freeze the suggester, as it would Python's
-    backtracking ``re``.
-``cue``
-    the phrase or expression.
-``when``
-    ``any``; ``quoted`` (direct quotation), ``reported`` (reported speech),
-    ``speaker`` (either), ``narration`` (no speaker); and two that read the
-    article around the sentence (its :class:`Scene`): ``finder`` (the speaker
-    found, judged or decided something in the article: an inspector, a court,
-    a body stating its own figures, their staff) and ``respondent`` (a speaker
-    who did not, in an article that states a finding or decision for them to
-    react to: an announcement gives them none).
-``weight``
-    what the cue adds to its tag, from -100 to 100; a tag is suggested when its cues add up to
-    at least 1 (``THRESHOLD``). A negative weight holds a tag back (an
-    inspector's "we found ..." is not a response).
-``note``
-    optional: how the reason names the cue instead of the raw expression;
-    ``{speaker}`` in it is replaced by the sentence's speaker, ``{stimulus}``
-    by what the article gives them to react to ("the ICO’s findings").
+The rules are data: the ``cues`` table, whose columns (tag, match, cue, when, weight, note) and their
+meaning ``store.cues`` describes; ``pressmark cues --export`` / ``--import`` round-trips it as CSV. A tag is
+suggested when the cues that fire on a sentence add up to ``store.cues.THRESHOLD``.
 
 Every suggestion carries its reason, naming the cues that fired: ``cue:
 'acknowledge that' — finding``, ``cues: Ofsted is an inspector,
