@@ -219,15 +219,20 @@ def test_tui_survives_a_tag_that_cannot_be_saved(big_db, monkeypatch):
     blocker = sqlite3.connect(path, isolation_level=None)
 
     async def run() -> None:
-        app = PressmarkApp(db, annotator="tui", db_path=path)
+        # No idle timer (its housekeeping and retraining write too): only the key's own write may meet the lock.
+        app = PressmarkApp(db, annotator="tui", db_path=path, pause_after=None)
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.press("enter")
             await pilot.pause()
+            # Opening the article stores its speakers, suggestions and reading position in workers: let them
+            # finish, or one of them could hold the lock when the blocker asks for it, or the tag after it.
+            await app.workers.wait_for_complete()
             blocker.execute("BEGIN IMMEDIATE")  # another process is writing, for longer than the timeout
             await pilot.press("f")
             await pilot.pause()
             assert app.is_running and app.return_code is None
             assert isinstance(app.screen, ReaderScreen)
+            await app.workers.wait_for_complete()  # whatever the failed key started gives up on the lock first
             blocker.execute("ROLLBACK")
             await pilot.press("f")  # once the lock is free, the same key works
             await pilot.pause()
