@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= pressmark.db
 
-.PHONY: run test test-browser browser serve stress-test textual-next bench screenshots clean
+.PHONY: run test test-walkthrough test-browser browser serve stress-test textual-next bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	exec $(BIN)/pressmark --db $(DB) open articles
 
-# The walk-through test drives the real program in tmux: installed with apt-get when missing, as chromium is.
 test: $(STAMP)
+	$(BIN)/python -m pytest -n auto -q
+
+# A new user's walk through every README key in a real terminal (tests/walkthrough.py), on its own: it drives
+# tmux, installed with apt-get when missing, as chromium is for test-browser.
+test-walkthrough: $(STAMP)
 	@command -v tmux >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq tmux; }
-	$(BIN)/python -m pytest -n auto -q
+	PRESSMARK_WALKTHROUGH=1 $(BIN)/python -m pytest -q tests/test_walkthrough.py
 
 # The browser tests (tests/browser): `pressmark serve` driven in Debian's Chromium by selenium. Installs chromium
 # and chromium-driver with apt-get when they are missing (as root, or through sudo), and selenium into .venv.
