@@ -38,6 +38,7 @@ from store.formats.tools import (
     extras,
     member_name,
     open_zip,
+    placed_rows,
     span_row,
     text_hash,
     zip_member,
@@ -120,18 +121,6 @@ def read(path: Path, report: ImportReport, finder: ArticleFinder, by: str) -> Re
             try:
                 with archive.open(info) as raw, io.TextIOWrapper(raw, "utf-8-sig") as f:
                     for where, record in json_lines(f, report, path, info.filename):
-                        try:
-                            keys, rows = line_rows(record, member_by)
-                        except ValueError as exc:
-                            report.skip(str(exc), where)
-                            continue
-                        article_id = finder.find(**keys)
-                        if article_id is None:
-                            continue
-                        for what, row in rows:
-                            if isinstance(row, str):
-                                report.skip(row, f"{where}, {what}")
-                            else:
-                                yield article_id, row, f"{where}, {what}"
+                        yield from placed_rows(record, where, lambda r, by=member_by: line_rows(r, by), report, finder)
             except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise StoreError(f"{path}: {info.filename} is damaged ({exc})") from None

@@ -22,7 +22,7 @@ from store.db import Database
 from store.errors import StoreError
 from store.export import ExportFilter
 from store.formats.base import ArticleFinder, ImportReport, Records
-from store.formats.tools import EXTRAS, Extras, codings, extras, span_row, text_hash
+from store.formats.tools import EXTRAS, Extras, codings, extras, placed_rows, span_row, text_hash
 from store.untrusted import JsonError, JsonReader, lines, size_text, string
 
 PRODIGY_KEYS = ("_annotator_id", "_session_id", "_input_hash", "_task_hash", "_view_id", "answer", "spans")
@@ -120,16 +120,4 @@ def json_lines(f: IO[str], report: ImportReport, path: Path, name: str = "") -> 
 def read(path: Path, report: ImportReport, finder: ArticleFinder, by: str) -> Records:
     with open(path, encoding="utf-8-sig") as f:
         for where, record in json_lines(f, report, path):
-            try:
-                keys, rows = task_rows(record, by)
-            except ValueError as exc:
-                report.skip(str(exc), where)
-                continue
-            article_id = finder.find(**keys)
-            if article_id is None:
-                continue
-            for what, row in rows:
-                if isinstance(row, str):
-                    report.skip(row, f"{where}, {what}")
-                else:
-                    yield article_id, row, f"{where}, {what}"
+            yield from placed_rows(record, where, lambda r: task_rows(r, by), report, finder)

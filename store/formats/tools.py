@@ -17,10 +17,14 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from store.formats.base import ArticleFinder, ImportReport, Records
 from typing import IO
 
 from store.anchor import ANCHOR_CONTEXT
@@ -211,3 +215,21 @@ class Extras:
 
 def _offsets(start: object, end: object) -> bool:
     return type(start) is int and type(end) is int
+
+
+def placed_rows(record, where: str, to_rows: Callable, report: ImportReport, finder: ArticleFinder) -> Records:
+    """The rows ``to_rows`` reads from one record of a file, on the article the record names, each with where it
+    was read; a record or row that cannot be used is reported and skipped, an article not here is left out."""
+    try:
+        keys, rows = to_rows(record)
+    except ValueError as exc:
+        report.skip(str(exc), where)
+        return
+    article_id = finder.find(**keys)
+    if article_id is None:
+        return
+    for what, row in rows:
+        if isinstance(row, str):
+            report.skip(row, f"{where}, {what}")
+        else:
+            yield article_id, row, f"{where}, {what}"
