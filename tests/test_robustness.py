@@ -320,7 +320,7 @@ def test_tui_shows_markup_literally_and_clicking_it_runs_nothing(synced, tmp_pat
     ids = dict(db.conn.execute("SELECT file, id FROM articles"))
 
     async def run() -> None:
-        app = PressmarkApp(db, annotator="t", db_path=tmp_path / "tui.db")
+        app = PressmarkApp(db, annotator="t", db_path=tmp_path / "tui.db", pause_after=None)
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.pause()
             library = screen_text(app)

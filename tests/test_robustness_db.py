@@ -161,7 +161,7 @@ def test_tui_on_a_read_only_database(small_db):
     db = connect(small_db, readonly=True)
 
     async def run() -> None:
-        app = PressmarkApp(db, annotator="me", db_path=small_db)
+        app = PressmarkApp(db, annotator="me", db_path=small_db, pause_after=None)
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.pause()
             assert app.readonly is True

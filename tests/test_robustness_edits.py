@@ -104,7 +104,7 @@ def test_edited_then_removed_article_through_the_cli(tmp_path):
 
     async def look() -> str:
         db = connect(tmp_path / "p.db", readonly=True)
-        app = PressmarkApp(db, annotator="me", db_path=tmp_path / "p.db")
+        app = PressmarkApp(db, annotator="me", db_path=tmp_path / "p.db", pause_after=None)
         async with app.run_test(size=(160, 40)) as pilot:
             app.push_screen(ReaderScreen(1))
             await pilot.pause()

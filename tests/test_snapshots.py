@@ -43,7 +43,7 @@ def app(tmp_path, monkeypatch):
     set_tag(db, first, 3, "response", "snap")
     set_note(db, first, 3, "A note with [bold]markup[/bold] shown as typed.", "snap")
     set_tag(db, second, 1, "commitment", "snap")
-    return PressmarkApp(db, annotator="snap", db_path="snap.db")
+    return PressmarkApp(db, annotator="snap", db_path="snap.db", pause_after=None)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

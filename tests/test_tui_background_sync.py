@@ -34,7 +34,7 @@ def _synced(tmp_path: Path, name: str) -> tuple[Path, Path]:
 
 def _app(path: Path, folder: Path | None, readonly: bool | None = None) -> PressmarkApp:
     return PressmarkApp(connect(path, readonly=readonly), annotator=ME, db_path=path,
-                        sync_folder=str(folder) if folder else None)
+                        sync_folder=str(folder) if folder else None, pause_after=None)
 
 
 async def sync_done(pilot, app: PressmarkApp) -> None:

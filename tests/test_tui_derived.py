@@ -59,7 +59,7 @@ def test_library_search_indexes_new_articles_in_a_thread(tmp_path, make_articles
     spy = IndexingSpy(monkeypatch)
 
     async def run() -> list[int]:
-        app = PressmarkApp(db, annotator="me", db_path=path)
+        app = PressmarkApp(db, annotator="me", db_path=path, pause_after=None)
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause()
             await pilot.press("slash")
@@ -88,7 +88,7 @@ def test_library_b_builds_the_shingle_index_in_a_thread(tmp_path, corpus):
     assert db.conn.execute("SELECT count(*) FROM shingle_state").fetchone()[0] == 0
 
     async def run() -> object:
-        app = PressmarkApp(db, annotator="me", db_path=path)
+        app = PressmarkApp(db, annotator="me", db_path=path, pause_after=None)
         async with app.run_test(size=(140, 40)) as pilot:
             await pilot.pause()
             await pilot.press("j", "b")
@@ -163,7 +163,7 @@ def test_sync_finishing_under_a_filter_indexes_in_a_thread_then_filters(tmp_path
 
     @sync_test
     async def run():
-        app = PressmarkApp(db, annotator=ME, db_path=path, sync_folder=str(folder))
+        app = PressmarkApp(db, annotator=ME, db_path=path, sync_folder=str(folder), pause_after=None)
         async with app.run_test(size=SIZE) as pilot:
             await _filter_while_syncing(pilot, "walrus")
             assert library_ids(app) == _ids(db, "a1.txt")  # nothing to index: filtered at once, in place
@@ -194,7 +194,7 @@ def test_back_from_the_reader_after_another_sync_indexes_in_a_thread(tmp_path, m
 
     @sync_test
     async def run():
-        app = PressmarkApp(db, annotator=ME, db_path=path)
+        app = PressmarkApp(db, annotator=ME, db_path=path, pause_after=None)
         async with app.run_test(size=SIZE) as pilot:
             await library_ready(pilot)
             await _filter(pilot, "walrus")
@@ -228,7 +228,7 @@ def test_a_locked_database_while_indexing_after_a_sync_is_reported_not_raised(tm
 
     @sync_test
     async def run():
-        app = PressmarkApp(db, annotator=ME, db_path=path, sync_folder=str(folder))
+        app = PressmarkApp(db, annotator=ME, db_path=path, sync_folder=str(folder), pause_after=None)
         async with app.run_test(size=SIZE) as pilot:
             await _filter_while_syncing(pilot, "walrus")
             release.set()
@@ -259,7 +259,7 @@ def test_library_filter_matches_a_file_name(tmp_path, make_articles):
     sync(db, folder)
 
     async def run() -> list[str]:
-        app = PressmarkApp(db, annotator="me", db_path=path)
+        app = PressmarkApp(db, annotator="me", db_path=path, pause_after=None)
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause()
             await pilot.press("slash", *"a02999", "enter")
