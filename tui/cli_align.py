@@ -91,7 +91,8 @@ def compare(obj: Context, a: str, b: str, fmt: str) -> None:
 @format_option("table", "json")
 @pass_ctx
 def sources(obj: Context, article: str, limit: int, fmt: str) -> None:
-    """List the articles ARTICLE reuses, then those that reuse it, most text shared first.
+    """List the articles sharing text with ARTICLE, most of it first; those that reuse it last when their dates
+    or quotation marks say so.
 
     "role" says which: "source" (ARTICLE reuses it), "reuses it", or "?" when
     the texts do not tell. It comes from the dates when both have one, else
