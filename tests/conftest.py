@@ -162,3 +162,21 @@ def run_pressmark(tmp_path: Path):
         )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
     return run
+
+
+@pytest.fixture
+def longer_story_files() -> dict[str, str]:
+    """A short release, a story written from it and longer than it (a new lead, eight of the release's ten
+    sentences each followed by one of its own), a sibling story sharing a sentence with the story that the
+    release lacks, a later article quoting the story throughout, and an unrelated one ending in the
+    release's boilerplate (bench/align.py's generator)."""
+    from bench.align import BOILERPLATE, Writer
+
+    w = Writer(19)
+    release = [w.sentence() for _ in range(10)]
+    wire = w.sentence()  # in both stories, not in the release
+    story = [w.sentence()] + [x for s in release for x in (s, w.sentence())][:16] + [wire]
+    sibling = release[:5] + [wire] + [w.sentence() for _ in range(14)]
+    return {"release.txt": w.article(release + [BOILERPLATE]), "story.txt": w.article(story),
+            "sibling.txt": w.article(sibling), "quoting.txt": w.article([f"The story said: “{s}”" for s in story]),
+            "unrelated.txt": w.article([w.sentence() for _ in range(12)] + [BOILERPLATE])}

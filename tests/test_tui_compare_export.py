@@ -409,6 +409,31 @@ async def test_export_modal_writes_every_format_of_the_registry(app, db, ids, tm
 
 
 @sync_test
+async def test_library_b_on_a_story_longer_than_its_release_opens_the_release_as_its_source(
+        tmp_path, make_articles, longer_story_files):
+    """The share rule of store.direction calls a short release the copy of a longer story written from it (it
+    only says which text is longer): b opened the story as the release's source, "No source found: release.txt
+    reuses this article". Only dates or quotation marks (Source.known_copy) turn b round."""
+    from tui_helpers import make_app
+
+    from store.db import connect
+    from store.sync import sync
+
+    path = tmp_path / "library.db"
+    db = connect(path)
+    sync(db, make_articles(longer_story_files))
+    ids = dict(db.conn.execute("SELECT file, id FROM articles"))
+    app = make_app(db, db_path=path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await library_ready(pilot)
+        library = app.screen
+        await pilot.press(*"j" * [a.id for a in library.table.articles].index(ids["story.txt"]), "b")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.alignment is not None)
+        assert app.screen.ids == (ids["release.txt"], ids["story.txt"])  # the release on the left, as the source
+        assert "No source found" not in status(app.screen)
+
+
+@sync_test
 async def test_side_by_side_exports_just_its_two_articles(tmp_path, corpus, make_articles):
     """Issue 19: side by side offered the left article or all; now its two first, then either, then all."""
     from tui_helpers import make_app

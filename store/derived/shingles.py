@@ -111,6 +111,13 @@ class Source:
     longest_passage_words: int | None = None  # when exact
     role: str = ""
     why: str = ""
+    evidence: str = ""  # what the role rests on (store.direction.Direction.evidence)
+
+    @property
+    def known_copy(self) -> bool:
+        """It reuses the article on evidence strong enough to act on (RANKING_EVIDENCE): ranked last, and
+        ``b`` opens the article as its source."""
+        return self.role == "copy" and self.evidence in RANKING_EVIDENCE
 
 
 def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True, progress=None) -> list[Source]:
@@ -170,7 +177,6 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
 
     def ranked(cache: bool) -> list[Source]:
         out: list[Source] = []
-        ranked_last: set[int] = set()  # copies by RANKING_EVIDENCE
         for other, shared, file, title, n_other, chars in rows:
             if len(out) == limit:
                 break
@@ -179,16 +185,14 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
                 if not found.pairs:
                     continue  # only names, titles or stock phrases in common: not a source
                 r = found.reuse
-                role, why, last = _role(db, other, article_id, found, file)
                 out.append(Source(other, file, title, shared, r.b_from_a, r.a_used_by_b, r.longest_passage, True,
-                                  len(found.pairs), r.longest_passage_words, role, why))
+                                  len(found.pairs), r.longest_passage_words,
+                                  *_role(db, other, article_id, found, file)))
             else:
-                role, why, last = _role(db, other, article_id, None, file)
                 out.append(Source(other, file, title, shared, shared / n_own if n_own else 0.0,
-                                  shared / n_other if n_other else 0.0, None, False, role=role, why=why))
-            if last:
-                ranked_last.add(other)
-        out.sort(key=lambda s: (s.id in ranked_last, -s.b_from_a, -s.shared, s.id))  # known copies last
+                                  shared / n_other if n_other else 0.0, None, False,
+                                  *_role(db, other, article_id, None, file)))
+        out.sort(key=lambda s: (s.known_copy, -s.b_from_a, -s.shared, s.id))  # known copies last
         return out
 
     if readonly:
@@ -205,10 +209,8 @@ def reuse_direction(db: Database, a_id: int, b_id: int, found: Alignment | None)
     return direction(a_text, b_text, found, a_date, b_date)
 
 
-def _role(db: Database, other: int, article_id: int, found: Alignment | None, file: str) -> tuple[str, str, bool]:
-    """``other``'s role for the article (Source.role), why, naming it by its file, and whether it is a copy on
-    evidence that may rank it last (RANKING_EVIDENCE)."""
+def _role(db: Database, other: int, article_id: int, found: Alignment | None, file: str) -> tuple[str, str, str]:
+    """``other``'s role for the article (Source.role), why, naming it by its file, and the evidence."""
     found_direction = reuse_direction(db, other, article_id, found)
     role = {True: "source", False: "copy", None: ""}[found_direction.a_is_source]
-    ranked_last = role == "copy" and found_direction.evidence in RANKING_EVIDENCE
-    return role, found_direction.why(file, "this article"), ranked_last
+    return role, found_direction.why(file, "this article"), found_direction.evidence

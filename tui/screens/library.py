@@ -301,7 +301,7 @@ class LibraryScreen(PressmarkScreen):
             return
         self.said = None
         self._show_status(HINTS)
-        if best.role == "copy":  # the source of the two is this one: it goes on the left
+        if best.known_copy:  # the source of the two is this one: it goes on the left
             self.app.push_screen(CompareScreen(article_id, best.id, notice=f"No source found: {best.file} reuses "
                                                                               f"this article ({best.why})"))
         else:
