@@ -31,7 +31,11 @@ said") produce no pairs.  ``docs/alignment.md`` gives the definitions; in short:
    of ``PAIR_MIN_SCORE`` (0.5), or ``LONG_MIN_SCORE`` (0.3) with a run of
    ``LONG_EVIDENCE`` (10) words; or a figure in a run of ``FIGURE_EVIDENCE``
    (5) words with two content words; or three quarters of the shorter
-   sentence in a run of 6 with one content word.  A sentence of B that merges
+   sentence in a run of 6 with one content word; or, whatever the share,
+   ``SPOT_CONTENT`` (4) content words in a run of 5 that is a quoted fragment
+   or joins the first ``OPENING`` (2) sentences of both texts (headline,
+   lede).  A second source whose words the first took pairs too when it would
+   on its own and goes on where the first stops.  A sentence of B that merges
    two neighbouring sentences of A (or an introducer and its quotation) pairs
    with both.  A sentence may pair with several, in any order.
 
@@ -71,7 +75,7 @@ __all__ = [
 MIN_RUN = 5  # words: a shorter common run is never "copied"; also the shingle size
 SEED_CAP = 32  # a shingle more frequent than this in A is tried at one place only
 ALGORITHM = 1  # the shingle index: bump when shingle_hashes changes (every article is indexed again)
-RESULTS = 2  # bump when align_texts' results change: invalidates cached alignments
+RESULTS = 3  # bump when align_texts' results change: invalidates cached alignments
 # Sentence pairs (docs/alignment.md, "Sentence pairs"):
 GAP = 3  # unmatched words allowed between two matched stretches of one lightly edited run
 SEED_MIN = 2  # shared pairs of consecutive words that make two sentences worth comparing ...
@@ -84,6 +88,10 @@ LONG_MIN_SCORE = 0.3  # this share (a long run is rarely a coincidence),
 FIGURE_EVIDENCE = 5  # or any share when a run this long holds a number too ("a 33 per cent increase in")
 NEARLY_ALL = 0.75  # a sentence this much in the other, in a run of
 NEARLY_ALL_WORDS = 6  # at least this many words, pairs with a single content word beside names
+SPOT_CONTENT = 4  # content words in a run of PAIR_MIN_WORDS that pair whatever the share, in the two places
+OPENING = 2  # where a story reuses a clause of a long sentence: the first sentences of both (headline, lede),
+SPOT_QUOTED = 3  # and a fragment with this many content words inside quotation marks in either text
+SECOND_SOURCE_CONTENT = 2  # content words a second source gives a sentence that the first does not
 MERGED_MIN_WORDS = 4  # two neighbouring sentences of A merged into one of B: words of each run,
 MERGED_MIN_CONTENT = 2  # content words of each run,
 MERGED_MIN_CONTENT_BOTH = 5  # and of both
@@ -284,6 +292,10 @@ _NUMBER_KEYS = frozenset(map(stem, """two three four five six seven eight nine t
 _YEAR = re.compile(r"(19|20)\d\d")
 
 
+_OPENING_QUOTES = "“‘«„‚"
+_SINGLE_QUOTES = "‘’‚'"  # a single quote closes only a single quote ('… “x” …' and “… ‘x’ …” nest)
+# A quotation mark outside a word (an apostrophe inside one belongs to the word).
+_QUOTE_MARK = re.compile(r"[“”«»„‚\"]|(?<![^\W_])[‘’']|[‘’'](?![^\W_])")
 _CAPITAL, _SHOUTED = 1, 2  # _Side.caps: a word's first letter is a capital; the word is in capitals
 
 
@@ -291,7 +303,7 @@ class _Side:
     """One text as word ids with offsets and sentence membership, and (after :meth:`set_keys`) as
     the match keys the sentence pairs are found with."""
 
-    __slots__ = ("text", "ids", "starts", "ends", "caps", "first", "stop", "n", "keys", "item_end")
+    __slots__ = ("text", "ids", "starts", "ends", "caps", "first", "stop", "n", "keys", "item_end", "quoted")
 
     def __init__(self, text: str, spans: Sequence[tuple[int, int]], vocab: dict[str, int],
                  norm_cache: dict[str, int]):
@@ -320,6 +332,36 @@ class _Side:
         self.stop = [bisect_left(starts, e) for _, e in spans]
         self.keys: list[str | None] = []
         self.item_end: dict[int, int] = {}
+        self.quoted = self._quoted(spans)
+
+    def _quoted(self, spans: Sequence[tuple[int, int]]) -> bytearray:
+        """Which words stand inside quotation marks opened in their own sentence (a quote left open runs
+        to the sentence's end)."""
+        quoted = bytearray(self.n)
+        text, starts = self.text, self.starts
+        marks = [m.start() for m in _QUOTE_MARK.finditer(text)]
+        if not marks:
+            return quoted
+        x = 0
+        for start, end in spans:
+            x = bisect_left(marks, start, x)
+            opened = kind = None
+            while x < len(marks) and marks[x] < end:
+                at = marks[x]
+                c = text[at]
+                opening = c in _OPENING_QUOTES or (c in "\"'" and (at == start or not text[at - 1].isalnum()
+                                                                    and text[at - 1] not in ".,;:!?"))
+                if opening and opened is None:
+                    opened, kind = at, c in _SINGLE_QUOTES
+                elif not opening and opened is not None and kind == (c in _SINGLE_QUOTES):
+                    first, stop = bisect_left(starts, opened), bisect_left(starts, at)
+                    quoted[first:stop] = b"\x01" * (stop - first)
+                    opened = None
+                x += 1
+            if opened is not None:
+                first, stop = bisect_left(starts, opened), bisect_left(starts, end)
+                quoted[first:stop] = b"\x01" * (stop - first)
+        return quoted
 
     def set_keys(self, key_of: list[str], numeric: bytes) -> None:
         """Each word's match key (``key_of`` by word id; ``numeric``: which ids start with a digit);
@@ -504,10 +546,17 @@ class _Evidence:
     run: int  # items of its longest lightly edited run ...
     content: int  # ... and their content words that are no name, title or number
     figures: int  # ... and their numbers
+    quoted: int  # ... and their content words inside quotation marks in either sentence
     shorter: int  # items of the shorter sentence
+    alone: _Evidence | None = None  # the same counting every word it shares, when other sentences took some
+    longest: tuple[tuple[int, int, int], ...] = ()  # (in ``alone``) the stretches of its longest run
 
-    def strong(self) -> bool:
+    def strong(self, opening: bool = False) -> bool:
+        """Enough shared wording to pair; ``opening``: both sentences open their texts (headline or lede)."""
         share = self.words / self.shorter
+        if self.content >= SPOT_CONTENT and self.run >= PAIR_MIN_WORDS and (
+                opening or self.quoted >= SPOT_QUOTED):
+            return True  # a lede rewriting the release's opening clause, a quoted fragment kept in reported speech
         if self.content >= PAIR_MIN_CONTENT and self.run >= PAIR_MIN_WORDS and (
                 share >= PAIR_MIN_SCORE or (self.run >= LONG_EVIDENCE and share >= LONG_MIN_SCORE)):
             return True
@@ -529,7 +578,8 @@ class _Pairing:
         for n, key in enumerate(number):
             number[key] = n
             figure = (key[0].isdigit() and not _YEAR.fullmatch(key)) or key in _NUMBER_KEYS
-            kind[n] = (key in _STOP_KEYS and _STOP) | (figure and _FIGURE) | (key in _TITLE_KEYS and _TITLE)
+            date = key[0].isdigit() and not figure  # a year: a date, like a name no evidence of reuse
+            kind[n] = (key in _STOP_KEYS and _STOP) | (figure and _FIGURE) | ((key in _TITLE_KEYS or date) and _TITLE)
         number[None] = -1
         self.kind, self.width, self.stops = kind, len(kind), len(stops)
         self.pos_a, self.seq_a = self._sentences(A, list(map(number.__getitem__, A.keys)))
@@ -623,11 +673,19 @@ class _Pairing:
             else:
                 shared, kept = self.explained(runs, lengths, best)
             if shared:
-                longest = max(n for n, _ in kept)
-                counts = max(self.counts(ka, kb, run) for n, run in kept if n == longest)
-                out.append(_Evidence(ka, shared, sum(n for *_, n in shared), longest, *counts,
-                                     min(len(self.seq_a[ka]), len(self.seq_b[kb]))))
+                e = self._evidence(ka, kb, shared, kept)
+                if best and e.words < sum(lengths) and not e.strong():
+                    e.alone = self._evidence(ka, kb, list(chain.from_iterable(runs)), list(zip(lengths, runs)))
+                    e.alone.longest = tuple(max(zip(lengths, runs), key=lambda r: r[0])[1])
+                out.append(e)
         return out
+
+    def _evidence(self, ka: int, kb: int, shared: list[tuple[int, int, int]],
+                  runs: list[tuple[int, list[tuple[int, int, int]]]]) -> _Evidence:
+        longest = max(n for n, _ in runs)
+        counts = max(self.counts(ka, kb, run) for n, run in runs if n == longest)
+        return _Evidence(ka, shared, sum(n for *_, n in shared), longest, *counts,
+                         min(len(self.seq_a[ka]), len(self.seq_b[kb])))
 
     @staticmethod
     def explained(runs: list[list[tuple[int, int, int]]], lengths: list[int], best: dict[int, int]
@@ -652,15 +710,17 @@ class _Pairing:
                 left.append((sum(n for *_, n in kept), kept))
         return shared, left
 
-    def counts(self, ka: int, kb: int, stretches: list[tuple[int, int, int]], enough: int = 0) -> tuple[int, int]:
-        """(content words, numbers) among the shared items ``stretches`` of sentences ``ka`` and
-        ``kb``, or as soon as there are ``enough`` content words.  A content word is no stop word,
-        job title or number, and no name: not capitalised in either sentence, unless it is the
-        sentence's first word or the sentence is in capitals."""
+    def counts(self, ka: int, kb: int, stretches: list[tuple[int, int, int]], enough: int = 0
+               ) -> tuple[int, int, int]:
+        """(content words, numbers, quoted content words) among the shared items ``stretches`` of sentences
+        ``ka`` and ``kb``, or as soon as there are ``enough`` content words.  A content word is no stop word,
+        job title or number, and no name: not capitalised in either sentence, unless it is the sentence's
+        first word or the sentence is in capitals.  A quoted one stands inside quotation marks in either."""
         caps_a, caps_b, pos_a, pos_b = self.A.caps, self.B.caps, self.pos_a[ka], self.pos_b[kb]
+        quoted_a, quoted_b = self.A.quoted, self.B.quoted
         name_a, name_b = not self._shouted(self.A, ka), not self._shouted(self.B, kb)
         seq_b, kind = self.seq_b[kb], self.kind
-        content = figures = 0
+        content = figures = quoted = 0
         for i, j, n in stretches:
             for t in range(n):
                 k = kind[seq_b[j + t]]
@@ -669,9 +729,10 @@ class _Pairing:
                 elif not (k & (_STOP | _TITLE) or (name_a and i + t and caps_a[pos_a[i + t]])
                           or (name_b and j + t and caps_b[pos_b[j + t]])):
                     content += 1
+                    quoted += quoted_a[pos_a[i + t]] | quoted_b[pos_b[j + t]]
                     if content == enough:
-                        return content, figures
-        return content, figures
+                        return content, figures, quoted
+        return content, figures, quoted
 
     def pairs(self) -> list[Pair]:
         A, B, seq_a, seq_b = self.A, self.B, self.seq_a, self.seq_b
@@ -716,7 +777,7 @@ class _Pairing:
                 if len(seq) <= MAX_ITEMS:
                     matcher.set_seq2(seq)
                 evidence = self.evidence(kb, candidates, matcher)
-            chosen = {e.a: e for e in evidence if e.strong()}
+            chosen = {e.a: e for e in evidence if e.strong(kb < OPENING and e.a < OPENING)}
             by_a = {e.a: e for e in evidence}
             for e in evidence:  # a sentence built from two neighbouring sentences of A pairs with both
                 f = by_a.get(e.a + 1)
@@ -724,6 +785,12 @@ class _Pairing:
                         _merged(e, f, min(len(seq), len(seq_a[e.a]) + len(seq_a[f.a])))
                         or (f.a in chosen and _introduces(e, f, len(seq_a[e.a])))):
                     chosen[e.a], chosen[f.a] = e, f
+            if chosen:  # a second source: strong alone, and going on where the first one stops
+                taken = {j + t for e in chosen.values() for _, j, n in e.shared for t in range(n)}
+                for e in evidence:
+                    if e.a not in chosen and e.alone and e.alone.strong() and _second_source(
+                            e.alone, taken, lambda stretches: self.counts(e.a, kb, stretches)[0]):
+                        chosen[e.a] = e.alone
             pb = self.pos_b[kb]
             for ka, e in chosen.items():
                 pa = self.pos_a[ka]
@@ -763,6 +830,16 @@ def _merged(e: _Evidence, f: _Evidence, shorter: int) -> bool:
     together enough of it, as when two sentences are merged into one?"""
     return (min(e.run, f.run) >= MERGED_MIN_WORDS and min(e.content, f.content) >= MERGED_MIN_CONTENT
             and e.content + f.content >= MERGED_MIN_CONTENT_BOTH and (e.words + f.words) / shorter >= PAIR_MIN_SCORE)
+
+
+def _second_source(e: _Evidence, taken: set[int], content) -> bool:
+    """Does sentence ``e.a``, strong on its own, give the sentence of B words the sentences already paired
+    with it do not (``taken``: their items of B): ``SECOND_SOURCE_CONTENT`` content words (``content``
+    counts them in a list of stretches), and some of the words of its longest run?"""
+    def left(stretches):
+        return [(i + t, j + t, 1) for i, j, n in stretches for t in range(n) if j + t not in taken]
+
+    return bool(left(e.longest)) and content(left(e.shared)) >= SECOND_SOURCE_CONTENT
 
 
 def _introduces(e: _Evidence, f: _Evidence, size: int) -> bool:

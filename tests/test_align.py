@@ -510,6 +510,64 @@ def test_headlines_pair_like_sentences(release, story):
     assert pairs_of([release, "Inspectors visited in May."], [story, "The report was published today."]) == {(1, 1)}
 
 
+FILLER = ["The council published the report on Tuesday.", "Inspectors visited in May."]  # before A's sentences
+FILLER_B = ["Parents were told on Monday.", "It was the first visit since 2019."]  # before B's
+
+
+def test_a_quoted_fragment_kept_in_reported_speech_pairs_whatever_the_share():
+    # 04-leicester-ofsted-2025: release 4 -> story 11: the report's words "know their children well" in quotes,
+    # told as "social workers knew children well" in a 17-word sentence (share 0.29)
+    release = ("They found that handovers happened clearly and swiftly; staff knew how to escalate children’s cases "
+               "appropriately and that social workers ‘know their children well and speak about them with knowledge "
+               "and sensitivity.’")
+    story = ("She said she was pleased inspectors judged staff were well-supported and social workers knew children "
+             "well.")
+    assert pairs_of(FILLER + [release], FILLER_B + [story]) == {(3, 3)}
+    for quote in "“”", '""', "''":  # any quote mark, in either text
+        quoted = story.replace("social workers knew children well", f"social workers {quote[0]}knew children "
+                                                                      f"well{quote[1]}")
+        assert pairs_of(FILLER + [release.replace("‘", "").replace("’", "")], FILLER_B + [quoted]) == {(3, 3)}
+    # The same words unquoted, in the body of both texts: too little of either sentence to pair
+    assert pairs_of(FILLER + [release.replace("‘", "").replace("’", "")], FILLER_B + [story]) == set()
+
+
+def test_a_lede_rewriting_the_release_lede_pairs_whatever_the_share():
+    # 03-leicester-ofsted-2021: release 2 -> story 2: the opening clause "CHILDREN'S services in Leicester have been
+    # rated good", lightly edited, in two long ledes (share 0.24)
+    release = ["Ofsted praises Leicester children’s services",
+               "CHILDREN’S services in Leicester have been rated good in all areas and praised by inspectors Ofsted "
+               "for offering a robust level of support to local families, despite the coronavirus pandemic."]
+    story = ["Leicester children’s services rated good",
+             "CHILDREN’S services at Leicester City Council have finally been rated “good” by Ofsted, six years after "
+             "a crisis which left hundreds of vulnerable children at risk of serious harm."]
+    assert (2, 2) in pairs_of(release, story)
+    # The same sentences further down both texts are not ledes
+    assert (4, 4) not in pairs_of(FILLER + release, FILLER_B + story)
+
+
+def test_a_second_source_that_goes_on_where_the_first_stops_pairs_too_from_real_text():
+    # 08-hse-rugby-drill: story 3 takes "suffered ... fractures to the ulna and radius bones in his right" from
+    # release 3 and "six ... fractures in his right hand and arm, ... surgery" from release 5, two sentences on
+    release = ["Andrew Elson, from Rugby, suffered multiple fractures to the ulna and radius bones in his right arm "
+               "while working at Screening Consultancy and Supplies Ltd on 25 November 2022.",
+               "The 54-year-old had been clearing debris off the bed of a radial arm drill at the firm’s site.",
+               "This led to Mr Elson sustaining six different bone fractures in his right hand and arm, that required "
+               "surgery."]
+    story = ["According to the HSE, Elson suffered six fractures to the ulna and radius bones in his right hand and "
+             "arm and had to undergo surgery."]
+    assert pairs_of(release, story) == {(1, 1), (3, 1)}
+    # 11-north-yorkshire-joint-statement: release 1 shares "following the instructions to stay at home" with story
+    # 7, but those words are release 6's quotation, which story 7 copies whole; release 1 adds only "joint statement"
+    release = ["The Police and Fire Service have issued a joint statement following the instructions to stay at home "
+               "from the Prime Minister.", "Inspectors visited in May.",
+               "It is our job to keep North Yorkshire safe and we can only do that if you follow the instruction to "
+               "stay at home, protect the NHS and save lives."]
+    story = ["In a joint statement responding to the new measures, the chief constable said: \"It is our job to keep "
+             "North Yorkshire safe and we can only do that if you follow the instruction to stay at home, protect the "
+             "NHS and save lives."]
+    assert pairs_of(release, story) == {(3, 1)}
+
+
 @pytest.mark.parametrize("a, b", [
     ("Inspectors said the school requires improvement.", "The school was told it required improvement by inspectors."),
     ("Waiting times for routine operations have fallen for the third month in a row.",
