@@ -23,6 +23,7 @@ log = logging.getLogger("pressmark.serve")
 IDLE_TIMEOUT_S = 30 * 60.0
 HEARTBEAT_S = 15  # as textual-serve's own
 LOG_EVERY_S = 1.0  # how often the console looks for new logins
+LISTEN_WAIT_S = 10.0  # at most this long before the address is said anyway (a host name it cannot connect to)
 
 
 def session_command(db_path: str, address: str, idle_timeout: float) -> str:
@@ -43,12 +44,25 @@ class PressmarkServer(Server):
         self.trust_forwarded = trust_forwarded
 
     async def on_startup(self, app: web.Application) -> None:
-        self.console.print(f"pressmark: serving {self.db_path} on {self.public_url} (Ctrl+C stops)", markup=False,
-                           highlight=False)
-        self.watch = asyncio.create_task(self.log_logins())
+        self.watch = asyncio.gather(self.say_serving(), self.log_logins())
 
     async def on_shutdown(self, app: web.Application) -> None:
         self.watch.cancel()
+
+    async def say_serving(self) -> None:
+        """Say where the app is served once the address takes connections: aiohttp runs on_startup before it
+        listens, and a script (or a test) that opens the address as soon as the line appears was refused."""
+        deadline = asyncio.get_running_loop().time() + LISTEN_WAIT_S
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                _, writer = await asyncio.open_connection(self.host, self.port)
+            except OSError:
+                await asyncio.sleep(0.01)
+                continue
+            writer.close()
+            break
+        self.console.print(f"pressmark: serving {self.db_path} on {self.public_url} (Ctrl+C stops)", markup=False,
+                           highlight=False)
 
     async def log_logins(self) -> None:
         """Say each login and failed login on the console as it happens (the sessions record them in the database;
