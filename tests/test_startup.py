@@ -16,7 +16,8 @@ from store.db import connect
 # Not needed to paint the library; each costs start-up time (measured with python -X importtime).
 HEAVY = ("sqlite_utils", "numpy", "store.annotate", "store.files", "store.speakers", "store.suggest",
          "store.align", "tui.cli_align", "tui.cli_suggest", "tui.cli_team",
-         "tui.screens.reader", "trafilatura", "lxml", "frontmatter", "yaml")
+         "tui.screens.reader", "trafilatura", "lxml", "frontmatter", "yaml",
+         "store.default_cues", "hashlib", "csv")  # the last three: only migrations that seed the cues use them
 
 
 def test_library_start_path_imports_nothing_heavy():
