@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -98,6 +97,8 @@ def _message(exc: BaseException) -> str:
 
 def damaged(path: str | Path, detail: str, *, refusing: bool = False) -> str:
     """The line for a damaged database; ``refusing``: said when refusing to write to it."""
+    import shlex  # here: start-up does not need it
+
     refused = ", so pressmark will not write to it (--read-only still reads it)" if refusing else ""
     return (f"{path}: the database is damaged ({detail}){refused}. Recover what it holds with "
             f"`sqlite3 {shlex.quote(str(path))} .recover | sqlite3 NEW.db`, or restore a backup")

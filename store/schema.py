@@ -4,20 +4,20 @@
 ``PRAGMA user_version``. Never edit a released migration: append a new one.
 
 Migrations are SQL and seed data only (``store.default_cues``): they never call the code that reads
-articles. Derived tables (speakers, the search and shingle indexes) are made empty; an article without
-rows in their ``*_state`` table is stale, so ``store.derived`` builds them when they are first needed.
+articles. The seed data and hashlib are imported by the migrations that use them: opening a database that is
+up to date (every start-up) needs neither. Derived tables (speakers, the search and shingle indexes) are made
+empty; an article without rows in their ``*_state`` table is stale, so ``store.derived`` builds them when they
+are first needed.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from store.default_cues import SENTENCE_WHENS, CueRow, cue_rows_csv, default_cue_rows
-
 if TYPE_CHECKING:
     from store.database import Database
+    from store.default_cues import CueRow
 
 DEFAULT_TAGS = (
     # name, key, colour, description
@@ -439,7 +439,9 @@ def _v15_article_cues(db: Database) -> None:
                     ' SELECT id, tag, match, cue, "when", weight, note, position FROM cues')
     db.conn.execute("DROP TABLE cues")
     db.conn.execute("ALTER TABLE cues_15 RENAME TO cues")
-    if _cues_sha256(db) in (_DEFAULT_CUES_V13, hashlib.sha256(cue_rows_csv(_sentence_cues()).encode()).hexdigest()):
+    from store.default_cues import default_cue_rows
+
+    if _cues_sha256(db) in (_DEFAULT_CUES_V13, _rows_sha256(_sentence_cues())):
         _replace_cues(db, default_cue_rows())
 
 
@@ -519,6 +521,8 @@ def _v17_users(db: Database) -> None:
 def _sentence_cues() -> list[CueRow]:
     """The default codebook without the cues that read the article, which the cues table takes from schema 15:
     what the migrations before it seed."""
+    from store.default_cues import SENTENCE_WHENS, default_cue_rows
+
     return [row for row in default_cue_rows() if row[3] in SENTENCE_WHENS]
 
 
@@ -533,6 +537,14 @@ def _replace_cues(db: Database, rows: Sequence[CueRow]) -> None:
 def _cues_sha256(db: Database) -> str:
     """The codebook's sha256, as `pressmark cues --export` writes it."""
     rows = db.conn.execute('SELECT tag, match, cue, "when", weight, note FROM cues ORDER BY position, id').fetchall()
+    return _rows_sha256(rows)
+
+
+def _rows_sha256(rows: Sequence[CueRow]) -> str:
+    import hashlib
+
+    from store.default_cues import cue_rows_csv
+
     return hashlib.sha256(cue_rows_csv(rows).encode()).hexdigest()
 
 

@@ -173,8 +173,10 @@ class PressmarkApp(App):
         # full passes. Those walk every other long-lived object (20-90 ms with a big article open),
         # and every strip drawn adds to the count that triggers them, so left alone they land inside
         # keypresses; they run when the user pauses instead (user_paused), and automatically
-        # only after input that never pauses.
+        # only after input that never pauses. Frozen first: `pressmark open` starts with the collector off
+        # (tui.cli.open_cmd), and its first pass would otherwise walk everything made since.
         gc.freeze()
+        gc.enable()
         gc.set_threshold(self._gc_threshold[0], self._gc_threshold[1], FULL_COLLECT_BACKSTOP)
         # Ready comes before the first frame is drawn: a thread started now would compete with it.
         self.set_timer(WARM_UP_AFTER_S, self._start_warm_up)
