@@ -250,11 +250,10 @@ def _files(root_path: Path, known: dict[str, _Known], max_size: int, progress: P
               for i, (path, st, problem) in enumerate(walk_article_files(root_path)))
     workers = min(MAX_WORKERS, os.cpu_count() or 1)
     pool_at = POOL_MIN_FILES[start_method()] if workers > 1 else math.inf
-    lookahead = POOL_LOOKAHEAD if workers > 1 else 1
     ahead: deque[tuple[_Entry, _Job | None]] = deque()
     waiting = 0  # files in ``ahead`` to read
     while True:
-        while len(ahead) < lookahead and waiting < pool_at and (nxt := next(looked, None)):
+        while len(ahead) < POOL_LOOKAHEAD and waiting < pool_at and (nxt := next(looked, None)):
             ahead.append(nxt)
             waiting += nxt[1] is not None
         if waiting >= pool_at:
