@@ -390,8 +390,9 @@ def fig_sync(c: Corpora, quick: bool) -> list[dict]:
     return [
         record(f"sync {N_ARTICLES:,} new articles (throughput)", round(new["chars_per_s"]),
                round(new["segment_chars_per_s"]), ">= 0.5x bare segmentation", ratio >= 0.5, "chars/s",
-               f"{done} ({new['chars'] / 1e6:.1f} M chars); baseline: store.segment.segment alone on the same texts, "
-               f"best of 3"),
+               f"{done} ({new['chars'] / 1e6:.1f} M chars) by this process and {new['workers']} worker processes, "
+               f"{new['cpu_seconds']:.1f} s of CPU in all; baseline: store.segment.segment alone on the same texts "
+               f"in one process, best of 3 ({new['segment_cpu_seconds']:.1f} s of CPU)"),
         record(f"re-sync {N_ARTICLES:,} unchanged articles", round(re_["seconds"], 3),
                round(re_["walk_stat_seconds"], 3), "<= 1 s", re_["seconds"] <= 1.0 and re_["unchanged"] == N_ARTICLES,
                "s", f"median of 3 ({', '.join(f'{x:.2f}' for x in re_['all'])} s), {re_['unchanged']:,} unchanged; "

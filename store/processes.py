@@ -15,14 +15,20 @@ import sys
 import threading
 
 
+def start_method() -> str:
+    """How a pool started now would start its processes: "fork" (cheapest, and safe without other
+    threads) or "spawn"."""
+    return "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+
+
 def pool_context():
     """The multiprocessing context for a pool started now, with the resource tracker running."""
     import multiprocessing
 
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")  # cheapest, and safe without other threads
-    _start_resource_tracker()
-    return multiprocessing.get_context("spawn")
+    method = start_method()
+    if method == "spawn":
+        _start_resource_tracker()
+    return multiprocessing.get_context(method)
 
 
 def _start_resource_tracker() -> None:

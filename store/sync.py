@@ -14,15 +14,16 @@ shingle index are derived later, when first needed (``store.derived``); for a
 changed article sync removes what was derived from its old text.
 
 The slow part (reading, cleaning, segmenting) happens outside any
-transaction -- in a pool of worker processes when there are at least
-``POOL_MIN_FILES`` files to read and more than one CPU -- and the results are
-written in short batches. Between batches the write lock is free, so a person
+transaction -- in a pool of worker processes when at least ``POOL_MIN_FILES``
+files are waiting to be read and there is more than one CPU -- and the results
+are written in short batches. Between batches the write lock is free, so a person
 tagging in another pressmark process never waits long behind a big sync.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import signal
 import threading
@@ -30,6 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -37,6 +39,7 @@ from store.anchor import reanchor
 from store.db import Database, StoreError, db_path, is_readonly, now, write
 from store.derived import forget
 from store.files import MAX_SIZE, ArticleText, Skipped, read_article, safe_name, walk_article_files
+from store.processes import pool_context, start_method
 from store.segment import Sentence, segment
 from store.sentences import encode, save
 
@@ -45,7 +48,14 @@ if TYPE_CHECKING:
 
 BATCH_SECONDS = 0.25  # prepare at most this much work, or as much as takes this long to write, per transaction
 LOCK_GAP = 0.05  # leave the write lock free at least this long between transactions (a waiting tagger's retry)
-POOL_MIN_FILES = 200  # fewer files to read than this are read in this process (no pool start-up)
+# A pool of worker processes reads the files once this many are waiting to be read among the next
+# POOL_LOOKAHEAD files of the walk; fewer are read in this process. The pool's start-up is worth the
+# reading of about 70 of the bench corpus's files when its workers are forked (10-25 ms), about 900
+# when they are spawned (0.2-0.4 s: each imports pressmark, and trafilatura for web pages), which it
+# must be from a process that runs threads (the reader's background sync).
+POOL_MIN_FILES = {"fork": 100, "spawn": 1000}
+POOL_LOOKAHEAD = 2000  # files walked ahead of the one handed on (about 20 ms of walking): a bound on the
+# delay before progress() hears of a file
 POOL_CHUNK = 16  # files per task sent to a worker
 MAX_WORKERS = 4
 READ_AHEAD_BYTES = 64 * 1024 * 1024  # files read by the workers and not yet written, at most (about)
@@ -233,23 +243,32 @@ def _files(root_path: Path, known: dict[str, _Known], max_size: int, progress: P
            ) -> Iterator[tuple[_Entry, _Analysed]]:
     """Every file under the folder in order, with what reading it gave (None if it was not read).
 
-    Files are read here, one at a time, right after ``progress`` is told; once ``POOL_MIN_FILES``
-    have had to be read (a big sync) the rest is read ahead by worker processes."""
-    walk = enumerate(walk_article_files(root_path))
+    The walk goes up to ``POOL_LOOKAHEAD`` files ahead. Files are read here, one at a time, right
+    after ``progress`` is told, until ``POOL_MIN_FILES`` of the files walked ahead have to be read
+    (a big sync): those and the rest are read by worker processes."""
+    looked = (_look(i, path, st, problem, root_path, known)
+              for i, (path, st, problem) in enumerate(walk_article_files(root_path)))
     workers = min(MAX_WORKERS, os.cpu_count() or 1)
-    read = 0
-    for i, (path, st, problem) in walk:
+    pool_at = POOL_MIN_FILES[start_method()] if workers > 1 else math.inf
+    ahead: deque[tuple[_Entry, _Job | None]] = deque()
+    waiting = 0  # files in ``ahead`` to read
+    while True:
+        while len(ahead) < POOL_LOOKAHEAD and waiting < pool_at and (nxt := next(looked, None)):
+            ahead.append(nxt)
+            waiting += nxt[1] is not None
+        if waiting >= pool_at:
+            yield from _pooled(chain(ahead, looked), root_path, max_size, progress, workers)
+            return
+        if not ahead:
+            return
+        entry, job = ahead.popleft()
         if progress:
-            progress(i, safe_name(path.relative_to(root_path).as_posix()))
-        entry, job = _look(i, path, st, problem, root_path, known)
+            progress(entry.i, entry.file)
         if job is None:
             yield entry, None
             continue
+        waiting -= 1
         yield entry, _analyse(job[0], str(root_path), max_size, job[1])
-        read += 1
-        if read >= POOL_MIN_FILES and workers > 1:
-            yield from _pooled(walk, root_path, known, max_size, progress, workers)
-            return
 
 
 def _worker_init(parent: int) -> None:
@@ -277,14 +296,12 @@ class _Chunk:
         self.results: list[_Analysed] | None = None
 
 
-def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size: int,
-            progress: Progress | None, workers: int) -> Iterator[tuple[_Entry, _Analysed]]:
-    """``_files`` for the rest of the walk, read ahead by a pool of worker processes (up to about
-    ``READ_AHEAD_BYTES`` of files not yet handed on); results come back in walk order, ``progress``
-    is told as each file is handed on."""
+def _pooled(looked: Iterator[tuple[_Entry, _Job | None]], root_path: Path, max_size: int, progress: Progress | None,
+            workers: int) -> Iterator[tuple[_Entry, _Analysed]]:
+    """``_files`` for the rest of the walk (each file as ``_look`` gives it), read ahead by a pool of
+    worker processes (up to about ``READ_AHEAD_BYTES`` of files not yet handed on); results come back
+    in walk order, ``progress`` is told as each file is handed on."""
     import concurrent.futures  # here: about 15 ms of imports that a small sync never needs
-
-    from store.processes import pool_context
 
     pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_worker_init,
                                                   initargs=(os.getpid(),))
@@ -300,14 +317,13 @@ def _pooled(walk: Iterator, root_path: Path, known: dict[str, _Known], max_size:
     try:
         while True:
             while not walked_all and in_flight < READ_AHEAD_BYTES and len(queue) < 256 * POOL_CHUNK * workers:
-                nxt = next(walk, None)
-                if nxt is None:
+                entry, job = next(looked, (None, None))
+                if entry is None:
                     walked_all = True
                     if chunk.jobs:
                         submit(chunk)
                         chunk = _Chunk()
                     break
-                entry, job = _look(nxt[0], *nxt[1], root_path, known)
                 if job is None:
                     queue.append((entry, None, 0))
                     continue

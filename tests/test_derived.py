@@ -6,8 +6,10 @@ import csv
 import io
 import multiprocessing
 import os
+from pathlib import Path
 
 import pytest
+from test_webpage import INDEX_PAGE, generated, page_for
 
 import store.derived.catchup
 import store.processes
@@ -226,42 +228,113 @@ def test_shingle_catch_up_reports_progress(db, make_articles, monkeypatch):
 # --------------------------------------------------------------------------- the worker pool
 
 
+def varied_folder(make_articles) -> Path:
+    """Every kind of file sync reads: text in subfolders, Markdown with YAML, TOML and broken front matter,
+    web pages (articles trafilatura finds, and one it does not, read whole), files that cannot be imported,
+    and one cut at MAX_SENTENCES."""
+    files: dict[str, str | bytes] = {f"d{i // 10}/s{i:02}.txt": story(i, " Extra." * (i % 4)) for i in range(30)}
+    for i in range(6):
+        files[f"d{i}/m{i}.md"] = f"---\ntitle: Story {i}\nsource: Gazette\ndate: 2021-06-0{i + 1}\nauthor: [A, B]\n---\n{story(i)}"
+        files[f"d{i}/p{i}.html"] = page_for(*generated(i), i)[0]
+    files["d1/toml.md"] = f'+++\ntitle = "In TOML"\ntags = ["x", "y"]\n+++\n{story(40)}'
+    files["d2/broken.md"] = f"---\ntitle: Council: budget set\n---\n{story(41)}"
+    files["d2/index.htm"] = INDEX_PAGE
+    files["d3/bad.txt"] = b"\x89PNG\r\n\x1a\nnot an article"
+    files["d3/empty.txt"] = ""
+    files["d4/long.txt"] = "Line.\n" * (store.sync.MAX_SENTENCES + 10)
+    return make_articles(files, folder="varied")
+
+
+def stored(db) -> tuple[list, list]:
+    """Every column of every article (but when it was synced), and every article's sentence spans."""
+    columns = [c for (_, c, *_) in db.conn.execute("PRAGMA table_info(articles)") if c != "synced_at"]
+    articles = db.conn.execute(f"SELECT {', '.join(columns)} FROM articles ORDER BY id").fetchall()
+    return articles, db.conn.execute("SELECT article_id, spans FROM sentence_spans ORDER BY article_id").fetchall()
+
+
 @pytest.mark.parametrize("threads", [1, 2])  # 2: another thread runs, so the workers are spawned, not forked
 def test_a_big_sync_in_worker_processes_stores_the_same_as_in_process(tmp_path, make_articles, monkeypatch, threads):
-    files = {f"d{i // 10}/s{i:02}.txt": story(i, " Extra." * (i % 4)) for i in range(45)}
-    files["d1/bad.txt"] = b"\x89PNG\r\n\x1a\nnot an article"
-    folder = make_articles(files, folder="pool")
-    table = "SELECT file, title, text, sha256, n_sentences FROM articles ORDER BY file"
-    sentences = ('SELECT a.file, s.n, s.para, s.start, s."end", s.text FROM sentences s'
-                 " JOIN articles a ON a.id = s.article_id ORDER BY a.file, s.n")
-    one = connect(tmp_path / "one.db")
-    plain = sync(one, folder)
-    monkeypatch.setattr(store.sync, "POOL_MIN_FILES", 3)
-    monkeypatch.setattr(store.sync, "POOL_CHUNK", 4)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    """The same folder synced in this process and by worker processes, then changed and synced again: the
+    same rows, spans, reports and progress calls."""
+    folder = varied_folder(make_articles)
     monkeypatch.setattr(store.processes.threading, "active_count", lambda: threads)
     started = []
     real_pool = concurrent.futures.ProcessPoolExecutor
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor",
                         lambda *a, **k: started.append(k["mp_context"].get_start_method()) or real_pool(*a, **k))
-    pooled_db = connect(tmp_path / "pooled.db")
-    seen = []
-    pooled = sync(pooled_db, folder, progress=lambda i, file: seen.append((i, file)))
+    monkeypatch.setattr(store.sync, "POOL_MIN_FILES", {"fork": 3, "spawn": 3})
+    monkeypatch.setattr(store.sync, "POOL_CHUNK", 4)
+
+    def synced(db, cpus: int) -> tuple:
+        monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+        seen = []
+        report = sync(db, folder, progress=lambda i, file: seen.append((i, file)))
+        return report, seen, stored(db)
+
+    def both() -> list:
+        """(report, progress calls, rows) of a sync in this process, then of one by worker processes."""
+        return [synced(one, 1), synced(pooled, 2)]
+
+    one, pooled = connect(tmp_path / "one.db"), connect(tmp_path / "pooled.db")
     try:
+        (plain, plain_seen, plain_rows), (report, seen, rows) = both()
         assert started == ["fork" if threads == 1 else "spawn"]
-        assert [i for i, _ in seen] == list(range(46))
-        assert (pooled.added, pooled.skipped) == (plain.added, plain.skipped) and len(pooled.added) == 45
-        assert pooled_db.conn.execute(table).fetchall() == one.conn.execute(table).fetchall()
-        assert pooled_db.conn.execute(sentences).fetchall() == one.conn.execute(sentences).fetchall()
+        assert report == plain and seen == plain_seen and rows == plain_rows
+        assert len(plain.added) == 46 and len(plain.skipped) == 2 and len(plain.front_matter) == 1
+        assert len(plain.pages) == 7 and len(plain.cut) == 1 and len(rows[1]) == 46
+        (folder / "d0/s00.txt").write_text(story(0, " Changed."), encoding="utf-8")
+        (folder / "d1/m1.md").write_text((folder / "d1/m1.md").read_text(encoding="utf-8").replace("Gazette", "Post"),
+                                         encoding="utf-8")  # front matter only
+        (folder / "d2/p2.html").write_text(page_for(*generated(9), 2)[0], encoding="utf-8")
+        os.utime(folder / "d2/s20.txt", ns=(1, 1))  # read again, the same text
+        (folder / "d0/s01.txt").unlink()
+        (folder / "d3/bad.txt").write_text(story(50), encoding="utf-8")
+        (plain, plain_seen, plain_rows), (report, seen, rows) = both()
+        assert len(started) == 2
+        assert report == plain and seen == plain_seen and rows == plain_rows
+        assert (len(plain.added), len(plain.changed), len(plain.missing)) == (1, 2, 1)
+        assert plain.unchanged == 46 - 1 - 2  # the touched file and the front matter edit among them
         assert multiprocessing.active_children() == []  # the workers are gone (shutdown waited)
     finally:
         one.close()
-        pooled_db.close()
+        pooled.close()
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_only_enough_files_to_read_start_the_pool_which_then_reads_them_all(tmp_path, make_articles, monkeypatch,
+                                                                            threads):
+    """Fewer files to read than POOL_MIN_FILES says for the start method are read in this process (no pool
+    to start); as many, and the workers read every one, the first included. Unchanged files do not count."""
+    monkeypatch.setattr(store.processes.threading, "active_count", lambda: threads)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(store.sync, "POOL_MIN_FILES", {"fork": 4, "spawn": 6})
+    method, need = ("fork", 4) if threads == 1 else ("spawn", 6)
+    started, read_here = [], []
+    real_pool, real_analyse = concurrent.futures.ProcessPoolExecutor, store.sync._analyse
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor",
+                        lambda *a, **k: started.append(k["mp_context"].get_start_method()) or real_pool(*a, **k))
+    monkeypatch.setattr(store.sync, "_analyse", lambda path, *a: read_here.append(path) or real_analyse(path, *a))
+    few = make_articles({f"s{i}.txt": story(i) for i in range(need - 1)}, folder="few")
+    enough = make_articles({f"s{i}.txt": story(i) for i in range(need)}, folder="enough")
+    db = connect(tmp_path / "pool.db")
+    try:
+        assert len(sync(db, few).added) == need - 1
+        assert (started, len(read_here)) == ([], need - 1)
+        read_here.clear()
+        assert len(sync(db, enough).added) == need
+        assert (started, read_here) == ([method], [])
+        for i in range(need - 1):
+            (enough / f"s{i}.txt").write_text(story(i, " Changed."), encoding="utf-8")
+        report = sync(db, enough)
+        assert (len(report.changed), report.unchanged) == (need - 1, 1)
+        assert (started, len(read_here)) == ([method], need - 1)
+    finally:
+        db.close()
 
 
 def test_a_big_sync_stopped_midway_rolls_back_and_stops_its_workers(tmp_path, make_articles, monkeypatch):
     folder = make_articles({f"s{i:02}.txt": story(i) for i in range(40)}, folder="stop")
-    monkeypatch.setattr(store.sync, "POOL_MIN_FILES", 3)
+    monkeypatch.setattr(store.sync, "POOL_MIN_FILES", {"fork": 3, "spawn": 3})
     monkeypatch.setattr(store.sync, "POOL_CHUNK", 2)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     db = connect(tmp_path / "stop.db")

@@ -203,16 +203,17 @@ def test_files_changing_or_disappearing_during_sync(tmp_path, make_articles):
             (root / "e.txt").unlink()
             os.mkfifo(root / "e.txt")  # replaced by a FIFO: must not block
             (root / "f.txt").unlink()
-            (root / "f.txt").mkdir()  # replaced by a directory: the walk no longer finds a file
+            (root / "f.txt").mkdir()  # replaced by a directory after the walk (which runs ahead) listed it
         if file == "c.txt":  # a file already read changes again: the next sync must notice
             (root / "a.txt").write_text("A changed after it was read. Its size differs too, clearly.\n")
 
     report = sync(db, root, progress=progress)
     skipped = dict(report.skipped)
     assert sorted(report.changed) == ["a.txt", "b.txt", "c.txt"]
-    assert set(skipped) == {"d.txt", "e.txt"}, report
+    assert set(skipped) == {"d.txt", "e.txt", "f.txt"}, report
     assert "not found" in skipped["d.txt"]  # listed, then gone before it was read
     assert skipped["e.txt"] == "not a regular file"
+    assert skipped["f.txt"] == "cannot read: is a directory"
     assert report.missing == ["d.txt", "e.txt", "f.txt"]  # known, and gone or unreadable now
     text = dict(db.conn.execute("SELECT file, text FROM articles"))
     assert text["b.txt"].startswith("B was rewritten")

@@ -143,7 +143,7 @@ async def test_big_folders_sync_through_worker_processes_inside_the_app(tmp_path
     """Inside the app, stderr is Textual's and threads run: the process pool must still start (spawn)."""
     folder = tmp_path / "many"
     folder.mkdir()
-    count = store.sync.POOL_MIN_FILES + 20
+    count = store.sync.POOL_MIN_FILES["spawn"] + 20
     for i in range(count):
         (folder / f"{i:04}.txt").write_text(f"Article {i} has a sentence. It has another one.\n", encoding="utf-8")
     app = _app(tmp_path / "many.db", folder)
