@@ -231,7 +231,7 @@ def labelled_cases() -> list[dict]:
 
 def topic_pairs(a: str, sa, b: str, sb, threshold: float = 0.3) -> set[tuple[int, int]]:
     """Baseline: pairs whose content-word sets overlap (Jaccard >= threshold), i.e. topic similarity."""
-    from store.align import STOP_WORDS, normalised_words
+    from store.words import STOP_WORDS, normalised_words
 
     def bags(text, spans):
         return [{w for w in normalised_words(text[s:e]) if w not in STOP_WORDS} for s, e in spans]

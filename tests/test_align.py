@@ -19,12 +19,13 @@ import pytest
 import store.align as align_mod
 import store.derived.shingles
 from bench.align import joined
-from store.align import MIN_RUN, Alignment, align_texts, alignment, match_keys, normalised_words, shingle_hashes
+from store.align import MIN_RUN, Alignment, align_texts, alignment, match_keys, shingle_hashes
 from store.db import SCHEMA_VERSION, connect, schema_version, write
 from store.derived.shingles import ensure_shingles, index_article, sources
 from store.segment import Sentence, segment
 from store.sentences import encode, save, spans
 from store.sync import sync
+from store.words import normalised_words
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = json.loads((ROOT / "tests" / "data" / "alignment.json").read_text(encoding="utf-8"))
