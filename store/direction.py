@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 QUOTE_MARGIN = 2  # copied passages opened by a quotation mark on one side only
 SHARE_MARGIN = 0.05  # of each article's words
+# Evidence firm enough to act on (rank a copy last, open an article as its copy's source). The shares are not:
+# they amount to saying the longer text is the source, so a story longer than its short release makes the
+# release the "copy" (on the real corpus, without dates: right for 5 of 6 pairs, wrong for the longer story).
+FIRM_EVIDENCE = ("dates", "quotes")
 OPENING_QUOTES = "“\"‘«„‚"
 _DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%d/%m/%Y")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -42,6 +46,11 @@ class Direction:
     evidence: str = ""  # dates | quotes | share
     a_value: str = ""  # A's side of the evidence (a date, a count, a share), as shown
     b_value: str = ""
+
+    @property
+    def firm(self) -> bool:
+        """Decided on evidence firm enough to act on (FIRM_EVIDENCE), not on the shares alone."""
+        return self.a_is_source is not None and self.evidence in FIRM_EVIDENCE
 
     def why(self, a: str, b: str) -> str:
         """The evidence in words, the articles named ``a`` and ``b`` (say "left" and "right")."""

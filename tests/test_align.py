@@ -1007,7 +1007,8 @@ def test_the_direction_of_reuse_comes_from_dates_then_quotation_marks_then_share
     assert direction(release, quoting, found, "2021-05-06", "2021-05-06").evidence == "quotes"  # same day
     plain = aligned(release, story)
     shares = direction(release, story, plain)
-    assert (shares.evidence, shares.a_is_source) == ("share", True)  # the story is more the release's words
+    assert (shares.evidence, shares.a_is_source, shares.firm) == ("share", True, False)  # the story: more release
+    assert by_date.firm and direction(release, quoting, found).firm and not direction(release, story, None).firm
     assert direction(release, story, None).a_is_source is None  # too long to align, no dates: not told
 
 

@@ -431,6 +431,8 @@ async def test_library_b_on_a_story_longer_than_its_release_opens_the_release_as
         await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.alignment is not None)
         assert app.screen.ids == (ids["release.txt"], ids["story.txt"])  # the release on the left, as the source
         assert "No source found" not in status(app.screen)
+        # the header gives the shares' reading, as a guess: they only say which text is longer
+        assert str(app.screen.query_one("#reuse").content).startswith("Left probably reuses right (")
 
 
 @sync_test

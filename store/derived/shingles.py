@@ -13,7 +13,7 @@ import store.derived.catchup as catchup
 from store.align import ALGORITHM, Alignment, alignment, shingle_hashes
 from store.db import Database, StoreError, has_table, is_readonly, write
 from store.derived.catchup import Progress
-from store.direction import Direction, direction
+from store.direction import FIRM_EVIDENCE, Direction, direction
 
 __all__ = ["Source", "ensure_shingles", "index_article", "reuse_direction", "sources"]
 
@@ -87,10 +87,6 @@ MAX_DF_FLOOR = 50
 MIN_SHARED = 3  # fewer shared shingles than this is not a source (a 7-word passage makes 3)
 REFINE_MAX_CHARS = 300_000  # refine with exact figures only when both texts are at most this long
 REFINE_FACTOR = 3  # candidates taken from the index per place asked for (refinement may drop some)
-# What may rank a copy after the article's other matches: dates and quotation marks, not the shares, which
-# only say which text is longer (a story written from a short release and longer than it makes the release
-# its "copy"; ranked last, it fell below the other stories written from it for 10 of 200 bench stories).
-RANKING_EVIDENCE = ("dates", "quotes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +111,9 @@ class Source:
 
     @property
     def known_copy(self) -> bool:
-        """It reuses the article on evidence strong enough to act on (RANKING_EVIDENCE): ranked last, and
+        """It reuses the article on firm evidence (store.direction.FIRM_EVIDENCE): ranked last, and
         ``b`` opens the article as its source."""
-        return self.role == "copy" and self.evidence in RANKING_EVIDENCE
+        return self.role == "copy" and self.evidence in FIRM_EVIDENCE
 
 
 def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = True, progress=None) -> list[Source]:
@@ -130,7 +126,7 @@ def sources(db: Database, article_id: int, limit: int = 10, *, refine: bool = Tr
     with no aligned sentence pair (only names, titles or stock phrases in
     common) is dropped, the others get the exact figures.  The result, at most
     ``limit`` articles, is ranked by the share of the article found in each,
-    copies last when RANKING_EVIDENCE says they are copies.
+    copies last when firm evidence (dates, quotation marks) says they are copies.
     The index of any article that is missing or stale is built first (if the
     database is writable; sync leaves it to this), reporting ``progress(done, total)``
     for a long catch-up.

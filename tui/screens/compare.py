@@ -108,11 +108,12 @@ class CompareScreen(AnnotatingScreen):
         reuse = result.reuse
         text = Text()
         why = way.why("left", "right")
+        reuses = "reuses" if way.firm else "probably reuses"  # the shares alone say only which text is longer
         if way.a_is_source is False:  # the figures from the right's side: the left is the copy
-            text.append(f"Left reuses right ({why}): ", "bold")
+            text.append(f"Left {reuses} right ({why}): ", "bold")
             text.append(f"{reuse.a_used_by_b:.0%} of its words copied · {reuse.b_from_a:.0%} of the right used · ")
         else:
-            text.append(f"Right reuses left ({why}): " if way.a_is_source else f"Shared wording ({why}): ", "bold")
+            text.append(f"Right {reuses} left ({why}): " if way.a_is_source else f"Shared wording ({why}): ", "bold")
             whose = "its" if way.a_is_source else "the right's"
             text.append(f"{reuse.b_from_a:.0%} of {whose} words copied · {reuse.a_used_by_b:.0%} of the left used · ")
         text.append(f"longest copied passage {reuse.longest_passage_words} words · {len(result.pairs)} aligned pairs")
