@@ -126,8 +126,10 @@ def _paragraphs(body) -> list[str]:
 
 @functools.lru_cache(maxsize=1)
 def _options(url: str | None, today: date):
-    """trafilatura's options, made once a day rather than for each page (about 0.1 ms a page): they hold
-    the latest date a page's date may have, today's."""
+    """trafilatura's options, made again only when the day or the page's address changes rather than for
+    each page (about 0.1 ms a page): they hold the latest date a page's date may have, today's, and the
+    address. Sync's saved pages have none, so a sync makes them once; each page `pressmark fetch` downloads
+    has its own."""
     from trafilatura.settings import Extractor
 
     return Extractor(output_format="python", with_metadata=True, precision=True, fast=True, comments=False,
